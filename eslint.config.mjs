@@ -1,0 +1,57 @@
+// Lint with the rule sets that @n8n/node-cli's `n8n-node lint` applies (the community-nodes
+// plugin, n8n-nodes-base's nodes/credentials/community rules, typescript-eslint, import-x).
+// @n8n/node-cli itself is not installed: on Node 20 its AI SDK dependency needs Node 24
+// (isolated-vm@7). Exceptions to the rules are listed and justified in README.md ("Lint").
+import js from '@eslint/js';
+import { n8nCommunityNodesPlugin } from '@n8n/eslint-plugin-community-nodes';
+import { globalIgnores } from 'eslint/config';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import importX from 'eslint-plugin-import-x';
+import n8nNodesBase from 'eslint-plugin-n8n-nodes-base';
+import tseslint from 'typescript-eslint';
+
+const recommended = n8nCommunityNodesPlugin.configs.recommended;
+
+export default tseslint.config(
+  globalIgnores(['dist', 'node_modules', 'test', 'bench', 'scripts', 'examples', '**/*.js', '**/*.mjs']),
+  {
+    files: ['**/*.ts'],
+    extends: [js.configs.recommended, tseslint.configs.recommended, recommended, importX.configs['flat/recommended']],
+    rules: {
+      'prefer-spread': 'off',
+      'no-console': 'error',
+    },
+  },
+  {
+    plugins: { 'n8n-nodes-base': n8nNodesBase },
+    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver()] },
+  },
+  {
+    files: ['package.json'],
+    extends: [recommended],
+    rules: {
+      ...n8nNodesBase.configs.community.rules,
+    },
+    languageOptions: {
+      parser: tseslint.parser,
+      parserOptions: { extraFileExtensions: ['.json'] },
+    },
+  },
+  {
+    files: ['credentials/**/*.ts'],
+    rules: {
+      ...n8nNodesBase.configs.credentials.rules,
+      'n8n-nodes-base/cred-class-field-documentation-url-miscased': 'off',
+      'n8n-nodes-base/cred-class-field-type-options-password-missing': 'off',
+    },
+  },
+  {
+    files: ['nodes/**/*.ts'],
+    rules: {
+      ...n8nNodesBase.configs.nodes.rules,
+      'n8n-nodes-base/node-class-description-inputs-wrong-regular-node': 'off',
+      'n8n-nodes-base/node-class-description-outputs-wrong': 'off',
+      'n8n-nodes-base/node-param-type-options-max-value-present': 'off',
+    },
+  },
+);
