@@ -5,6 +5,11 @@
  * shapes requests and reads responses. Batching, rate limits, retries, the idempotency ledger,
  * frequency caps, consent and dry runs are the engine's (nodes/core/delivery/engine.ts); a module
  * never sends outside Provider.send and never logs addresses or secrets.
+ *
+ * Providers with request idempotency keys derive them from the batch's send keys with
+ * `batchIdempotencyKey(batch.map((r) => r.sendKey))` (nodes/core/delivery/keys.ts, a UUID) and set
+ * `Provider.idempotencyWindowMs` (how long the provider remembers the key), so the engine can
+ * safely re-send a batch whose outcome is unknown.
  */
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import type { Provider } from '../../core/delivery/types';

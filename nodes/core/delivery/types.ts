@@ -75,6 +75,14 @@ export interface SendContext {
 export interface Provider {
 	id: string;
 	limits: ProviderLimits;
+	/**
+	 * Set when a request repeated unchanged is not delivered twice: the provider deduplicates by an
+	 * idempotency key derived from the batch's send keys (keys.ts batchIdempotencyKey: Brevo 30 min,
+	 * OneSignal 30 days) or the operation is idempotent by nature (HubSpot property upserts, list
+	 * membership: Infinity). Within this many ms the engine may re-send a batch whose outcome is
+	 * unknown (a run killed mid-request) without risking a duplicate. Unset: at-most-once recovery.
+	 */
+	idempotencyWindowMs?: number;
 	/** Addresses that must not appear twice in one batch are deduplicated by the engine with this key (e.g. lower-cased email). */
 	addressKey?: (address: string) => string;
 	/** Validates a recipient before sending; returns a failure reason or undefined. */
