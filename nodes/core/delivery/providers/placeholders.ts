@@ -1,0 +1,111 @@
+/**
+ * `{{field}}` placeholders for the providers that render their own messages (SMTP, FCM, Web Push).
+ * Syntax: `{{ path }}` reads a field of the recipient's item, dotted paths read nested fields
+ * (`{{rfm.segment}}`), `{{ firstName | there }}` gives a fallback used when the field is missing
+ * or empty. Missing fields render as '' (or the fallback). Objects render as JSON. In HTML bodies
+ * the values are HTML-escaped (the template itself is not). Pure and deterministic.
+ */
+
+const PLACEHOLDER = /\{\{\s*([^{}|]+?)\s*(?:\|\s*([^{}]*?)\s*)?\}\}/g;
+
+/** Reads `a.b.c`; a key that itself contains dots wins over the path. */
+export function readPath(obj: unknown, path: string): unknown {
+	if (obj === null || typeof obj !== 'object') return undefined;
+	const o = obj as Record<string, unknown>;
+	if (path in o) return o[path];
+	if (!path.includes('.')) return undefined;
+	let cur: unknown = obj;
+	for (const part of path.split('.')) {
+		if (cur === null || typeof cur !== 'object') return undefined;
+		cur = (cur as Record<string, unknown>)[part];
+	}
+	return cur;
+}
+
+export function escapeHtml(text: string): string {
+	return text
+		.replace(/&/g, '&amp;')
+		.replace(/</g, '&lt;')
+		.replace(/>/g, '&gt;')
+		.replace(/"/g, '&quot;')
+		.replace(/'/g, '&#39;');
+}
+
+function valueText(value: unknown): string | undefined {
+	if (value === undefined || value === null) return undefined;
+	if (typeof value === 'string') return value;
+	if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
+	if (typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+	if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString();
+	try {
+		return JSON.stringify(value);
+	} catch {
+		return undefined;
+	}
+}
+
+export interface RenderOptions {
+	/** Escape the substituted values for HTML (the template text itself is kept). */
+	html?: boolean;
+}
+
+/** Renders the placeholders of `template` from `fields`. */
+export function renderPlaceholders(
+	template: string,
+	fields: Record<string, unknown>,
+	options: RenderOptions = {},
+): string {
+	if (!template || !template.includes('{{')) return template ?? '';
+	return template.replace(PLACEHOLDER, (_match, path: string, fallback: string | undefined) => {
+		let text = valueText(readPath(fields, path.trim()));
+		if (text === undefined || text.trim() === '') text = fallback ?? '';
+		return options.html ? escapeHtml(text) : text;
+	});
+}
+
+/** The field paths a template refers to (for documentation, dry runs and validation). */
+export function placeholderPaths(template: string): string[] {
+	const out = new Set<string>();
+	for (const m of (template ?? '').matchAll(PLACEHOLDER)) out.add(m[1].trim());
+	return [...out];
+}
+
+/** Renders every string value of a flat record (FCM/Web Push data payloads). */
+export function renderRecord(
+	record: Record<string, unknown> | undefined,
+	fields: Record<string, unknown>,
+): Record<string, string> {
+	const out: Record<string, string> = {};
+	for (const [k, v] of Object.entries(record ?? {})) {
+		const text = typeof v === 'string' ? v : (valueText(v) ?? '');
+		out[k] = renderPlaceholders(text, fields);
+	}
+	return out;
+}
+
+/**
+ * Removes every occurrence of the given secrets/addresses from a text meant for an error detail,
+ * and caps its length, so provider messages that echo a token or address never reach the output.
+ */
+export function scrub(text: string | undefined, sensitive: readonly string[], max = 300): string | undefined {
+	if (text === undefined || text === null) return undefined;
+	let out = String(text);
+	for (const s of sensitive) {
+		if (!s || s.length < 3) continue;
+		out = out.split(s).join('[redacted]');
+	}
+	// Anything that still looks like an email address is removed as well.
+	out = out.replace(/[^\s<>"'(),;:]+@[^\s<>"'(),;:]+\.[A-Za-z]{2,}/g, '[redacted]');
+	return out.length > max ? `${out.slice(0, max)}…` : out;
+}
+
+/** Retry-After as milliseconds: delta seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(headers: Record<string, string> | undefined, now: number): number | undefined {
+	const raw = headers?.['retry-after'];
+	if (raw === undefined || raw === '') return undefined;
+	const trimmed = String(raw).trim();
+	if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+	const at = Date.parse(trimmed);
+	if (Number.isNaN(at)) return undefined;
+	return Math.max(0, at - now);
+}
