@@ -1,0 +1,343 @@
+/**
+ * Shopify Admin GraphQL client: customers (with Shopify's own lifetime aggregates) or orders.
+ *
+ * - `POST {base}/admin/api/{version}/graphql.json`, cursor pagination (`first`/`after`, `nodes`,
+ *   `pageInfo{hasNextPage endCursor}`), at most 250 records a page.
+ * - Cost-based throttling: every reply carries `extensions.cost` (requestedQueryCost and
+ *   throttleStatus{maximumAvailable, currentlyAvailable, restoreRate}); before each request the
+ *   client waits until the bucket holds the next query's cost ((cost - available) / restoreRate
+ *   seconds) instead of running dry. A throttled reply (HTTP 200, errors[].extensions.code
+ *   "THROTTLED") is retried after the same computed wait; 429 and 5xx are retried with backoff.
+ * - `query:"updated_at:>='…'"` with `sortKey: UPDATED_AT` for "changed since" and incremental runs.
+ * Field names follow the 2025-04+ schema (defaultEmailAddress / defaultPhoneNumber).
+ */
+import type { HttpResponse } from '../http';
+import { SourceError, redact } from './errors';
+import { IncrementalTracker } from './incremental';
+import { consentFrom, isoOrNull, money, normEmail, roundMoney, str, upperOrNull } from './normalize';
+import { SourceHttp, type ResponseVerdict } from './request';
+import type { FetchOptions, FetchResult, NormalizedCustomer, NormalizedOrder, OrderStatus, SkippedRecord } from './types';
+
+export const SHOPIFY_DEFAULT_API_VERSION = '2026-01';
+export const SHOPIFY_MAX_PAGE = 250;
+
+export interface ShopifyConfig {
+	/** https://your-store.myshopify.com (or a test server). */
+	baseUrl: string;
+	apiVersion?: string;
+	/** Include orders flagged as test orders (default false). */
+	includeTestOrders?: boolean;
+}
+
+export const SHOPIFY_CUSTOMERS_QUERY = `query FetchCustomers($first: Int!, $after: String, $query: String, $sortKey: CustomerSortKeys) {
+  customers(first: $first, after: $after, query: $query, sortKey: $sortKey) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id firstName lastName createdAt updatedAt numberOfOrders tags
+      amountSpent { amount currencyCode }
+      lastOrder { createdAt }
+      defaultEmailAddress { emailAddress marketingState }
+      defaultPhoneNumber { phoneNumber marketingState }
+      defaultAddress { countryCodeV2 }
+    }
+  }
+}`;
+
+export const SHOPIFY_ORDERS_QUERY = `query FetchOrders($first: Int!, $after: String, $query: String, $sortKey: OrderSortKeys) {
+  orders(first: $first, after: $after, query: $query, sortKey: $sortKey) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id name email createdAt updatedAt cancelledAt test displayFinancialStatus
+      customer { id }
+      currentTotalPriceSet { shopMoney { amount currencyCode } }
+    }
+  }
+}`;
+
+/** Objects per node in the queries above (Shopify charges 1 per object, 2 per connection). */
+const NODE_COST = { customers: 6, orders: 4 };
+
+export function normalizeShopDomain(value: string): string {
+	const s = value.trim().replace(/^https?:\/\//i, '').replace(/\/.*$/, '');
+	if (!s) return s;
+	return s.includes('.') ? s : `${s}.myshopify.com`;
+}
+
+/** Base URL from the credential: the explicit Base URL, else https://{shop}.myshopify.com. */
+export function shopifyBaseUrl(shopDomain: string, baseUrl?: string): string {
+	const b = (baseUrl ?? '').trim();
+	if (b) return b.replace(/\/+$/, '');
+	const d = normalizeShopDomain(shopDomain);
+	if (!d) throw new SourceError('config', 'The Shopify credential has no shop domain (your-store.myshopify.com).');
+	return `https://${d}`;
+}
+
+/** `gid://shopify/Customer/123` -> `123`. */
+export function shopifyNumericId(gid: unknown): string | null {
+	const s = str(gid);
+	if (!s) return null;
+	const m = /\/(\d+)(\?.*)?$/.exec(s);
+	return m ? m[1] : s;
+}
+
+export function shopifyOrderStatus(financial: unknown, cancelledAt: unknown): OrderStatus {
+	if (cancelledAt) return 'cancelled';
+	switch (String(financial ?? '').toUpperCase()) {
+		case 'PAID':
+			return 'paid';
+		case 'PARTIALLY_REFUNDED':
+			return 'partially_refunded';
+		case 'REFUNDED':
+			return 'refunded';
+		case 'VOIDED':
+			return 'cancelled';
+		case 'EXPIRED':
+			return 'failed';
+		default:
+			// PENDING, AUTHORIZED, PARTIALLY_PAID, or none yet
+			return 'pending';
+	}
+}
+
+type Raw = Record<string, unknown>;
+
+function obj(v: unknown): Raw | null {
+	return v && typeof v === 'object' ? (v as Raw) : null;
+}
+
+export function normalizeShopifyCustomer(node: Raw, includeSource: boolean): NormalizedCustomer | SkippedRecord {
+	const id = shopifyNumericId(node.id);
+	if (!id) return { id: '(no id)', reason: 'customer without id' };
+	const spent = obj(node.amountSpent);
+	const totalSpent = spent ? money(spent.amount) : 0;
+	if (Number.isNaN(totalSpent)) return { id, reason: 'amountSpent.amount is not a number' };
+	const count = node.numberOfOrders === undefined || node.numberOfOrders === null ? 0 : Number(node.numberOfOrders);
+	if (!Number.isFinite(count) || count < 0) return { id, reason: 'numberOfOrders is not a number' };
+	const createdAt = isoOrNull(node.createdAt);
+	if (node.createdAt && !createdAt) return { id, reason: 'createdAt is not a date' };
+	const last = obj(node.lastOrder);
+	const lastOrderDate = last ? isoOrNull(last.createdAt) : null;
+	const emailObj = obj(node.defaultEmailAddress);
+	const phoneObj = obj(node.defaultPhoneNumber);
+	const address = obj(node.defaultAddress);
+	const currency = upperOrNull(spent?.currencyCode);
+	const emailConsent = emailObj ? consentFrom(emailObj.marketingState) : 'unknown';
+	const c: NormalizedCustomer = {
+		customerId: id,
+		email: normEmail(emailObj?.emailAddress ?? node.email),
+		firstName: str(node.firstName),
+		lastName: str(node.lastName),
+		phone: str(phoneObj?.phoneNumber ?? node.phone),
+		country: upperOrNull(address?.countryCodeV2),
+		createdAt,
+		updatedAt: isoOrNull(node.updatedAt),
+		ordersCount: count,
+		totalSpent: roundMoney(totalSpent, currency),
+		currency,
+		lastOrderDate,
+		firstOrderDate: null,
+		consent: { email: emailConsent, sms: phoneObj ? consentFrom(phoneObj.marketingState) : 'unknown' },
+		acceptsMarketing: emailConsent === 'subscribed',
+		tags: Array.isArray(node.tags) ? node.tags.map(String) : [],
+	};
+	if (includeSource) c.source = node;
+	return c;
+}
+
+export function normalizeShopifyOrder(node: Raw, includeSource: boolean): NormalizedOrder | SkippedRecord {
+	const orderId = shopifyNumericId(node.id);
+	if (!orderId) return { id: '(no id)', reason: 'order without id' };
+	const customer = obj(node.customer);
+	const email = normEmail(node.email);
+	const customerId = shopifyNumericId(customer?.id) ?? email;
+	if (!customerId) return { id: orderId, reason: 'order has no customer and no email' };
+	const createdAt = isoOrNull(node.createdAt);
+	if (!createdAt) return { id: orderId, reason: 'createdAt is missing or not a date' };
+	const current = obj(obj(node.currentTotalPriceSet)?.shopMoney) ?? obj(obj(node.totalPriceSet)?.shopMoney);
+	const amount = money(current?.amount);
+	if (Number.isNaN(amount)) return { id: orderId, reason: 'currentTotalPriceSet amount is missing or not a number' };
+	const currency = upperOrNull(current?.currencyCode);
+	if (!currency) return { id: orderId, reason: 'order has no currency' };
+	const o: NormalizedOrder = {
+		customerId,
+		orderId,
+		createdAt,
+		total: roundMoney(Math.max(0, amount), currency),
+		currency,
+		status: shopifyOrderStatus(node.displayFinancialStatus, node.cancelledAt),
+	};
+	if (email) o.email = email;
+	const updatedAt = isoOrNull(node.updatedAt);
+	if (updatedAt) o.updatedAt = updatedAt;
+	if (includeSource) o.source = node;
+	return o;
+}
+
+interface Bucket {
+	currentlyAvailable: number;
+	maximumAvailable: number;
+	restoreRate: number;
+	at: number;
+}
+
+function readCost(body: unknown): { requested?: number; bucket?: Omit<Bucket, 'at'> } {
+	const cost = obj(obj(obj(body)?.extensions)?.cost);
+	if (!cost) return {};
+	const ts = obj(cost.throttleStatus);
+	const requested = Number(cost.requestedQueryCost);
+	const bucket =
+		ts && Number.isFinite(Number(ts.currentlyAvailable)) && Number(ts.restoreRate) > 0
+			? {
+					currentlyAvailable: Number(ts.currentlyAvailable),
+					maximumAvailable: Number(ts.maximumAvailable),
+					restoreRate: Number(ts.restoreRate),
+				}
+			: undefined;
+	return { requested: Number.isFinite(requested) ? requested : undefined, bucket };
+}
+
+function graphqlErrors(body: unknown): Array<{ message: string; code?: string }> {
+	const errors = obj(body)?.errors;
+	if (typeof errors === 'string') return [{ message: errors }];
+	if (!Array.isArray(errors)) return [];
+	return errors.map((e) => {
+		const o = obj(e) ?? {};
+		return { message: String(o.message ?? 'error'), code: str(obj(o.extensions)?.code) ?? undefined };
+	});
+}
+
+/** Builds the Shopify search query (`updated_at:>='…' test:false`). */
+export function shopifySearchQuery(kind: 'customers' | 'orders', since: string | null, includeTest: boolean): string | null {
+	const parts: string[] = [];
+	if (since) parts.push(`updated_at:>='${since}'`);
+	if (kind === 'orders' && !includeTest) parts.push('test:false');
+	return parts.length ? parts.join(' AND ') : null;
+}
+
+export async function fetchShopify(config: ShopifyConfig, opts: FetchOptions): Promise<FetchResult> {
+	const kind = opts.mode;
+	const http = new SourceHttp({
+		transport: opts.transport,
+		service: 'Shopify',
+		credential: 'Microsegments Shopify API',
+		authHint:
+			'the Admin API access token (from your custom app, it starts with shpat_) and the shop domain; the app needs the read_customers and read_orders scopes (read_all_orders for orders older than 60 days)',
+		notFoundHint:
+			'Check the shop domain in the credential "Microsegments Shopify API" (your-store.myshopify.com, not your custom domain) and the API version.',
+		headers: opts.headers,
+		clock: opts.clock,
+		retry: opts.retry,
+		timeoutMs: opts.timeoutMs,
+		log: opts.log,
+	});
+	const url = `${config.baseUrl.replace(/\/+$/, '')}/admin/api/${config.apiVersion || SHOPIFY_DEFAULT_API_VERSION}/graphql.json`;
+	const tracker = opts.incremental ? new IncrementalTracker(opts.incremental) : null;
+	const since = latest(opts.since ?? null, tracker?.since ?? null);
+	const searchQuery = shopifySearchQuery(kind, since, config.includeTestOrders ?? false);
+	const query = kind === 'customers' ? SHOPIFY_CUSTOMERS_QUERY : SHOPIFY_ORDERS_QUERY;
+	const maxRecords = opts.maxRecords && opts.maxRecords > 0 ? opts.maxRecords : Infinity;
+	let first = Math.max(1, Math.min(SHOPIFY_MAX_PAGE, Math.floor(opts.pageSize ?? SHOPIFY_MAX_PAGE)));
+	if (maxRecords < first) first = maxRecords;
+
+	const records: Array<NormalizedCustomer | NormalizedOrder> = [];
+	const skipped: SkippedRecord[] = [];
+	const seenIds = new Set<string>();
+	let bucket = null as Bucket | null;
+	let after: string | null = null;
+	let truncated = false;
+
+	const estimate = () => 2 + first * (1 + NODE_COST[kind]);
+
+	for (;;) {
+		// Wait before running dry: the bucket must hold this query's cost.
+		if (bucket) {
+			const now = http.clock.now();
+			const available = Math.min(
+				bucket.maximumAvailable,
+				bucket.currentlyAvailable + (bucket.restoreRate * (now - bucket.at)) / 1000,
+			);
+			const need = Math.min(estimate(), bucket.maximumAvailable);
+			if (available < need) {
+				const waitMs = Math.ceil(((need - available) / bucket.restoreRate) * 1000);
+				http.log(`Shopify: waiting ${waitMs} ms for the query cost budget to refill`);
+				await http.wait(waitMs);
+			}
+		}
+		const variables: Record<string, unknown> = { first, after, query: searchQuery };
+		// Oldest change first: an incremental run cut short by Max Records resumes where it stopped.
+		if (since || tracker) variables.sortKey = 'UPDATED_AT';
+		const res: HttpResponse = await http.send({ method: 'POST', url, body: { query, variables } }, (r): ResponseVerdict | undefined => {
+				const errs = graphqlErrors(r.body);
+				const { requested, bucket: b } = readCost(r.body);
+				if (b) bucket = { ...b, at: http.clock.now() };
+				if (errs.some((e) => e.code === 'THROTTLED' || /^throttled$/i.test(e.message))) {
+					const need = requested ?? estimate();
+					const waitMs = b ? Math.max(250, Math.ceil(((need - b.currentlyAvailable) / b.restoreRate) * 1000)) : undefined;
+					return { retry: true, throttle: true, waitMs };
+				}
+				return undefined;
+			});
+		tracker?.noteServerTime(res.headers['date'], http.clock.now());
+		const errs = graphqlErrors(res.body);
+		const data = obj(obj(res.body)?.data);
+		if (errs.length && !data?.[kind]) {
+			if (errs.some((e) => e.code === 'MAX_COST_EXCEEDED') && first > 10) {
+				first = Math.max(10, Math.floor(first / 2));
+				http.log(`Shopify: query too expensive, lowering the page size to ${first}`);
+				continue;
+			}
+			if (errs.some((e) => e.code === 'ACCESS_DENIED'))
+				throw new SourceError(
+					'forbidden',
+					`Shopify denied access to ${kind}. The custom app behind the credential "Microsegments Shopify API" needs the read_customers and read_orders scopes (read_all_orders for orders older than 60 days). Shopify said: "${redact(errs[0].message)}"`,
+				);
+			throw new SourceError('badRequest', `Shopify rejected the query: "${redact(errs.map((e) => e.message).join('; '))}". Check the API version in the credential (2025-04 or later).`);
+		}
+		const conn = obj(data?.[kind]);
+		const nodes = conn?.nodes;
+		if (!conn || !Array.isArray(nodes)) throw new SourceError('badResponse', `Shopify answered without a ${kind} list.`);
+		http.stats.pages++;
+		http.stats.read += nodes.length;
+		for (const n of nodes) {
+			const node = obj(n);
+			if (!node) continue;
+			const norm = kind === 'customers' ? normalizeShopifyCustomer(node, !!opts.includeSource) : normalizeShopifyOrder(node, !!opts.includeSource);
+			if (!('customerId' in norm)) {
+				if (opts.onInvalid === 'fail')
+					throw new SourceError('invalidRecord', `Shopify ${kind === 'customers' ? 'customer' : 'order'} ${norm.id}: ${norm.reason}.`, { recordId: norm.id });
+				skipped.push(norm);
+				continue;
+			}
+			const id = kind === 'customers' ? norm.customerId : (norm as NormalizedOrder).orderId;
+			if (seenIds.has(id)) continue;
+			seenIds.add(id);
+			const changedAt = norm.updatedAt ?? null;
+			if (tracker) {
+				if (tracker.alreadyDelivered(id, changedAt)) continue;
+				tracker.note(id, changedAt);
+			}
+			records.push(norm);
+			if (records.length >= maxRecords) break;
+		}
+		const pageInfo = obj(conn.pageInfo);
+		http.log(`Shopify: page ${http.stats.pages}, ${records.length} ${kind} so far`);
+		if (records.length >= maxRecords) {
+			truncated = pageInfo?.hasNextPage === true || nodes.length > 0;
+			break;
+		}
+		if (pageInfo?.hasNextPage !== true) break;
+		const cursor = str(pageInfo.endCursor);
+		if (!cursor || cursor === after) throw new SourceError('badResponse', 'Shopify said there are more pages but sent no new cursor.');
+		after = cursor;
+	}
+	const result: FetchResult = { mode: kind, records, skipped, stats: http.stats, truncated };
+	// Records come oldest change first, so a run stopped by Max Records can save its cursor too.
+	if (tracker) result.state = tracker.next();
+	return result;
+}
+
+export function latest(a: string | null, b: string | null): string | null {
+	if (!a) return b;
+	if (!b) return a;
+	return Date.parse(a) >= Date.parse(b) ? a : b;
+}

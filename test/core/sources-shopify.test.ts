@@ -1,0 +1,223 @@
+import { fetchTransport } from '../../nodes/core/http';
+import { SourceError } from '../../nodes/core/sources/errors';
+import { fetchShopify, normalizeShopifyOrder, shopifyBaseUrl, shopifyOrderStatus } from '../../nodes/core/sources/shopify';
+import type { FetchOptions, NormalizedCustomer, NormalizedOrder } from '../../nodes/core/sources/types';
+import { ShopData, STATUS } from '../mocks/shop-data';
+import { startShopifyMock, type ShopifyMock } from '../mocks/shopify';
+
+const TOKEN = 'shpat_test_token_0123456789';
+const fast = { baseDelayMs: 5, maxDelayMs: 20, maxRetries: 4 };
+
+function opts(mock: ShopifyMock, extra: Partial<FetchOptions> = {}): FetchOptions {
+	return { transport: fetchTransport, mode: 'customers', headers: { 'X-Shopify-Access-Token': TOKEN }, retry: fast, ...extra };
+}
+const cfg = (mock: ShopifyMock) => ({ baseUrl: mock.url, apiVersion: '2026-01' });
+
+describe('Shopify client against the mock', () => {
+	let mock: ShopifyMock;
+	beforeEach(async () => {
+		mock = await startShopifyMock({ dataOptions: { seed: 7, customers: 60, orders: 200 }, restoreRate: 100000, maximumAvailable: 100000 });
+	});
+	afterEach(() => mock.close());
+
+	test('customers: every customer once, with Shopify aggregates, consent and country', async () => {
+		const res = await fetchShopify(cfg(mock), opts(mock, { pageSize: 25 }));
+		expect(res.records).toHaveLength(60);
+		expect(new Set(res.records.map((r) => r.customerId)).size).toBe(60);
+		expect(res.stats.pages).toBe(3);
+		expect(res.skipped).toEqual([]);
+		const c = res.records.find((r) => r.customerId === String(7000000 + 3)) as NormalizedCustomer;
+		const v = mock.data.customer(3);
+		expect(c.email).toBe(v.email);
+		expect(c.ordersCount).toBe(v.ordersCount);
+		expect(c.totalSpent).toBeCloseTo(v.spentCents / 100, 2);
+		expect(c.currency).toBe('USD');
+		expect(c.country).toBe(v.country);
+		expect(c.tags).toEqual(v.tags);
+		expect(c.consent.email).toBe(v.emailState.toLowerCase());
+		expect(c.acceptsMarketing).toBe(v.emailState === 'SUBSCRIBED');
+		if (v.lastOrder >= 0) expect(c.lastOrderDate).toBe(new Date(Math.floor(mock.data.order(v.lastOrder).created / 1000) * 1000).toISOString());
+		expect(c.source).toBeUndefined();
+	});
+
+	test('orders: every order once, net totals and mapped statuses', async () => {
+		const res = await fetchShopify(cfg(mock), opts(mock, { mode: 'orders', pageSize: 50, includeSource: true }));
+		expect(res.records).toHaveLength(200);
+		const ids = res.records.map((r) => (r as NormalizedOrder).orderId);
+		expect(new Set(ids).size).toBe(200);
+		const byStatus: Record<string, number> = {};
+		for (const r of res.records as NormalizedOrder[]) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+		for (let i = 0; i < 200; i++) {
+			const o = mock.data.order(i);
+			const r = res.records.find((x) => (x as NormalizedOrder).orderId === String(5000000 + i)) as NormalizedOrder;
+			const expected = ['paid', 'pending', 'partially_refunded', 'refunded', 'cancelled', 'failed'][o.status];
+			expect(r.status).toBe(expected);
+			if (o.status === STATUS.partial) expect(r.total).toBeCloseTo((o.totalCents - o.refundedCents) / 100, 2);
+			if (o.status === STATUS.refunded) expect(r.total).toBe(0);
+			expect(r.customerId).toBe(String(7000000 + o.customer));
+			expect(r.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
+		}
+		expect((res.records[0] as NormalizedOrder).source).toBeDefined();
+	});
+
+	test('waits for the cost bucket instead of running dry', async () => {
+		await mock.close();
+		// cost of a 10-customer page: 2 + 10 * 7 = 72; bucket of 100 refilling 400/s
+		mock = await startShopifyMock({ dataOptions: { seed: 7, customers: 60, orders: 200 }, maximumAvailable: 100, restoreRate: 400 });
+		const res = await fetchShopify(cfg(mock), opts(mock, { pageSize: 10 }));
+		expect(res.records).toHaveLength(60);
+		expect(mock.stats.throttled).toBe(0);
+		expect(res.stats.waitedMs).toBeGreaterThan(0);
+		expect(res.stats.requests).toBe(6);
+	});
+
+	test('retries the HTTP-200 THROTTLED error after the computed wait', async () => {
+		mock.bucket.available = 0;
+		mock.bucket.max = 300;
+		mock.bucket.restoreRate = 2000;
+		mock.bucket.at = Date.now();
+		const res = await fetchShopify(cfg(mock), opts(mock, { pageSize: 20 }));
+		expect(mock.stats.throttled).toBeGreaterThanOrEqual(1);
+		expect(res.records).toHaveLength(60);
+		expect(new Set(res.records.map((r) => r.customerId)).size).toBe(60);
+		expect(res.stats.retries).toBeGreaterThanOrEqual(1);
+	});
+
+	test('halves the page size when the query cost exceeds the single-query limit', async () => {
+		mock.bucket.max = 1000;
+		mock.bucket.available = 1000;
+		const res = await fetchShopify(cfg(mock), opts(mock, { pageSize: 250 }));
+		expect(res.records).toHaveLength(60);
+	});
+
+	test('a 502 and a dropped connection mid-pagination lose and duplicate nothing', async () => {
+		mock.setFaults([
+			{ at: 3, kind: 502 },
+			{ at: 6, kind: 'drop' },
+			{ at: 8, kind: 429 },
+		]);
+		const res = await fetchShopify(cfg(mock), opts(mock, { mode: 'orders', pageSize: 20 }));
+		const ids = (res.records as NormalizedOrder[]).map((r) => Number(r.orderId) - 5000000).sort((a, b) => a - b);
+		expect(ids).toEqual(Array.from({ length: 200 }, (_, i) => i));
+		expect(res.stats.retries).toBe(3);
+		expect(res.stats.pages).toBe(10);
+	});
+
+	test('gives up after the retry budget with a clear message', async () => {
+		mock.setFaults([{ at: 2, kind: 503, times: 50 }]);
+		await expect(fetchShopify(cfg(mock), opts(mock, { pageSize: 20 }))).rejects.toThrow(/Shopify answered 503 5 times in a row/);
+	});
+
+	test('401 names the credential and never shows the token', async () => {
+		const err = await fetchShopify(cfg(mock), { ...opts(mock), headers: { 'X-Shopify-Access-Token': 'shpat_wrong_0123456789abcdef' } }).catch((e) => e);
+		expect(err).toBeInstanceOf(SourceError);
+		expect(err.kind).toBe('auth');
+		expect(err.message).toContain('Microsegments Shopify API');
+		expect(err.message).toContain('access token');
+		expect(err.message).not.toContain('shpat_wrong');
+	});
+
+	test('404 for an unknown shop says to check the shop domain', async () => {
+		await mock.close();
+		mock = await startShopifyMock({ shopMissing: true });
+		const err = await fetchShopify(cfg(mock), opts(mock)).catch((e) => e);
+		expect(err.kind).toBe('notFound');
+		expect(err.message).toMatch(/shop domain/);
+	});
+
+	test('missing scope: ACCESS_DENIED becomes a clear message', async () => {
+		await mock.close();
+		mock = await startShopifyMock({ scopes: ['read_customers'] });
+		const err = await fetchShopify(cfg(mock), opts(mock, { mode: 'orders' })).catch((e) => e);
+		expect(err.kind).toBe('forbidden');
+		expect(err.message).toMatch(/read_orders/);
+	});
+
+	test('a malformed API version answers 404', async () => {
+		const err = await fetchShopify({ baseUrl: mock.url, apiVersion: '2025-02' }, opts(mock)).catch((e) => e);
+		expect(err.kind).toBe('notFound');
+	});
+
+	test('malformed records are skipped and counted with their id, or fail on request', async () => {
+		await mock.close();
+		mock = await startShopifyMock({ dataOptions: { seed: 7, customers: 30, orders: 90 }, malformedCustomers: [4, 9], malformedOrders: [2] });
+		const res = await fetchShopify(cfg(mock), opts(mock));
+		expect(res.records).toHaveLength(28);
+		expect(res.skipped).toEqual([
+			{ id: '7000004', reason: 'amountSpent.amount is not a number' },
+			{ id: '7000009', reason: 'amountSpent.amount is not a number' },
+		]);
+		const err = await fetchShopify(cfg(mock), opts(mock, { mode: 'orders', onInvalid: 'fail' })).catch((e) => e);
+		expect(err.kind).toBe('invalidRecord');
+		expect(err.message).toContain('5000002');
+	});
+
+	test('max records stops early', async () => {
+		const res = await fetchShopify(cfg(mock), opts(mock, { maxRecords: 7 }));
+		expect(res.records).toHaveLength(7);
+		expect(res.truncated).toBe(true);
+		expect(res.stats.requests).toBe(1);
+	});
+
+	test('incremental: second run returns only what changed, third run nothing', async () => {
+		const first = await fetchShopify(cfg(mock), opts(mock, { mode: 'orders', incremental: { since: null, seen: {} } }));
+		expect(first.records).toHaveLength(200);
+		expect(first.state?.since).toBeTruthy();
+		const added = mock.data.addOrders(3, { customer: 5 });
+		const second = await fetchShopify(cfg(mock), opts(mock, { mode: 'orders', incremental: first.state }));
+		expect((second.records as NormalizedOrder[]).map((r) => r.orderId).sort()).toEqual(added.map((i) => String(5000000 + i)).sort());
+		const third = await fetchShopify(cfg(mock), opts(mock, { mode: 'orders', incremental: second.state }));
+		expect(third.records).toHaveLength(0);
+		// customers: the customer who ordered changed
+		const c1 = await fetchShopify(cfg(mock), opts(mock, { incremental: { since: null, seen: {} } }));
+		mock.data.addOrders(1, { customer: 11 });
+		const c2 = await fetchShopify(cfg(mock), opts(mock, { incremental: c1.state }));
+		expect(c2.records.map((r) => r.customerId)).toEqual([String(7000011)]);
+		expect((c2.records[0] as NormalizedCustomer).ordersCount).toBe(mock.data.customer(11).ordersCount);
+	});
+
+	test('since filter only returns records updated at or after it', async () => {
+		const since = new Date(mock.data.order(150).updated).toISOString();
+		const res = await fetchShopify(cfg(mock), opts(mock, { mode: 'orders', since }));
+		const expected = mock.data.ordUpdated.filter((u) => Math.floor(u / 1000) * 1000 >= Date.parse(since)).length;
+		expect(res.records).toHaveLength(expected);
+	});
+});
+
+describe('Shopify normalization', () => {
+	test('financial and cancel status mapping', () => {
+		expect(shopifyOrderStatus('PAID', null)).toBe('paid');
+		expect(shopifyOrderStatus('PAID', '2025-01-01T00:00:00Z')).toBe('cancelled');
+		expect(shopifyOrderStatus('PARTIALLY_REFUNDED', null)).toBe('partially_refunded');
+		expect(shopifyOrderStatus('REFUNDED', null)).toBe('refunded');
+		expect(shopifyOrderStatus('VOIDED', null)).toBe('cancelled');
+		expect(shopifyOrderStatus('AUTHORIZED', null)).toBe('pending');
+		expect(shopifyOrderStatus('EXPIRED', null)).toBe('failed');
+		expect(shopifyOrderStatus(undefined, null)).toBe('pending');
+	});
+
+	test('guest order keyed by email; no customer and no email is skipped', () => {
+		const base = { id: 'gid://shopify/Order/9', createdAt: '2025-03-01T10:00:00Z', displayFinancialStatus: 'PAID', currentTotalPriceSet: { shopMoney: { amount: '10.50', currencyCode: 'EUR' } } };
+		const o = normalizeShopifyOrder({ ...base, email: 'A@B.com', customer: null }, false) as NormalizedOrder;
+		expect(o.customerId).toBe('a@b.com');
+		expect(o.total).toBe(10.5);
+		expect(normalizeShopifyOrder({ ...base, customer: null }, false)).toEqual({ id: '9', reason: 'order has no customer and no email' });
+		expect(normalizeShopifyOrder({ ...base, customer: { id: 'gid://shopify/Customer/1' }, createdAt: 'yesterday' }, false)).toEqual({ id: '9', reason: 'createdAt is missing or not a date' });
+		expect(normalizeShopifyOrder({ ...base, customer: { id: 'gid://shopify/Customer/1' }, currentTotalPriceSet: { shopMoney: { amount: 'NaN', currencyCode: 'EUR' } } }, false)).toMatchObject({ reason: expect.stringContaining('not a number') });
+	});
+
+	test('base URL from the shop domain', () => {
+		expect(shopifyBaseUrl('my-shop')).toBe('https://my-shop.myshopify.com');
+		expect(shopifyBaseUrl('https://my-shop.myshopify.com/admin')).toBe('https://my-shop.myshopify.com');
+		expect(shopifyBaseUrl('x', 'http://127.0.0.1:9/')).toBe('http://127.0.0.1:9');
+		expect(() => shopifyBaseUrl(' ')).toThrow(/shop domain/);
+	});
+
+	test('the mock data generator is deterministic', () => {
+		const a = new ShopData({ seed: 3, customers: 10, orders: 40 });
+		const b = new ShopData({ seed: 3, customers: 10, orders: 40 });
+		expect(a.ordTotal).toEqual(b.ordTotal);
+		expect(a.customerCount).toBe(10);
+		expect(a.orderCount).toBe(40);
+	});
+});

@@ -1,0 +1,555 @@
+/**
+ * Local Shopify Admin GraphQL mock (node:http on 127.0.0.1, random port).
+ *
+ * Speaks the real API as far as Fetch Customers uses it:
+ * - `POST /admin/api/{version}/graphql.json`, header `X-Shopify-Access-Token` (401 with Shopify's
+ *   "[API] Invalid API key or access token" body otherwise), 404 for an unknown shop or version;
+ * - `customers` / `orders` connections with `first` (1..250) / `after` cursors (keyset, opaque
+ *   base64 like Shopify's), `nodes` and `edges{cursor node}`, `pageInfo`, `query` filters
+ *   (`updated_at:>=`, `created_at:<`, `test:false`, `email:`), `sortKey` ID / UPDATED_AT /
+ *   CREATED_AT and `reverse`;
+ * - only the fields asked for, unknown fields rejected with Shopify's `undefinedField` error;
+ *   money as decimal strings in MoneyV2 / MoneyBag, numberOfOrders as an UnsignedInt64 string;
+ * - calculated query cost (2 per connection + per-node objects) with a leaky bucket
+ *   (maximumAvailable 2000, restoreRate 100/s by default), `extensions.cost.throttleStatus` on
+ *   every reply, MAX_COST_EXCEEDED and the HTTP-200 THROTTLED error exactly as Shopify sends them;
+ * - ACCESS_DENIED when a scope is missing; faults on demand: any status or a dropped connection at
+ *   the Nth data request.
+ * Control endpoints (no auth): GET /__mock/stats, POST /__mock/add, POST /__mock/faults,
+ * POST /__mock/bucket.
+ * CLI: `node -r ./bench/fetch-ts-register.js test/mocks/shopify.ts --customers 100 --orders 400`
+ * prints one JSON line `{"url": ...}` once listening.
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { argValue, parseOperation, type GqlField } from './graphql-lite';
+import { FaultPlan, ShopData, STATUS, decimalString, parseArgs, readBody, type Fault, type ShopDataOptions } from './shop-data';
+
+export interface ShopifyMockOptions {
+	data?: ShopData;
+	dataOptions?: ShopDataOptions;
+	token?: string;
+	port?: number;
+	/** Bucket size and restore rate (Shopify standard plan: 2000 / 100 per second). */
+	maximumAvailable?: number;
+	restoreRate?: number;
+	faults?: Fault[];
+	scopes?: string[];
+	/** Answer 404 for every shop request (unknown shop). */
+	shopMissing?: boolean;
+	/** Customers whose records are malformed (index list): amountSpent.amount becomes "abc". */
+	malformedCustomers?: number[];
+	/** Orders whose createdAt is missing. */
+	malformedOrders?: number[];
+}
+
+export interface ShopifyMock {
+	url: string;
+	port: number;
+	data: ShopData;
+	stats: { requests: number; dataRequests: number; throttled: number; byRoot: Record<string, number> };
+	bucket: { available: number; max: number; restoreRate: number; at: number };
+	setFaults(faults: Fault[]): void;
+	close(): Promise<void>;
+}
+
+const SCALAR = 's';
+type FieldDef = string; // 's' for scalars, else an object type name; 'Conn:X' for connections
+const SCHEMA: Record<string, Record<string, FieldDef>> = {
+	QueryRoot: { customers: 'Conn:Customer', orders: 'Conn:Order', shop: 'Shop' },
+	Shop: { name: SCALAR, myshopifyDomain: SCALAR, currencyCode: SCALAR, id: SCALAR },
+	PageInfo: { hasNextPage: SCALAR, hasPreviousPage: SCALAR, startCursor: SCALAR, endCursor: SCALAR },
+	Customer: {
+		id: SCALAR, firstName: SCALAR, lastName: SCALAR, displayName: SCALAR, email: SCALAR, phone: SCALAR, note: SCALAR,
+		createdAt: SCALAR, updatedAt: SCALAR, numberOfOrders: SCALAR, tags: SCALAR, state: SCALAR, verifiedEmail: SCALAR,
+		amountSpent: 'MoneyV2', lastOrder: 'Order', defaultEmailAddress: 'CustomerEmailAddress',
+		defaultPhoneNumber: 'CustomerPhoneNumber', defaultAddress: 'MailingAddress',
+		emailMarketingConsent: 'CustomerEmailMarketingConsentState', smsMarketingConsent: 'CustomerSmsMarketingConsentState',
+	},
+	MoneyV2: { amount: SCALAR, currencyCode: SCALAR },
+	MoneyBag: { shopMoney: 'MoneyV2', presentmentMoney: 'MoneyV2' },
+	CustomerEmailAddress: { emailAddress: SCALAR, marketingState: SCALAR, marketingOptInLevel: SCALAR, marketingUpdatedAt: SCALAR },
+	CustomerPhoneNumber: { phoneNumber: SCALAR, marketingState: SCALAR },
+	CustomerEmailMarketingConsentState: { marketingState: SCALAR, marketingOptInLevel: SCALAR, consentUpdatedAt: SCALAR },
+	CustomerSmsMarketingConsentState: { marketingState: SCALAR, marketingOptInLevel: SCALAR, consentUpdatedAt: SCALAR },
+	MailingAddress: { countryCodeV2: SCALAR, country: SCALAR, city: SCALAR, zip: SCALAR, province: SCALAR },
+	Order: {
+		id: SCALAR, name: SCALAR, email: SCALAR, createdAt: SCALAR, updatedAt: SCALAR, processedAt: SCALAR, cancelledAt: SCALAR,
+		cancelReason: SCALAR, test: SCALAR, displayFinancialStatus: SCALAR, displayFulfillmentStatus: SCALAR, currencyCode: SCALAR,
+		customer: 'Customer', totalPriceSet: 'MoneyBag', currentTotalPriceSet: 'MoneyBag', totalRefundedSet: 'MoneyBag',
+		subtotalPriceSet: 'MoneyBag',
+	},
+};
+const CONN_FIELDS: Record<string, FieldDef> = { nodes: 'List', edges: 'Edge', pageInfo: 'PageInfo' };
+
+class GqlError extends Error {
+	constructor(
+		message: string,
+		public readonly extensions: Record<string, unknown>,
+		public readonly path?: string[],
+	) {
+		super(message);
+	}
+}
+
+/** Validates the selection against the schema and returns its requested cost. */
+function validateAndCost(typeName: string, fields: GqlField[], vars: Record<string, unknown>, path: string[]): number {
+	let cost = 0;
+	for (const f of fields) {
+		if (f.name === '__typename') continue;
+		const def = SCHEMA[typeName]?.[f.name];
+		if (!def)
+			throw new GqlError(`Field '${f.name}' doesn't exist on type '${typeName}'`, { code: 'undefinedField', typeName, fieldName: f.name }, [...path, f.name]);
+		if (def === SCALAR) {
+			if (f.selections) throw new GqlError(`Selections can't be made on scalars (field '${f.name}' returns a scalar)`, { code: 'selectionMismatch' });
+			continue;
+		}
+		if (!f.selections) throw new GqlError(`Field must have selections (field '${f.name}' returns ${def.replace('Conn:', '')} but has no selections)`, { code: 'selectionMismatch' });
+		if (def.startsWith('Conn:')) {
+			const nodeType = def.slice(5);
+			const first = Number(argValue(f.args.first, vars) ?? argValue(f.args.last, vars) ?? 0);
+			let nodeCost = 0;
+			for (const cf of f.selections) {
+				const cdef = CONN_FIELDS[cf.name];
+				if (!cdef) throw new GqlError(`Field '${cf.name}' doesn't exist on type '${nodeType}Connection'`, { code: 'undefinedField', typeName: `${nodeType}Connection`, fieldName: cf.name });
+				if (!cf.selections) throw new GqlError(`Field must have selections (field '${cf.name}')`, { code: 'selectionMismatch' });
+				if (cf.name === 'nodes') nodeCost = Math.max(nodeCost, 1 + validateAndCost(nodeType, cf.selections, vars, [...path, f.name, 'nodes']));
+				else if (cf.name === 'edges') {
+					for (const ef of cf.selections) {
+						if (ef.name === 'cursor') continue;
+						if (ef.name !== 'node' || !ef.selections)
+							throw new GqlError(`Field '${ef.name}' doesn't exist on type '${nodeType}Edge'`, { code: 'undefinedField', typeName: `${nodeType}Edge`, fieldName: ef.name });
+						nodeCost = Math.max(nodeCost, 1 + validateAndCost(nodeType, ef.selections, vars, [...path, f.name, 'edges', 'node']));
+					}
+				} else validateAndCost('PageInfo', cf.selections, vars, [...path, f.name, 'pageInfo']);
+			}
+			cost += 2 + first * nodeCost;
+			continue;
+		}
+		cost += 1 + validateAndCost(def, f.selections, vars, [...path, f.name]);
+	}
+	return cost;
+}
+
+type Json = Record<string, unknown>;
+
+/** Projects a full object onto the selection (aliases honoured; lazy values are functions). */
+function project(value: unknown, fields: GqlField[] | null): unknown {
+	if (value === null || value === undefined) return null;
+	if (typeof value === 'function') return project((value as () => unknown)(), fields);
+	if (!fields) return value;
+	if (Array.isArray(value)) return value.map((v) => project(v, fields));
+	const src = value as Json;
+	const out: Json = {};
+	for (const f of fields) {
+		if (f.name === '__typename') out[f.alias] = src.__typename;
+		else out[f.alias] = project(src[f.name], f.selections);
+	}
+	return out;
+}
+
+interface Filter {
+	field: string;
+	op: string;
+	value: string;
+}
+
+function parseSearch(q: unknown): Filter[] {
+	if (typeof q !== 'string' || !q.trim()) return [];
+	const out: Filter[] = [];
+	const re = /(\w+):(>=|<=|>|<)?('([^']*)'|"([^"]*)"|(\S+))/g;
+	let m: RegExpExecArray | null;
+	while ((m = re.exec(q))) out.push({ field: m[1], op: m[2] ?? '=', value: m[4] ?? m[5] ?? m[6] });
+	return out;
+}
+
+function cmp(a: number, op: string, b: number): boolean {
+	switch (op) {
+		case '>':
+			return a > b;
+		case '>=':
+			return a >= b;
+		case '<':
+			return a < b;
+		case '<=':
+			return a <= b;
+		default:
+			return a === b;
+	}
+}
+
+const FINANCIAL = ['PAID', 'PENDING', 'PARTIALLY_REFUNDED', 'REFUNDED', 'VOIDED', 'EXPIRED'];
+
+export async function startShopifyMock(opts: ShopifyMockOptions = {}): Promise<ShopifyMock> {
+	const data = opts.data ?? new ShopData({ guestShare: 0, ...(opts.dataOptions ?? {}) });
+	const token = opts.token ?? 'shpat_test_token_0123456789';
+	const faults = new FaultPlan(opts.faults ?? []);
+	const scopes = new Set(opts.scopes ?? ['read_customers', 'read_orders', 'read_all_orders']);
+	const malformedCustomers = new Set(opts.malformedCustomers ?? []);
+	const malformedOrders = new Set(opts.malformedOrders ?? []);
+	const bucket = { available: opts.maximumAvailable ?? 2000, max: opts.maximumAvailable ?? 2000, restoreRate: opts.restoreRate ?? 100, at: Date.now() };
+	const stats = { requests: 0, dataRequests: 0, throttled: 0, byRoot: {} as Record<string, number> };
+	const currency = data.currencyList[0];
+	const iso = (t: number) => new Date(Math.floor(t / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+
+	const customerObj = (c: number): Json => {
+		const v = data.customer(c);
+		return {
+			__typename: 'Customer',
+			id: `gid://shopify/Customer/${7000000 + c}`,
+			firstName: v.firstName,
+			lastName: v.lastName,
+			displayName: `${v.firstName} ${v.lastName}`,
+			email: v.email,
+			phone: v.phone,
+			note: null,
+			createdAt: iso(v.created),
+			updatedAt: iso(v.updated),
+			numberOfOrders: String(v.ordersCount),
+			tags: v.tags,
+			state: 'ENABLED',
+			verifiedEmail: true,
+			amountSpent: { amount: malformedCustomers.has(c) ? 'abc' : decimalString(v.spentCents, currency), currencyCode: currency },
+			lastOrder: v.lastOrder >= 0 ? () => orderObj(v.lastOrder) : null,
+			defaultEmailAddress: { emailAddress: v.email, marketingState: v.emailState, marketingOptInLevel: 'SINGLE_OPT_IN', marketingUpdatedAt: iso(v.created) },
+			defaultPhoneNumber: v.phone ? { phoneNumber: v.phone, marketingState: v.smsState } : null,
+			defaultAddress: { countryCodeV2: v.country, country: v.country, city: 'Springfield', zip: '00000', province: null },
+			emailMarketingConsent: { marketingState: v.emailState, marketingOptInLevel: 'SINGLE_OPT_IN', consentUpdatedAt: iso(v.created) },
+			smsMarketingConsent: v.phone ? { marketingState: v.smsState, marketingOptInLevel: 'SINGLE_OPT_IN', consentUpdatedAt: null } : null,
+		};
+	};
+	const money = (cents: number): Json => {
+		const m = { amount: decimalString(cents, currency), currencyCode: currency };
+		return { shopMoney: m, presentmentMoney: m };
+	};
+	const orderObj = (i: number): Json => {
+		const o = data.order(i);
+		return {
+			__typename: 'Order',
+			id: `gid://shopify/Order/${5000000 + i}`,
+			name: `#${1001 + i}`,
+			email: o.customer >= 0 ? data.customer(o.customer).email : o.guestEmail,
+			createdAt: malformedOrders.has(i) ? null : iso(o.created),
+			processedAt: iso(o.created),
+			updatedAt: iso(o.updated),
+			cancelledAt: o.status === STATUS.cancelled ? iso(o.created + 86400000) : null,
+			cancelReason: o.status === STATUS.cancelled ? 'CUSTOMER' : null,
+			test: false,
+			displayFinancialStatus: o.status === STATUS.cancelled ? 'VOIDED' : FINANCIAL[o.status],
+			displayFulfillmentStatus: 'FULFILLED',
+			currencyCode: currency,
+			customer: o.customer >= 0 ? () => customerObj(o.customer) : null,
+			totalPriceSet: money(o.totalCents),
+			currentTotalPriceSet: money(o.status === STATUS.cancelled ? 0 : o.totalCents - o.refundedCents),
+			totalRefundedSet: money(o.refundedCents),
+			subtotalPriceSet: money(o.totalCents),
+		};
+	};
+
+	// Sorted views for UPDATED_AT, cached until the data changes.
+	const sortCache = new Map<string, { version: number; order: Int32Array }>();
+	const sortedBy = (root: string, key: string): Int32Array | null => {
+		if (key !== 'UPDATED_AT') return null;
+		const cacheKey = `${root}:${key}`;
+		const hit = sortCache.get(cacheKey);
+		if (hit && hit.version === data.version) return hit.order;
+		const n = root === 'customers' ? data.customerCount : data.orderCount;
+		const upd = root === 'customers' ? data.custUpdated : data.ordUpdated;
+		const order = new Int32Array(n);
+		for (let k = 0; k < n; k++) order[k] = k;
+		order.sort((a, b) => upd[a] - upd[b] || a - b);
+		sortCache.set(cacheKey, { version: data.version, order });
+		return order;
+	};
+
+	const runConnection = (root: 'customers' | 'orders', f: GqlField, vars: Record<string, unknown>): { value: Json; returned: number } => {
+		const first = Number(argValue(f.args.first, vars));
+		if (!Number.isInteger(first) || first < 0 || first > 250)
+			throw new GqlError(`The value of the argument first must be between 0 and 250 (got ${String(argValue(f.args.first, vars))}).`, { code: 'BAD_REQUEST' }, [root]);
+		const after = argValue(f.args.after, vars);
+		const sortKey = String(argValue(f.args.sortKey, vars) ?? 'ID');
+		if (!['ID', 'UPDATED_AT', 'CREATED_AT', 'RELEVANCE'].includes(sortKey))
+			throw new GqlError(`Argument 'sortKey' has an invalid value (${sortKey}).`, { code: 'argumentLiteralsIncompatible' });
+		const reverse = argValue(f.args.reverse, vars) === true;
+		const filters = parseSearch(argValue(f.args.query, vars));
+		const n = root === 'customers' ? data.customerCount : data.orderCount;
+		const upd = root === 'customers' ? data.custUpdated : data.ordUpdated;
+		const created = root === 'customers' ? data.custCreated : data.ordCreated;
+		const perm = sortedBy(root, sortKey);
+		const at = (p: number) => (perm ? perm[p] : p);
+		const keyOf = (idx: number) => (perm ? upd[idx] : idx);
+		const matches = (idx: number): boolean => {
+			for (const flt of filters) {
+				if (flt.field === 'updated_at' || flt.field === 'created_at') {
+					const t = Date.parse(flt.value);
+					if (Number.isNaN(t)) continue; // Shopify ignores unparseable dates
+					const v = Math.floor((flt.field === 'updated_at' ? upd[idx] : created[idx]) / 1000) * 1000;
+					if (!cmp(v, flt.op, t)) return false;
+				} else if (flt.field === 'test') {
+					if (flt.value === 'true') return false; // no test orders in the mock
+				} else if (flt.field === 'email' && root === 'customers') {
+					if (data.customer(idx).email !== flt.value.toLowerCase()) return false;
+				}
+			}
+			return true;
+		};
+		// keyset cursor: {k: sort key value, i: index}
+		let pos = reverse ? n - 1 : 0;
+		if (typeof after === 'string' && after) {
+			let cur: { k: number; i: number };
+			try {
+				cur = JSON.parse(Buffer.from(after, 'base64').toString('utf8'));
+				if (typeof cur.k !== 'number' || typeof cur.i !== 'number') throw new Error('bad');
+			} catch {
+				throw new GqlError('Invalid cursor for current pagination sort.', { code: 'BAD_REQUEST' }, [root]);
+			}
+			// first position strictly after (k, i) in the order
+			let lo = 0;
+			let hi = n;
+			while (lo < hi) {
+				const mid = (lo + hi) >> 1;
+				const idx = at(mid);
+				const k = keyOf(idx);
+				if (k < cur.k || (k === cur.k && idx <= cur.i)) lo = mid + 1;
+				else hi = mid;
+			}
+			pos = reverse ? lo - 2 : lo;
+			if (reverse) {
+				// reverse: strictly before (k, i)
+				let l2 = 0;
+				let h2 = n;
+				while (l2 < h2) {
+					const mid = (l2 + h2) >> 1;
+					const idx = at(mid);
+					const k = keyOf(idx);
+					if (k < cur.k || (k === cur.k && idx < cur.i)) l2 = mid + 1;
+					else h2 = mid;
+				}
+				pos = l2 - 1;
+			}
+		} else if (perm && !reverse) {
+			// jump to the lower bound of an updated_at filter (keeps incremental pages cheap)
+			const lower = filters.find((x) => x.field === 'updated_at' && (x.op === '>' || x.op === '>='));
+			const t = lower ? Date.parse(lower.value) : NaN;
+			if (!Number.isNaN(t)) {
+				let lo = 0;
+				let hi = n;
+				while (lo < hi) {
+					const mid = (lo + hi) >> 1;
+					if (Math.floor(upd[at(mid)] / 1000) * 1000 < t) lo = mid + 1;
+					else hi = mid;
+				}
+				pos = lo;
+			}
+		}
+		const picked: number[] = [];
+		let hasNext = false;
+		const step = reverse ? -1 : 1;
+		for (let p = pos; p >= 0 && p < n; p += step) {
+			const idx = at(p);
+			if (!matches(idx)) continue;
+			if (picked.length === first) {
+				hasNext = true;
+				break;
+			}
+			picked.push(idx);
+		}
+		const cursorOf = (idx: number) => Buffer.from(JSON.stringify({ k: keyOf(idx), i: idx })).toString('base64');
+		const build = root === 'customers' ? customerObj : orderObj;
+		const objs = picked.map(build);
+		const value: Json = {
+			nodes: objs,
+			edges: objs.map((o, k) => ({ cursor: cursorOf(picked[k]), node: o })),
+			pageInfo: {
+				hasNextPage: hasNext,
+				hasPreviousPage: typeof after === 'string' && !!after,
+				startCursor: picked.length ? cursorOf(picked[0]) : null,
+				endCursor: picked.length ? cursorOf(picked[picked.length - 1]) : null,
+			},
+		};
+		return { value, returned: picked.length };
+	};
+
+	const send = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+		const text = typeof body === 'string' ? body : JSON.stringify(body);
+		res.writeHead(status, {
+			'content-type': typeof body === 'string' && !text.startsWith('{') ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8',
+			'content-length': Buffer.byteLength(text),
+			...headers,
+		});
+		res.end(text);
+	};
+
+	const throttleStatus = () => ({ maximumAvailable: bucket.max, currentlyAvailable: Math.floor(bucket.available), restoreRate: bucket.restoreRate });
+	const refill = () => {
+		const now = Date.now();
+		bucket.available = Math.min(bucket.max, bucket.available + ((now - bucket.at) / 1000) * bucket.restoreRate);
+		bucket.at = now;
+	};
+
+	const server = http.createServer(async (req, res) => {
+		stats.requests++;
+		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+		try {
+			if (url.pathname.startsWith('/__mock/')) {
+				const body = req.method === 'POST' ? JSON.parse((await readBody(req)) || '{}') : {};
+				if (url.pathname === '/__mock/stats') return send(res, 200, { ...stats, customers: data.customerCount, orders: data.orderCount, bucket: throttleStatus() });
+				if (url.pathname === '/__mock/faults') {
+					faults.faults = body.faults ?? [];
+					faults.requests = 0;
+					return send(res, 200, { ok: true });
+				}
+				if (url.pathname === '/__mock/bucket') {
+					if (body.max !== undefined) bucket.max = body.max;
+					if (body.restoreRate !== undefined) bucket.restoreRate = body.restoreRate;
+					if (body.available !== undefined) bucket.available = body.available;
+					bucket.at = Date.now();
+					return send(res, 200, throttleStatus());
+				}
+				if (url.pathname === '/__mock/add') {
+					const added: { customers: number[]; orders: number[] } = { customers: [], orders: [] };
+					if (body.customers) added.customers = data.addCustomers(Number(body.customers));
+					if (body.orders)
+						added.orders = data.addOrders(Number(body.orders), { customer: body.customer, totalCents: body.totalCents, status: body.status });
+					return send(res, 200, {
+						customers: added.customers.map((c) => `gid://shopify/Customer/${7000000 + c}`),
+						orders: added.orders.map((i) => `gid://shopify/Order/${5000000 + i}`),
+					});
+				}
+				return send(res, 404, { error: 'unknown control endpoint' });
+			}
+			const m = /^\/admin\/api\/([^/]+)\/graphql\.json$/.exec(url.pathname);
+			if (opts.shopMissing || !m || !/^(\d{4}-(01|04|07|10)|unstable)$/.test(m[1])) {
+				await readBody(req);
+				return send(res, 404, { errors: 'Not Found' });
+			}
+			if (req.method !== 'POST') return send(res, 405, { errors: 'Method Not Allowed' });
+			const raw = await readBody(req);
+			if (req.headers['x-shopify-access-token'] !== token)
+				return send(res, 401, { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' });
+			stats.dataRequests++;
+			const fault = faults.next();
+			if (fault) {
+				if (fault.kind === 'drop') {
+					req.socket.destroy();
+					return;
+				}
+				if (fault.kind === 429)
+					return send(res, 429, { errors: 'Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.' }, { 'retry-after': '1.0' });
+				return send(res, fault.kind, fault.kind >= 500 ? `<html><body><h1>${fault.kind} Service Unavailable</h1></body></html>` : { errors: 'fault' });
+			}
+			let payload: { query?: string; variables?: Record<string, unknown> };
+			try {
+				payload = JSON.parse(raw);
+			} catch {
+				return send(res, 400, { errors: { query: 'Required parameter missing or invalid' } });
+			}
+			if (typeof payload.query !== 'string') return send(res, 400, { errors: { query: 'Required parameter missing or invalid' } });
+			const vars = payload.variables ?? {};
+			let op;
+			try {
+				op = parseOperation(payload.query);
+			} catch (e) {
+				return send(res, 200, { errors: [{ message: `syntax error: ${(e as Error).message}`, extensions: { code: 'parseError' } }] });
+			}
+			let requested: number;
+			try {
+				requested = validateAndCost('QueryRoot', op.selections, vars, []);
+				for (const [name, def] of Object.entries(op.variables))
+					if (def.type.endsWith('!') && (vars[name] === undefined || vars[name] === null) && def.defaultValue === undefined)
+						throw new GqlError(`Variable $${name} of type ${def.type} was provided invalid value`, { code: 'INVALID_VARIABLE' });
+			} catch (e) {
+				if (e instanceof GqlError) return send(res, 200, { errors: [{ message: e.message, path: e.path, extensions: e.extensions }] });
+				throw e;
+			}
+			if (requested > bucket.max)
+				return send(res, 200, {
+					errors: [{ message: `Query cost is ${requested}, which exceeds the single query max cost limit (${bucket.max}).`, extensions: { code: 'MAX_COST_EXCEEDED', cost: requested, maxCost: bucket.max } }],
+				});
+			refill();
+			if (requested > bucket.available) {
+				stats.throttled++;
+				return send(res, 200, {
+					errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' } }],
+					extensions: { cost: { requestedQueryCost: requested, actualQueryCost: null, throttleStatus: throttleStatus() } },
+				});
+			}
+			bucket.available -= requested;
+			const out: Json = {};
+			const errors: unknown[] = [];
+			let actual = 0;
+			for (const f of op.selections) {
+				stats.byRoot[f.name] = (stats.byRoot[f.name] ?? 0) + 1;
+				if (f.name === 'customers' || f.name === 'orders') {
+					const scope = f.name === 'customers' ? 'read_customers' : 'read_orders';
+					if (!scopes.has(scope)) {
+						out[f.alias] = null;
+						errors.push({
+							message: `Access denied for ${f.name} field. Required access: \`${scope}\` access scope.`,
+							locations: [{ line: 1, column: 1 }],
+							extensions: { code: 'ACCESS_DENIED', documentation: 'https://shopify.dev/api/usage/access-scopes', requiredAccess: `\`${scope}\` access scope.` },
+							path: [f.alias],
+						});
+						continue;
+					}
+					try {
+						const { value, returned } = runConnection(f.name, f, vars);
+						out[f.alias] = project(value, f.selections);
+						actual += 2 + returned * Math.max(1, Math.round((requested - 2) / Math.max(1, Number(argValue(f.args.first, vars)) || 1)));
+					} catch (e) {
+						if (!(e instanceof GqlError)) throw e;
+						out[f.alias] = null;
+						errors.push({ message: e.message, path: e.path, extensions: e.extensions });
+					}
+				} else if (f.name === 'shop') {
+					out[f.alias] = project({ __typename: 'Shop', id: 'gid://shopify/Shop/1', name: 'Mock Shop', myshopifyDomain: 'mock-shop.myshopify.com', currencyCode: currency }, f.selections);
+					actual += 1;
+				}
+			}
+			actual = Math.min(actual, requested);
+			bucket.available = Math.min(bucket.max, bucket.available + (requested - actual));
+			const body: Json = { data: out, extensions: { cost: { requestedQueryCost: requested, actualQueryCost: actual, throttleStatus: throttleStatus() } } };
+			if (errors.length) body.errors = errors;
+			return send(res, 200, body, { 'x-shopify-api-version': m[1] });
+		} catch (e) {
+			return send(res, 500, { errors: `mock failure: ${(e as Error).message}` });
+		}
+	});
+	server.keepAliveTimeout = 5000;
+	await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
+	const port = (server.address() as AddressInfo).port;
+	return {
+		url: `http://127.0.0.1:${port}`,
+		port,
+		data,
+		stats,
+		bucket,
+		setFaults(f: Fault[]) {
+			faults.faults = f;
+			faults.requests = 0;
+		},
+		close: () =>
+			new Promise<void>((resolve) => {
+				server.closeAllConnections?.();
+				server.close(() => resolve());
+			}),
+	};
+}
+
+if (require.main === module) {
+	const a = parseArgs(process.argv.slice(2));
+	startShopifyMock({
+		port: a.port ? Number(a.port) : 0,
+		token: a.token,
+		maximumAvailable: a['max-available'] ? Number(a['max-available']) : undefined,
+		restoreRate: a['restore-rate'] ? Number(a['restore-rate']) : undefined,
+		dataOptions: {
+			seed: a.seed ? Number(a.seed) : undefined,
+			customers: a.customers ? Number(a.customers) : undefined,
+			orders: a.orders ? Number(a.orders) : undefined,
+			currency: a.currency,
+		},
+	}).then((mock) => {
+		process.stdout.write(JSON.stringify({ url: mock.url, port: mock.port, customers: mock.data.customerCount, orders: mock.data.orderCount }) + '\n');
+	});
+}
