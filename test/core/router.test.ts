@@ -83,6 +83,7 @@ describe('rule matching', () => {
 	it('compares values only when both are numbers or both are dates', () => {
 		expect(compareValues('10', 9)).toBe(1);
 		expect(compareValues(' 2.5 ', '2.50')).toBe(0);
+		expect(compareValues('$1,500.00', 1000)).toBe(1);
 		expect(compareValues('2024-01-02', '2024-01-01T23:00:00Z')).toBe(1);
 		expect(compareValues('abc', 'abd')).toBeNull();
 		expect(compareValues(5, '2024-01-01')).toBeNull();

@@ -8,7 +8,7 @@
  *      under the segment's holdout share goes to Holdout (or stays in its branch, flagged).
  */
 import { parseDate } from '../dates';
-import { getPath } from '../fields';
+import { getPath, parseAmount } from '../fields';
 import { checkConsent, consentText, normalizeChannel, CHANNELS, type Channel, type ConsentOptions } from './consent';
 import { holdoutThreshold, isHeldOut } from './holdout';
 
@@ -77,10 +77,11 @@ function isEmptyValue(v: unknown): boolean {
 	return false;
 }
 
+/** Numbers, and amounts written as text ("1,299.00", "$12.50", "12,50"); null otherwise. */
 function asNumber(v: unknown): number | null {
-	if (typeof v === 'number') return Number.isFinite(v) ? v : null;
-	if (typeof v === 'string' && v.trim() !== '' && /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(v.trim())) return Number(v.trim());
-	return null;
+	if (typeof v !== 'number' && typeof v !== 'string') return null;
+	const n = parseAmount(v);
+	return Number.isFinite(n) ? n : null;
 }
 
 /** -1 / 0 / 1, or null when the two values are neither both numbers nor both dates. */
