@@ -1,0 +1,248 @@
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+} from 'n8n-workflow';
+import { getPath, type Json } from '../core/fields';
+import { parseDate } from '../core/dates';
+import {
+	RfmInputError,
+	extractCustomers,
+	extractOrders,
+	scoreRfm,
+	type RfmResult,
+	type ScoreOptions,
+} from '../core/rfm/rfm';
+import { RF_MAP, RFM_PACKAGE_MAP, type SegmentMap } from '../core/rfm/segmentMaps';
+
+const NO_ORDERS = 'No Orders';
+
+function list(value: unknown): string[] {
+	return String(value ?? '')
+		.split(',')
+		.map((s) => s.trim())
+		.filter(Boolean);
+}
+
+function numbers(ctx: IExecuteFunctions, name: string, label: string): number[] {
+	const raw = list(ctx.getNodeParameter(name, 0, ''));
+	const out = raw.map(Number);
+	const badIndex = out.findIndex((x) => !Number.isFinite(x));
+	if (badIndex >= 0)
+		throw new NodeOperationError(ctx.getNode(), `${label}: "${raw[badIndex]}" is not a number`, {
+			description: 'Type numbers separated by commas, e.g. 30, 90, 180, 365',
+		});
+	return out;
+}
+
+function segmentMap(ctx: IExecuteFunctions, bins: number): SegmentMap {
+	const choice = ctx.getNodeParameter('segmentMap', 0) as string;
+	if (choice === 'rf') return RF_MAP;
+	if (choice === 'rfmPackage') return RFM_PACKAGE_MAP;
+	const rules = ((ctx.getNodeParameter('customSegments', 0, {}) as IDataObject).segment ?? []) as IDataObject[];
+	if (!rules.length)
+		throw new NodeOperationError(ctx.getNode(), 'Custom segment map has no segments', {
+			description: 'Add at least one segment under "Custom Segments", or pick a standard map',
+		});
+	return {
+		id: 'custom',
+		fiveScale: false,
+		fallback: (ctx.getNodeParameter('fallbackSegment', 0, 'Other') as string) || 'Other',
+		rules: rules.map((r, i) => {
+			const name = String(r.name ?? '').trim();
+			if (!name) throw new NodeOperationError(ctx.getNode(), `Custom segment ${i + 1} has no name`);
+			const range = (lo: unknown, hi: unknown, dim: string): [number, number] => {
+				const a = Number(lo ?? 1);
+				const b = Number(hi ?? bins);
+				if (!(a >= 1 && b <= bins && a <= b))
+					throw new NodeOperationError(
+						ctx.getNode(),
+						`Custom segment "${name}": ${dim} range ${a}–${b} does not fit scores 1–${bins}`,
+					);
+				return [a, b];
+			};
+			return { name, r: range(r.rMin, r.rMax, 'R'), f: range(r.fMin, r.fMax, 'F'), m: range(r.mMin, r.mMax, 'M') };
+		}),
+	};
+}
+
+function iso(ms: number): string | null {
+	return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+}
+
+export function summaryItems(result: RfmResult, extra: IDataObject): INodeExecutionData[] {
+	const details = {
+		referenceDate: iso(result.referenceTime),
+		scoring: result.scoring,
+		bins: result.bins,
+		edges: result.edges,
+		distribution: result.distribution,
+		skipped: result.skipped,
+		currency: result.currency ?? null,
+		...extra,
+	};
+	return result.segments.map((s) => ({ json: { ...s, details } as unknown as IDataObject }));
+}
+
+export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const mode = this.getNodeParameter('output', 0) as 'customers' | 'summary' | 'both';
+	const outputs = mode === 'both' ? 2 : 1;
+	if (items.length === 0) return Array.from({ length: outputs }, () => []);
+
+	const input = this.getNodeParameter('input', 0) as 'orders' | 'customers';
+	const mapping = this.getNodeParameter('fieldMapping', 0, {}) as IDataObject;
+	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
+	const bins = Number(this.getNodeParameter('bins', 0, 5)) as 3 | 4 | 5;
+	const scoring = this.getNodeParameter('scoring', 0) as ScoreOptions['scoring'];
+	const referenceKind = this.getNodeParameter('referenceDate', 0) as string;
+	const skipInvalid = options.skipInvalid === true;
+
+	let reference: ScoreOptions['reference'];
+	if (referenceKind === 'now') reference = { kind: 'now', now: Date.now() };
+	else if (referenceKind === 'fixed') {
+		const raw = this.getNodeParameter('fixedDate', 0) as string;
+		const t = parseDate(raw);
+		if (t === null)
+			throw new NodeOperationError(this.getNode(), `Fixed Date "${raw}" is not a date`, {
+				description: 'Pick a date, or use an ISO date such as 2025-01-31',
+			});
+		reference = { kind: 'fixed', time: t };
+	} else reference = { kind: 'dayAfterLatest' };
+
+	const records = items.map((it) => it.json as Json);
+	const node = this.getNode();
+	try {
+		const rows =
+			input === 'orders'
+				? extractOrders(records, mapping as never, {
+						skipInvalid,
+						excludedStatuses: options.excludedStatuses !== undefined ? list(options.excludedStatuses) : undefined,
+						refundedStatuses: options.refundedStatuses !== undefined ? list(options.refundedStatuses) : undefined,
+					})
+				: extractCustomers(records, mapping as never, { skipInvalid });
+
+		const errorItems: INodeExecutionData[] = [];
+		if (rows.invalid.length) {
+			if (!this.continueOnFail()) {
+				const first = rows.invalid[0];
+				throw new NodeOperationError(node, first.message, {
+					itemIndex: first.itemIndex,
+					description:
+						(rows.invalid.length > 1 ? `${rows.invalid.length} items have problems (first shown). ` : '') +
+						'Fix the data or the field mapping, or turn on Options > "Skip Invalid Items" to skip and count them.',
+				});
+			}
+			for (const bad of rows.invalid)
+				errorItems.push({
+					json: { error: bad.message, field: bad.field, reason: bad.reason, itemIndex: bad.itemIndex },
+					pairedItem: { item: bad.itemIndex },
+				});
+		}
+
+		const result = scoreRfm(rows, {
+			bins,
+			scoring,
+			thresholds:
+				scoring === 'thresholds'
+					? {
+							recency: numbers(this, 'recencyThresholds', 'Recency Thresholds'),
+							frequency: numbers(this, 'frequencyThresholds', 'Frequency Thresholds'),
+							monetary: numbers(this, 'monetaryThresholds', 'Monetary Thresholds'),
+						}
+					: undefined,
+			reference,
+			windowDays: input === 'orders' ? Number(this.getNodeParameter('windowDays', 0, 0)) : 0,
+			nonPositiveMonetary: (options.nonPositiveMonetary as 'keepAsLowest' | 'drop') ?? 'keepAsLowest',
+			keepCurrency: (options.keepCurrency as string) || undefined,
+			map: segmentMap(this, bins),
+		});
+
+		const withoutOrders = rows.withoutOrders;
+		const keepWithoutOrders = input === 'customers' && options.withoutOrders === 'keep';
+		if (withoutOrders.length && !keepWithoutOrders)
+			result.skipped.noOrders = (result.skipped.noOrders ?? 0) + withoutOrders.length;
+
+		const referenceDate = iso(result.referenceTime);
+		const customerItems: INodeExecutionData[] = [];
+		if (mode !== 'summary') {
+			const carry = input === 'orders' ? list(this.getNodeParameter('customerFields', 0, '')) : [];
+			const keepAll = options.keepLatestOrderFields === true;
+			for (const c of result.customers) {
+				const rfm = {
+					recencyDays: c.recencyDays,
+					frequency: c.frequency,
+					monetary: c.monetary,
+					averageOrderValue: c.averageOrderValue,
+					r: c.r,
+					f: c.f,
+					m: c.m,
+					cell: c.cell,
+					score: c.score,
+					segment: c.segment,
+					lastOrderDate: iso(c.lastOrderTime),
+					firstOrderDate: iso(c.firstOrderTime),
+					currency: c.currency ?? null,
+					referenceDate,
+				};
+				let json: IDataObject;
+				if (input === 'customers') json = { ...items[c.latestItemIndex].json, rfm };
+				else {
+					const latest = items[c.latestItemIndex].json;
+					json = keepAll ? { ...latest } : {};
+					for (const field of carry) {
+						const v = getPath(latest, field);
+						if (v !== undefined && v !== null && v !== '') json[field] = v as IDataObject[string];
+					}
+					json = { customerId: c.customerId, ...json, rfm };
+				}
+				customerItems.push({
+					json,
+					pairedItem: c.itemIndexes.length === 1 ? { item: c.itemIndexes[0] } : c.itemIndexes.map((item) => ({ item })),
+				});
+			}
+			if (keepWithoutOrders)
+				for (const i of withoutOrders)
+					customerItems.push({
+						json: {
+							...items[i].json,
+							rfm: {
+								recencyDays: null, frequency: 0, monetary: 0, averageOrderValue: null, r: null, f: null, m: null,
+								cell: null, score: null, segment: NO_ORDERS, lastOrderDate: null, firstOrderDate: null,
+								currency: null, referenceDate,
+							},
+						},
+						pairedItem: { item: i },
+					});
+		}
+		const extra: IDataObject = {
+			customersScored: result.customers.length,
+			fields: rows.fields as IDataObject,
+		};
+		if (keepWithoutOrders) extra.customersWithoutOrders = withoutOrders.length;
+		const summary = mode === 'customers' ? [] : summaryItems(result, extra);
+
+		const skippedTotal = Object.values(result.skipped).reduce((a, b) => a + (b ?? 0), 0);
+		const addHints = (this as unknown as { addExecutionHints?: (...h: { message: string; location?: string }[]) => void })
+			.addExecutionHints;
+		if (skippedTotal > 0 && typeof addHints === 'function')
+			addHints.call(this, {
+				message: `${skippedTotal} item(s) left out: ${Object.entries(result.skipped)
+					.map(([k, v]) => `${k} ${v}`)
+					.join(', ')}`,
+				location: 'outputPane',
+			});
+
+		if (mode === 'both') return [[...customerItems, ...errorItems], summary];
+		if (mode === 'summary') return [[...summary, ...errorItems]];
+		return [[...customerItems, ...errorItems]];
+	} catch (error) {
+		if (error instanceof RfmInputError)
+			throw new NodeOperationError(node, error.message, {
+				itemIndex: error.itemIndex,
+				description: error.description,
+			});
+		throw error;
+	}
+}

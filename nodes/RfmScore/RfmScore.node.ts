@@ -1,0 +1,24 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { rfmScoreProperties } from './RfmScore.description';
+import { executeRfmScore } from './RfmScore.execute';
+
+export class RfmScore implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'RFM Score',
+		name: 'rfmScore',
+		icon: 'file:rfmScore.svg',
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["input"] === "customers" ? "from customers" : "from orders"}}',
+		description: 'Score customers on recency, frequency and monetary value and name their segment',
+		defaults: { name: 'RFM Score' },
+		usableAsTool: true,
+		inputs: ['main'],
+		outputs: `={{ $parameter["output"] === "both" ? [{ "type": "main", "displayName": "Customers" }, { "type": "main", "displayName": "Summary" }] : [{ "type": "main" }] }}`,
+		properties: rfmScoreProperties,
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return executeRfmScore.call(this);
+	}
+}

@@ -1,0 +1,72 @@
+/**
+ * Date parsing shared by every node. Accepted (and documented in README "Dates"):
+ * - ISO 8601 strings ("2024-03-05", "2024-03-05T10:00:00Z", "2024-03-05 10:00:00+02:00");
+ *   a date-time without an offset is read as UTC so results never depend on the server's zone.
+ * - `YYYYMMDD` as a number or string (19970101), when it is a real calendar date in 1900..2199.
+ * - Epoch seconds or milliseconds (numbers or digit strings): values above 1e11 are milliseconds.
+ * - Date objects.
+ * Anything else returns null (the caller reports the item and field).
+ */
+const DAY_MS = 86400000;
+export { DAY_MS };
+
+function ymd(y: number, m: number, d: number): number | null {
+	if (m < 1 || m > 12 || d < 1 || d > 31) return null;
+	const t = Date.UTC(y, m - 1, d);
+	const dt = new Date(t);
+	if (dt.getUTCFullYear() !== y || dt.getUTCMonth() !== m - 1 || dt.getUTCDate() !== d) return null;
+	return t;
+}
+
+function fromNumber(n: number): number | null {
+	if (!Number.isFinite(n) || n < 0) return null;
+	if (Number.isInteger(n) && n >= 19000101 && n <= 21991231) {
+		const t = ymd(Math.floor(n / 10000), Math.floor(n / 100) % 100, n % 100);
+		if (t !== null) return t;
+	}
+	return n > 1e11 ? n : n * 1000;
+}
+
+const ISO_RE =
+	/^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+
+export function parseDate(value: unknown): number | null {
+	if (value === null || value === undefined) return null;
+	if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.getTime();
+	if (typeof value === 'number') return fromNumber(value);
+	if (typeof value !== 'string') return null;
+	const s = value.trim();
+	if (s === '') return null;
+	if (/^\d+(\.\d+)?$/.test(s)) return fromNumber(Number(s));
+	const m = ISO_RE.exec(s);
+	if (m) {
+		const day = ymd(Number(m[1]), Number(m[2]), Number(m[3]));
+		if (day === null) return null;
+		if (m[4] === undefined) return day;
+		const h = Number(m[4]);
+		const mi = Number(m[5]);
+		const sec = m[6] ? Number(m[6]) : 0;
+		if (h > 23 || mi > 59 || sec > 60) return null;
+		const ms = m[7] ? Math.round(Number('0.' + m[7]) * 1000) : 0;
+		let t = day + h * 3600000 + mi * 60000 + sec * 1000 + ms;
+		const tz = m[8];
+		if (tz && tz.toUpperCase() !== 'Z') {
+			const sign = tz[0] === '-' ? -1 : 1;
+			const digits = tz.slice(1).replace(':', '');
+			const offH = Number(digits.slice(0, 2));
+			const offM = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
+			t -= sign * (offH * 60 + offM) * 60000;
+		}
+		return t;
+	}
+	// RFC 2822 / other strings with an explicit zone that JS parses unambiguously.
+	if (/(GMT|UTC|[+-]\d{4})\b/i.test(s) || /\bZ$/.test(s)) {
+		const t = Date.parse(s);
+		return Number.isNaN(t) ? null : t;
+	}
+	return null;
+}
+
+export function toIsoDate(ms: number): string {
+	return new Date(ms).toISOString();
+}
