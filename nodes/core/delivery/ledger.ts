@@ -1,0 +1,309 @@
+/**
+ * The idempotency ledger: one row per send key (campaign key + customer id + run key) that a run
+ * reserved ('pending'), that a provider accepted ('sent'), or whose outcome is unknown because a
+ * run died or gave up mid-request ('unconfirmed'). The same rows give the frequency cap (messages
+ * per customer over the last D calendar days, across campaigns).
+ *
+ * Two implementations: StaticDataLedger (this file; the workflow's static data, the default) and
+ * PostgresLedger (ledgerPostgres.ts; shared by workflows and n8n workers, atomic reservations).
+ * Customer ids are stored hashed (keys.ts customerKeyOf); no address is ever stored.
+ */
+import { DAY_MS } from './time';
+
+export type LedgerStatus = 'pending' | 'sent' | 'unconfirmed';
+
+export interface LedgerEntry {
+	sendKey: string;
+	customerKey: string;
+	status: LedgerStatus;
+	/** Reservation time for pending rows, send time for sent rows (ms since epoch). */
+	at: number;
+	/** Run that holds a pending row. */
+	runId?: string;
+	/** Batch key of the request a pending row was part of (keys.ts batchKeyOf). */
+	batchKey?: string;
+	messageId?: string;
+	/** Whether the row counts toward the frequency cap (messages to the customer; CRM updates do not). */
+	counts: boolean;
+}
+
+export interface ReserveCandidate {
+	sendKey: string;
+	customerKey: string;
+}
+
+export interface ReserveOptions {
+	runId: string;
+	campaignKey: string;
+	provider: string;
+	now: number;
+	/** Rows counting toward the cap (false for CRM updates). */
+	counts: boolean;
+	/** Frequency cap: refuse when the customer already has `max` counted rows at or after `since`. */
+	cap?: { max: number; since: number };
+	/** A pending row of another run younger than this is in progress; older rows are orphaned. */
+	leaseMs: number;
+}
+
+/**
+ * 'reserved' → this run may send; 'already_sent'; 'in_progress' (another run holds it);
+ * 'frequency_cap'; 'unconfirmed' (an orphaned or unconfirmed row: the engine resolves it).
+ */
+export type ReserveOutcome = 'reserved' | 'already_sent' | 'in_progress' | 'frequency_cap' | 'unconfirmed';
+
+export interface Ledger {
+	readonly kind: 'staticData' | 'postgres';
+	/** Pending rows of other runs are treated as live for this long (static data: 0, there is no concurrent run). */
+	readonly defaultLeaseMs: number;
+	lookup(sendKeys: readonly string[]): Promise<Map<string, LedgerEntry>>;
+	/** Counted rows per customer at or after `since` (read-only; dry runs). */
+	countRecent(customerKeys: readonly string[], since: number): Promise<Map<string, number>>;
+	/** Atomically reserves 'pending' rows: never two runs for one send key, never over the cap. */
+	reserve(candidates: readonly ReserveCandidate[], opts: ReserveOptions): Promise<Map<string, ReserveOutcome>>;
+	/** Takes over orphaned pending rows (older than the lease) and unconfirmed rows; returns the keys now held by this run. */
+	takeOver(sendKeys: readonly string[], opts: { runId: string; now: number; leaseMs: number }): Promise<Set<string>>;
+	/** Records the batch a set of this run's pending rows is being sent in, and refreshes their lease. */
+	touch(sendKeys: readonly string[], opts: { runId: string; now: number; batchKey?: string }): Promise<void>;
+	markSent(items: readonly { sendKey: string; messageId?: string }[], opts: { runId: string; now: number }): Promise<void>;
+	/** Deletes this run's pending rows: the provider definitely did not accept them, a later run may send. */
+	release(sendKeys: readonly string[], opts: { runId: string }): Promise<void>;
+	/** The outcome is unknown (the provider may have accepted): keep the row as 'unconfirmed'. */
+	markUnconfirmed(sendKeys: readonly string[], opts: { runId: string; now: number }): Promise<void>;
+	/** Persists / frees resources; returns housekeeping figures. */
+	close(): Promise<LedgerStats>;
+}
+
+export interface LedgerStats {
+	entries?: number;
+	pruned?: number;
+	evicted?: number;
+	bytes?: number;
+}
+
+/** Start of the frequency-cap window: the last `days` calendar days in UTC, today included. */
+export function capWindowStart(now: number, days: number): number {
+	const startOfToday = Math.floor(now / DAY_MS) * DAY_MS;
+	return startOfToday - (Math.max(1, Math.floor(days)) - 1) * DAY_MS;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Static data ledger
+
+/** Key under the workflow's global static data (shared by every Campaign Send node of the workflow). */
+export const STATIC_LEDGER_KEY = 'microsegmentsDeliveryLedger';
+
+/** Stored row: [atSeconds, customerKey16, status, counts, runId?, batchKey?] */
+type StoredRow = [number, string, 's' | 'p' | 'u', 0 | 1, string?, string?];
+
+interface StoredLedger {
+	v: 1;
+	e: Record<string, StoredRow>;
+}
+
+const STATUS_OUT: Record<StoredRow[2], LedgerStatus> = { s: 'sent', p: 'pending', u: 'unconfirmed' };
+
+export interface StaticLedgerOptions {
+	/** Rows older than this many days are pruned (default 90). Keep it ≥ the frequency-cap window and ≥ how long a custom run key is reused. */
+	retentionDays?: number;
+	/** Upper bound on rows (default 150 000, ≈ 9 MB of static data); the oldest rows beyond it are evicted. */
+	maxEntries?: number;
+	now?: number;
+}
+
+/**
+ * Ledger in the workflow's static data (an object n8n saves with the workflow after each
+ * production run). Compact: send keys cut to 20 hex characters (80 bits) and customer keys to 16;
+ * times in seconds. n8n writes static data when an execution ends (not in manual executions from
+ * the editor, and not at all if the process dies), and two simultaneous executions of one
+ * workflow each save their own copy: use the PostgreSQL ledger when that matters.
+ */
+export class StaticDataLedger implements Ledger {
+	readonly kind = 'staticData' as const;
+	readonly defaultLeaseMs = 0;
+	private store: StoredLedger;
+	private byCustomer: Map<string, Set<string>> | undefined;
+	private pruned = 0;
+	private evicted = 0;
+	private readonly retentionMs: number;
+	private readonly maxEntries: number;
+
+	constructor(
+		container: Record<string, unknown>,
+		opts: StaticLedgerOptions = {},
+	) {
+		const existing = container[STATIC_LEDGER_KEY] as StoredLedger | undefined;
+		this.store = existing && existing.v === 1 && existing.e && typeof existing.e === 'object' ? existing : { v: 1, e: {} };
+		container[STATIC_LEDGER_KEY] = this.store;
+		this.retentionMs = Math.max(1, opts.retentionDays ?? 90) * DAY_MS;
+		this.maxEntries = Math.max(1000, opts.maxEntries ?? 150000);
+		this.prune(opts.now ?? Date.now());
+	}
+
+	private static k(sendKey: string): string {
+		return sendKey.slice(0, 20);
+	}
+
+	private static c(customerKey: string): string {
+		return customerKey.slice(0, 16);
+	}
+
+	private prune(now: number): void {
+		const cutoff = (now - this.retentionMs) / 1000;
+		for (const [k, row] of Object.entries(this.store.e)) {
+			if (row[0] < cutoff) {
+				delete this.store.e[k];
+				this.pruned++;
+			}
+		}
+	}
+
+	private index(): Map<string, Set<string>> {
+		if (!this.byCustomer) {
+			this.byCustomer = new Map();
+			for (const [k, row] of Object.entries(this.store.e)) {
+				let s = this.byCustomer.get(row[1]);
+				if (!s) this.byCustomer.set(row[1], (s = new Set()));
+				s.add(k);
+			}
+		}
+		return this.byCustomer;
+	}
+
+	private toEntry(sendKey: string, row: StoredRow): LedgerEntry {
+		return {
+			sendKey,
+			customerKey: row[1],
+			status: STATUS_OUT[row[2]],
+			at: row[0] * 1000,
+			runId: row[4],
+			batchKey: row[5],
+			counts: row[3] === 1,
+		};
+	}
+
+	private put(sendKey: string, row: StoredRow): void {
+		const k = StaticDataLedger.k(sendKey);
+		this.store.e[k] = row;
+		const idx = this.index();
+		let s = idx.get(row[1]);
+		if (!s) idx.set(row[1], (s = new Set()));
+		s.add(k);
+	}
+
+	async lookup(sendKeys: readonly string[]): Promise<Map<string, LedgerEntry>> {
+		const out = new Map<string, LedgerEntry>();
+		for (const key of sendKeys) {
+			const row = this.store.e[StaticDataLedger.k(key)];
+			if (row) out.set(key, this.toEntry(key, row));
+		}
+		return out;
+	}
+
+	private count(customerKey: string, since: number): number {
+		const keys = this.index().get(StaticDataLedger.c(customerKey));
+		if (!keys) return 0;
+		const sinceS = since / 1000;
+		let n = 0;
+		for (const k of keys) {
+			const row = this.store.e[k];
+			if (row && row[3] === 1 && row[0] >= sinceS) n++;
+		}
+		return n;
+	}
+
+	async countRecent(customerKeys: readonly string[], since: number): Promise<Map<string, number>> {
+		const out = new Map<string, number>();
+		for (const c of customerKeys) out.set(c, this.count(c, since));
+		return out;
+	}
+
+	async reserve(candidates: readonly ReserveCandidate[], opts: ReserveOptions): Promise<Map<string, ReserveOutcome>> {
+		const out = new Map<string, ReserveOutcome>();
+		for (const cand of candidates) {
+			const row = this.store.e[StaticDataLedger.k(cand.sendKey)];
+			if (row) {
+				if (row[2] === 's') out.set(cand.sendKey, 'already_sent');
+				else if (row[2] === 'p' && row[4] === opts.runId) out.set(cand.sendKey, 'reserved');
+				else if (row[2] === 'p' && row[0] * 1000 > opts.now - opts.leaseMs) out.set(cand.sendKey, 'in_progress');
+				else out.set(cand.sendKey, 'unconfirmed');
+				continue;
+			}
+			if (opts.cap && this.count(cand.customerKey, opts.cap.since) >= opts.cap.max) {
+				out.set(cand.sendKey, 'frequency_cap');
+				continue;
+			}
+			this.put(cand.sendKey, [Math.floor(opts.now / 1000), StaticDataLedger.c(cand.customerKey), 'p', opts.counts ? 1 : 0, opts.runId]);
+			out.set(cand.sendKey, 'reserved');
+		}
+		return out;
+	}
+
+	async takeOver(sendKeys: readonly string[], opts: { runId: string; now: number; leaseMs: number }): Promise<Set<string>> {
+		const taken = new Set<string>();
+		for (const key of sendKeys) {
+			const row = this.store.e[StaticDataLedger.k(key)];
+			if (!row) continue;
+			const orphan = row[2] === 'u' || (row[2] === 'p' && (row[4] === opts.runId || row[0] * 1000 <= opts.now - opts.leaseMs));
+			if (!orphan) continue;
+			row[2] = 'p';
+			row[4] = opts.runId;
+			taken.add(key);
+		}
+		return taken;
+	}
+
+	async touch(sendKeys: readonly string[], opts: { runId: string; now: number; batchKey?: string }): Promise<void> {
+		for (const key of sendKeys) {
+			const row = this.store.e[StaticDataLedger.k(key)];
+			if (!row || row[2] !== 'p' || row[4] !== opts.runId) continue;
+			row[0] = Math.floor(opts.now / 1000);
+			if (opts.batchKey) row[5] = opts.batchKey;
+		}
+	}
+
+	async markSent(items: readonly { sendKey: string; messageId?: string }[], opts: { runId: string; now: number }): Promise<void> {
+		for (const it of items) {
+			const k = StaticDataLedger.k(it.sendKey);
+			const row = this.store.e[k];
+			if (!row) continue;
+			this.store.e[k] = [Math.floor(opts.now / 1000), row[1], 's', row[3]];
+		}
+	}
+
+	async release(sendKeys: readonly string[], opts: { runId: string }): Promise<void> {
+		for (const key of sendKeys) {
+			const k = StaticDataLedger.k(key);
+			const row = this.store.e[k];
+			if (row && row[2] === 'p' && row[4] === opts.runId) {
+				delete this.store.e[k];
+				this.index().get(row[1])?.delete(k);
+			}
+		}
+	}
+
+	async markUnconfirmed(sendKeys: readonly string[], opts: { runId: string; now: number }): Promise<void> {
+		for (const key of sendKeys) {
+			const row = this.store.e[StaticDataLedger.k(key)];
+			if (row && row[2] === 'p' && row[4] === opts.runId) {
+				row[2] = 'u';
+				row.length = 4;
+			}
+		}
+	}
+
+	async close(): Promise<LedgerStats> {
+		const keys = Object.keys(this.store.e);
+		if (keys.length > this.maxEntries) {
+			// Evict the oldest sent rows first (never pending/unconfirmed ones).
+			const sent = keys.filter((k) => this.store.e[k][2] === 's').sort((a, b) => this.store.e[a][0] - this.store.e[b][0]);
+			const excess = keys.length - this.maxEntries;
+			for (const k of sent.slice(0, excess)) {
+				delete this.store.e[k];
+				this.evicted++;
+			}
+			this.byCustomer = undefined;
+		}
+		const entries = Object.keys(this.store.e).length;
+		return { entries, pruned: this.pruned, evicted: this.evicted, bytes: JSON.stringify(this.store).length };
+	}
+}

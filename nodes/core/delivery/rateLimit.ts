@@ -1,0 +1,128 @@
+/**
+ * Rate limiting for the delivery engine: a sliding-window limiter (at most `limit` request
+ * starts in any window of `intervalMs`), shared by every worker of a run and, through
+ * `sharedLimiter`, by every run in the same process that uses the same credential. A provider's
+ * "slow down" (429 with Retry-After, X-RateLimit-Reset, HubSpot's policy interval) pauses the
+ * whole limiter, not only the batch that got it. Time comes from an injectable Clock so tests are
+ * deterministic and fast.
+ */
+
+export interface Clock {
+	now(): number;
+	sleep(ms: number): Promise<void>;
+}
+
+export const realClock: Clock = {
+	now: () => Date.now(),
+	sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+};
+
+/**
+ * Virtual clock for tests: sleeping advances virtual time instead of waiting (it still yields to
+ * the event loop so other work interleaves). Time never goes backwards.
+ */
+export function virtualClock(start = Date.UTC(2025, 0, 6, 8, 0, 0)): Clock & { advance(ms: number): void; slept: number } {
+	let t = start;
+	const clock = {
+		slept: 0,
+		now: () => t,
+		advance(ms: number) {
+			t += Math.max(0, ms);
+		},
+		async sleep(ms: number) {
+			const target = t + Math.max(0, ms);
+			clock.slept += Math.max(0, ms);
+			await new Promise<void>((resolve) => setImmediate(resolve));
+			if (target > t) t = target;
+		},
+	};
+	return clock;
+}
+
+export interface RateLimiterStats {
+	acquired: number;
+	/** Total ms spent waiting for a slot or a pause. */
+	waitedMs: number;
+}
+
+export class SlidingWindowLimiter {
+	private starts: number[] = [];
+	private pausedUntil = 0;
+	private chain: Promise<unknown> = Promise.resolve();
+	readonly stats: RateLimiterStats = { acquired: 0, waitedMs: 0 };
+	/** Extra spacing added to the window so network jitter never lets the server count limit+1 in one window. */
+	readonly marginMs: number;
+
+	constructor(
+		readonly limit: number,
+		readonly intervalMs: number,
+		private readonly clock: Clock = realClock,
+		marginMs?: number,
+	) {
+		if (!(limit >= 1) || !(intervalMs > 0)) throw new Error('Rate limit must allow at least 1 request per positive interval');
+		this.marginMs = marginMs ?? Math.min(250, Math.ceil(intervalMs * 0.02) + 5);
+	}
+
+	/** Waits until a request may start, then records the start. Callers are served in order. */
+	acquire(): Promise<void> {
+		const next = this.chain.then(() => this.take());
+		this.chain = next.catch(() => undefined);
+		return next;
+	}
+
+	/** Holds every caller until `untilMs` (provider asked to slow down). */
+	pauseUntil(untilMs: number): void {
+		if (untilMs > this.pausedUntil) this.pausedUntil = untilMs;
+	}
+
+	private async take(): Promise<void> {
+		const window = this.intervalMs + this.marginMs;
+		for (;;) {
+			const now = this.clock.now();
+			if (now < this.pausedUntil) {
+				const wait = this.pausedUntil - now;
+				this.stats.waitedMs += wait;
+				await this.clock.sleep(wait);
+				continue;
+			}
+			while (this.starts.length > 0 && this.starts[0] <= now - window) this.starts.shift();
+			if (this.starts.length < this.limit) {
+				this.starts.push(now);
+				this.stats.acquired++;
+				return;
+			}
+			const wait = Math.max(1, this.starts[0] + window - now);
+			this.stats.waitedMs += wait;
+			await this.clock.sleep(wait);
+		}
+	}
+}
+
+const shared = new Map<string, SlidingWindowLimiter>();
+
+/**
+ * One limiter per key (provider + credential id) and settings in this process, so two Campaign
+ * Send nodes using the same credential share the provider's allowance. Not shared across n8n
+ * worker processes: lower the limit when several workers send with one credential.
+ */
+export function sharedLimiter(key: string, limit: number, intervalMs: number, clock: Clock = realClock): SlidingWindowLimiter {
+	const k = `${key}\u0000${limit}\u0000${intervalMs}`;
+	let l = shared.get(k);
+	if (!l || clock !== realClock) {
+		l = new SlidingWindowLimiter(limit, intervalMs, clock);
+		if (clock === realClock) shared.set(k, l);
+	}
+	return l;
+}
+
+/** Largest number of request starts seen in any window of `intervalMs` (for tests and benches). */
+export function maxInAnyWindow(timestamps: readonly number[], intervalMs: number): number {
+	const t = [...timestamps].sort((a, b) => a - b);
+	let best = 0;
+	let lo = 0;
+	for (let hi = 0; hi < t.length; hi++) {
+		while (t[hi] - t[lo] >= intervalMs) lo++;
+		best = Math.max(best, hi - lo + 1);
+	}
+	return best;
+}
