@@ -31,8 +31,7 @@ export const rfmScoreProperties: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Map a Field',
 		default: {},
-		description:
-			'Leave empty to let the node find common field names (customer_id, customerId, email, created_at, date, total, total_price, amount...). Dotted paths such as customer.id read nested fields.',
+		description: 'Leave empty to let the node find common field names (customer_id, customerId, email, created_at, date, total, total_price, amount...). Dotted paths such as customer.ID read nested fields.',
 		options: [
 			{
 				displayName: 'Amount Field',
@@ -207,7 +206,7 @@ export const rfmScoreProperties: INodeProperties[] = [
 				description: 'Champions, Loyal Customers, Potential Loyalists, New Customers, Promising, Need Attention, About To Sleep, At Risk, Can\'t Lose Them, Hibernating from the R and F scores',
 			},
 			{
-				name: 'R Package "rfm" Map (R, F and M)',
+				name: 'R Package "Rfm" Map (R, F and M)',
 				value: 'rfmPackage',
 				description: 'The segment table of the R package rfm, first match wins, others → Others',
 			},
@@ -230,13 +229,50 @@ export const rfmScoreProperties: INodeProperties[] = [
 				displayName: 'Segment',
 				name: 'segment',
 				values: [
-					{ displayName: 'Name', name: 'name', type: 'string', default: '', required: true, placeholder: 'VIP' },
-					{ displayName: 'R From', name: 'rMin', type: 'number', default: 1, typeOptions: { minValue: 1, maxValue: 5 } },
-					{ displayName: 'R To', name: 'rMax', type: 'number', default: 5, typeOptions: { minValue: 1, maxValue: 5 } },
-					{ displayName: 'F From', name: 'fMin', type: 'number', default: 1, typeOptions: { minValue: 1, maxValue: 5 } },
-					{ displayName: 'F To', name: 'fMax', type: 'number', default: 5, typeOptions: { minValue: 1, maxValue: 5 } },
-					{ displayName: 'M From', name: 'mMin', type: 'number', default: 1, typeOptions: { minValue: 1, maxValue: 5 } },
-					{ displayName: 'M To', name: 'mMax', type: 'number', default: 5, typeOptions: { minValue: 1, maxValue: 5 } },
+					{
+						displayName: 'F From',
+						name: 'fMin',
+						type: 'number',
+						default: 1
+					},
+					{
+						displayName: 'F To',
+						name: 'fMax',
+						type: 'number',
+						default: 5
+					},
+					{
+						displayName: 'M From',
+						name: 'mMin',
+						type: 'number',
+						default: 1
+					},
+					{
+						displayName: 'M To',
+						name: 'mMax',
+						type: 'number',
+						default: 5
+					},
+					{
+						displayName: 'Name',
+						name: 'name',
+						type: 'string',
+						default: '',
+							required:	true,
+						placeholder: 'VIP',
+					},
+					{
+						displayName: 'R From',
+						name: 'rMin',
+						type: 'number',
+						default: 1
+					},
+					{
+						displayName: 'R To',
+						name: 'rMax',
+						type: 'number',
+						default: 5
+					},
 				],
 			},
 		],

@@ -243,6 +243,6 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 				itemIndex: error.itemIndex,
 				description: error.description,
 			});
-		throw error;
+		throw error instanceof NodeOperationError ? error : new NodeOperationError(node, error as Error);
 	}
 }

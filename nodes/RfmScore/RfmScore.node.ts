@@ -1,4 +1,10 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import {
+	NodeConnectionTypes,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
 import { rfmScoreProperties } from './RfmScore.description';
 import { executeRfmScore } from './RfmScore.execute';
 
@@ -13,7 +19,7 @@ export class RfmScore implements INodeType {
 		description: 'Score customers on recency, frequency and monetary value and name their segment',
 		defaults: { name: 'RFM Score' },
 		usableAsTool: true,
-		inputs: ['main'],
+		inputs: [NodeConnectionTypes.Main],
 		outputs: `={{ $parameter["output"] === "both" ? [{ "type": "main", "displayName": "Customers" }, { "type": "main", "displayName": "Summary" }] : [{ "type": "main" }] }}`,
 		properties: rfmScoreProperties,
 	};
