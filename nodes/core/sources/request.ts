@@ -107,24 +107,27 @@ export class SourceHttp {
 		let failures = 0;
 		let throttles = 0;
 		for (;;) {
-			let res: HttpResponse;
 			this.stats.requests++;
-			try {
-				res = await this.opts.transport(req);
-			} catch (error) {
-				const code = error instanceof TransportError ? error.code : ((error as { code?: string }).code ?? 'ECONNRESET');
+			const outcome = await this.opts.transport(req).then(
+				(r): { res: HttpResponse } | { code: string } => ({ res: r }),
+				(error): { code: string } => ({
+					code: error instanceof TransportError ? error.code : ((error as { code?: string }).code ?? 'ECONNRESET'),
+				}),
+			);
+			if (!('res' in outcome)) {
 				failures++;
 				if (failures > this.policy.maxRetries)
 					throw new SourceError(
 						'network',
-						`Could not reach ${this.opts.service} (${code}) after ${failures} attempts. Check the Base URL / shop address in the credential "${this.opts.credential}" and that the service is up.`,
+						`Could not reach ${this.opts.service} (${outcome.code}) after ${failures} attempts. Check the Base URL / shop address in the credential "${this.opts.credential}" and that the service is up.`,
 					);
 				const delay = this.backoff(failures);
 				this.stats.retries++;
-				this.log(`${this.opts.service}: connection failed (${code}), retry ${failures} in ${delay} ms`);
+				this.log(`${this.opts.service}: connection failed (${outcome.code}), retry ${failures} in ${delay} ms`);
 				await this.wait(delay);
 				continue;
 			}
+			const res = outcome.res;
 			const verdict = res.status < 400 || res.status === 429 ? inspect?.(res) : undefined;
 			if (verdict?.error) throw verdict.error;
 			if (verdict?.retry || res.status === 429 || res.status >= 500) {

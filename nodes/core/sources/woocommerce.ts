@@ -1,0 +1,446 @@
+/**
+ * WooCommerce REST API v3 client. WooCommerce customers carry no spend or order count, so
+ * customers are built from orders (see aggregate.ts).
+ *
+ * - `GET {site}/wp-json/wc/v3/orders|customers?per_page≤100&page=N&orderby=id&order=asc`: pages
+ *   by number; `X-WP-TotalPages` says how many. Sorting by id keeps pages stable while the shop
+ *   takes new orders (they land on the last page).
+ * - Totals are strings; refunds (`refunds[].total`, negative strings) are netted; dates are read
+ *   from the `_gmt` fields (the others are in the site's time zone).
+ * - Statuses: completed/processing → paid (partially_refunded when refunds exist), pending/on-hold
+ *   → pending, cancelled/trash → cancelled, refunded, failed; checkout drafts are not orders and
+ *   are left out; an unknown (plugin) status counts as paid when the order has a paid date.
+ * - Guest orders (customer_id 0) are keyed by the lower-cased billing email; with "merge guests"
+ *   a guest order whose email belongs to a registered customer is credited to that customer.
+ * - "Changed since" and incremental runs use `modified_after` with `dates_are_gmt=true`.
+ * Authentication: consumer key/secret over HTTPS (Basic auth, added by the credential).
+ */
+import type { HttpResponse } from '../http';
+import { CustomerAggregator } from './aggregate';
+import { SourceError } from './errors';
+import { IncrementalTracker } from './incremental';
+import { emptyCustomer, isoOrNull, money, normEmail, roundMoney, str, upperOrNull } from './normalize';
+import { SourceHttp } from './request';
+import type { FetchOptions, FetchResult, NormalizedCustomer, NormalizedOrder, OrderStatus, SkippedRecord } from './types';
+
+export const WOO_MAX_PAGE = 100;
+
+export interface WooConfig {
+	/** Site URL, e.g. https://shop.example.com (WordPress home). */
+	baseUrl: string;
+	/** Credit guest orders to the registered customer with the same email (default true). */
+	mergeGuestsByEmail?: boolean;
+}
+
+type Raw = Record<string, unknown>;
+const obj = (v: unknown): Raw | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Raw) : null);
+
+/** WooCommerce `_gmt` dates have no offset: they are UTC. */
+function gmt(value: unknown): string | null {
+	const s = str(value);
+	if (!s) return null;
+	return isoOrNull(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s}Z`);
+}
+
+export function wooStatus(status: unknown, datePaid: unknown): OrderStatus | null {
+	switch (String(status ?? '').toLowerCase()) {
+		case 'completed':
+		case 'processing':
+			return 'paid';
+		case 'pending':
+		case 'on-hold':
+			return 'pending';
+		case 'cancelled':
+		case 'trash':
+			return 'cancelled';
+		case 'refunded':
+			return 'refunded';
+		case 'failed':
+			return 'failed';
+		case 'checkout-draft':
+		case 'draft':
+		case 'auto-draft':
+			return null;
+		default:
+			return datePaid ? 'paid' : 'pending';
+	}
+}
+
+export function normalizeWooOrder(o: Raw, includeSource: boolean): NormalizedOrder | SkippedRecord | null {
+	const orderId = str(o.id);
+	if (!orderId) return { id: '(no id)', reason: 'order without id' };
+	let status = wooStatus(o.status, o.date_paid_gmt ?? o.date_paid);
+	if (status === null) return null;
+	const createdAt = gmt(o.date_created_gmt) ?? isoOrNull(o.date_created);
+	if (!createdAt) return { id: orderId, reason: 'date_created_gmt is missing or not a date' };
+	const gross = money(o.total);
+	if (Number.isNaN(gross)) return { id: orderId, reason: 'total is not a number' };
+	let refunded = 0;
+	if (Array.isArray(o.refunds))
+		for (const r of o.refunds) {
+			const v = money(obj(r)?.total);
+			if (!Number.isNaN(v)) refunded += Math.abs(v);
+		}
+	const currency = upperOrNull(o.currency);
+	if (!currency) return { id: orderId, reason: 'order has no currency' };
+	const net = Math.max(0, gross - refunded);
+	if (status === 'paid' && refunded > 0) status = net <= 0 ? 'refunded' : 'partially_refunded';
+	const billing = obj(o.billing);
+	const email = normEmail(billing?.email);
+	const cid = Number(o.customer_id);
+	const customerId = Number.isFinite(cid) && cid > 0 ? String(cid) : email;
+	if (!customerId) return { id: orderId, reason: 'guest order without a billing email' };
+	const out: NormalizedOrder = {
+		customerId,
+		orderId,
+		createdAt,
+		total: roundMoney(status === 'refunded' ? 0 : net, currency),
+		currency,
+		status,
+	};
+	if (email) out.email = email;
+	const updatedAt = gmt(o.date_modified_gmt);
+	if (updatedAt) out.updatedAt = updatedAt;
+	if (includeSource) out.source = o;
+	return out;
+}
+
+export function normalizeWooCustomer(c: Raw, includeSource: boolean): NormalizedCustomer | SkippedRecord {
+	const id = str(c.id);
+	if (!id) return { id: '(no id)', reason: 'customer without id' };
+	const billing = obj(c.billing);
+	const out = emptyCustomer(id);
+	out.email = normEmail(c.email) ?? normEmail(billing?.email);
+	out.firstName = str(c.first_name) ?? str(billing?.first_name);
+	out.lastName = str(c.last_name) ?? str(billing?.last_name);
+	out.phone = str(billing?.phone);
+	out.country = upperOrNull(billing?.country) ?? upperOrNull(obj(c.shipping)?.country);
+	out.createdAt = gmt(c.date_created_gmt) ?? isoOrNull(c.date_created);
+	out.updatedAt = gmt(c.date_modified_gmt);
+	if (includeSource) out.source = c;
+	return out;
+}
+
+/** A guest "customer" from the billing block of their latest order. */
+function guestProfile(order: Raw, customerId: string): NormalizedCustomer {
+	const billing = obj(order.billing);
+	const out = emptyCustomer(customerId);
+	out.email = normEmail(billing?.email);
+	out.firstName = str(billing?.first_name);
+	out.lastName = str(billing?.last_name);
+	out.phone = str(billing?.phone);
+	out.country = upperOrNull(billing?.country);
+	return out;
+}
+
+function wooErrorMessage(body: unknown): string | undefined {
+	const b = obj(body);
+	if (!b) return typeof body === 'string' && body.trim() && !body.trim().startsWith('<') ? body.slice(0, 200) : undefined;
+	const code = str(b.code);
+	const message = str(b.message);
+	return message ? (code ? `${message} (${code})` : message) : undefined;
+}
+
+interface PageLoop {
+	path: string;
+	query: Record<string, string | number | undefined>;
+	onPage: (rows: Raw[], res: HttpResponse) => boolean | void; // return true to stop
+}
+
+export async function fetchWooCommerce(config: WooConfig, opts: FetchOptions): Promise<FetchResult> {
+	const base = config.baseUrl.replace(/\/+$/, '');
+	const http = new SourceHttp({
+		transport: opts.transport,
+		service: 'WooCommerce',
+		credential: 'Microsegments WooCommerce API',
+		authHint:
+			'the consumer key (ck_…) and consumer secret (cs_…) from WooCommerce > Settings > Advanced > REST API, with Read permission, and that the site URL uses https',
+		notFoundHint: `No WooCommerce REST API at ${base}/wp-json/wc/v3. Check the site URL in the credential "Microsegments WooCommerce API", that WooCommerce is active, and that WordPress permalinks are not set to "Plain".`,
+		headers: opts.headers,
+		clock: opts.clock,
+		retry: opts.retry,
+		timeoutMs: opts.timeoutMs,
+		log: opts.log,
+		errorMessage: wooErrorMessage,
+	});
+	const perPage = Math.max(1, Math.min(WOO_MAX_PAGE, Math.floor(opts.pageSize ?? WOO_MAX_PAGE)));
+	const maxRecords = opts.maxRecords && opts.maxRecords > 0 ? opts.maxRecords : Infinity;
+	const tracker = opts.incremental ? new IncrementalTracker(opts.incremental) : null;
+	const since = latestIso(opts.since ?? null, tracker?.since ?? null);
+	const merge = config.mergeGuestsByEmail !== false;
+	const skipped: SkippedRecord[] = [];
+	const includeSource = !!opts.includeSource;
+	let truncated = false;
+
+	const get = (path: string, query: PageLoop['query']) =>
+		http.send({ method: 'GET', url: `${base}/wp-json/wc/v3/${path}`, query });
+
+	const loop = async ({ path, query, onPage }: PageLoop) => {
+		let page = 1;
+		for (;;) {
+			const res = await get(path, { ...query, per_page: perPage, page });
+			tracker?.noteServerTime(res.headers['date'], http.clock.now());
+			if (!Array.isArray(res.body))
+				throw new SourceError('badResponse', `WooCommerce answered ${path} without a list (is the site URL the WordPress home?).`);
+			http.stats.pages++;
+			http.stats.read += res.body.length;
+			const stop = onPage(res.body.map((r) => obj(r) ?? {}), res);
+			const totalPages = Number(res.headers['x-wp-totalpages']);
+			if (stop || res.body.length === 0) return;
+			if (Number.isFinite(totalPages) ? page >= totalPages : res.body.length < perPage) return;
+			page++;
+		}
+	};
+
+	const invalid = (kind: string, s: SkippedRecord) => {
+		if (opts.onInvalid === 'fail')
+			throw new SourceError('invalidRecord', `WooCommerce ${kind} ${s.id}: ${s.reason}.`, { recordId: s.id });
+		skipped.push(s);
+	};
+
+	// A changed-since window: WooCommerce's modified_after is strictly after, so widen by a second
+	// (the incremental tracker drops what the previous run already delivered).
+	const modifiedAfter = since ? new Date(Date.parse(since) - 1000).toISOString().replace(/\.\d{3}Z$/, '') : undefined;
+	const orderQuery = (extra: PageLoop['query'] = {}): PageLoop['query'] => ({
+		orderby: 'id',
+		order: 'asc',
+		...(modifiedAfter ? { modified_after: modifiedAfter, dates_are_gmt: 'true' } : {}),
+		...extra,
+	});
+
+	/** Reads orders (deduplicated by id) and hands each normalized one with its raw record to `use`. */
+	const readOrders = async (query: PageLoop['query'], use: (o: NormalizedOrder, raw: Raw) => boolean | void, seen = new Set<string>()) => {
+		await loop({
+			path: 'orders',
+			query,
+			onPage: (rows) => {
+				for (const raw of rows) {
+					const n = normalizeWooOrder(raw, includeSource);
+					if (n === null) continue;
+					if (!('orderId' in n)) {
+						invalid('order', n);
+						continue;
+					}
+					if (seen.has(n.orderId)) continue;
+					seen.add(n.orderId);
+					if (use(n, raw) === true) return true;
+				}
+				http.log(`WooCommerce: orders page ${http.stats.pages}, ${seen.size} orders read`);
+				return false;
+			},
+		});
+	};
+
+	if (opts.mode === 'orders') {
+		const orders: NormalizedOrder[] = [];
+		const emailToCustomer = new Map<string, string>();
+		await readOrders(orderQuery(), (o) => {
+			if (tracker) {
+				if (tracker.alreadyDelivered(o.orderId, o.updatedAt)) return false;
+				tracker.note(o.orderId, o.updatedAt);
+			}
+			if (o.email && /^\d+$/.test(o.customerId) && !emailToCustomer.has(o.email)) emailToCustomer.set(o.email, o.customerId);
+			orders.push(o);
+			if (orders.length < maxRecords) return false;
+			truncated = true;
+			return true;
+		});
+		if (merge) {
+			const lookups = new Map<string, string | null>();
+			for (const o of orders) {
+				if (/^\d+$/.test(o.customerId) || !o.email) continue;
+				let target = emailToCustomer.get(o.email) ?? null;
+				if (!target && tracker) {
+					// incremental runs see few orders: ask WooCommerce who owns the email
+					if (!lookups.has(o.email)) lookups.set(o.email, await customerIdByEmail(o.email));
+					target = lookups.get(o.email) ?? null;
+				}
+				if (target) o.customerId = target;
+			}
+		}
+		const result: FetchResult = { mode: 'orders', records: orders, skipped, stats: http.stats, truncated };
+		if (tracker) result.state = truncated ? { since: opts.incremental!.since, seen: { ...opts.incremental!.seen } } : tracker.next();
+		return result;
+	}
+
+	async function customerIdByEmail(email: string): Promise<string | null> {
+		const res = await get('customers', { email, role: 'all', per_page: 1 });
+		const first = Array.isArray(res.body) ? obj(res.body[0]) : null;
+		return first ? str(first.id) : null;
+	}
+
+	// ---- customers mode ----
+	const agg = new CustomerAggregator();
+	const emailToCustomer = new Map<string, string>();
+	const guestOrders: Array<{ o: NormalizedOrder; raw: Raw }> = [];
+	const addOrder = (o: NormalizedOrder, raw: Raw) => {
+		if (/^\d+$/.test(o.customerId)) {
+			if (o.email && !emailToCustomer.has(o.email)) emailToCustomer.set(o.email, o.customerId);
+			agg.addOrder(o);
+		} else guestOrders.push({ o, raw });
+	};
+	const settleGuests = () => {
+		const latestRaw = new Map<string, { t: number; raw: Raw }>();
+		for (const { o, raw } of guestOrders) {
+			const target = merge ? emailToCustomer.get(o.customerId) : undefined;
+			if (target) {
+				agg.addOrder({ ...o, customerId: target });
+				continue;
+			}
+			agg.addOrder(o);
+			const t = Date.parse(o.createdAt);
+			const prev = latestRaw.get(o.customerId);
+			if (!prev || t > prev.t) latestRaw.set(o.customerId, { t, raw });
+		}
+		for (const [id, { raw }] of latestRaw) if (!agg.hasProfile(id)) agg.addProfile(guestProfile(raw, id));
+	};
+	const addProfiles = (rows: Raw[]) => {
+		for (const raw of rows) {
+			const c = normalizeWooCustomer(raw, includeSource);
+			if (!('customerId' in c)) {
+				invalid('customer', c);
+				continue;
+			}
+			agg.addProfile(c);
+			if (c.email && !emailToCustomer.has(c.email)) emailToCustomer.set(c.email, c.customerId);
+		}
+	};
+
+	/** Rebuilds registered customers (by id) and guests (by email) from all of their orders. */
+	const rebuild = async (ids: string[], guests: Iterable<string>): Promise<NormalizedCustomer[]> => {
+		for (let k = 0; k < ids.length; k += 100) {
+			const chunk = ids.slice(k, k + 100);
+			const res = await get('customers', { include: chunk.join(','), role: 'all', per_page: 100, orderby: 'include' });
+			if (Array.isArray(res.body)) addProfiles(res.body.map((r) => obj(r) ?? {}));
+		}
+		const done = new Set<string>();
+		for (const id of ids) {
+			await readOrders({ orderby: 'id', order: 'asc', customer: id }, (o, raw) => addOrder(o, raw), new Set());
+			const email = agg.build(id)?.email;
+			if (merge && email && !done.has(email)) {
+				done.add(email);
+				await readOrders({ orderby: 'id', order: 'asc', search: email }, (o, raw) => {
+					if (o.customerId === email) addOrder(o, raw);
+				}, new Set());
+			}
+		}
+		const guestIds: string[] = [];
+		for (const email of guests) {
+			if (done.has(email)) continue;
+			done.add(email);
+			guestIds.push(email);
+			await readOrders({ orderby: 'id', order: 'asc', search: email }, (o, raw) => {
+				if (o.customerId === email) addOrder(o, raw);
+			}, new Set());
+		}
+		settleGuests();
+		const out: NormalizedCustomer[] = [];
+		for (const id of [...ids, ...guestIds]) {
+			if (merge && emailToCustomer.has(id)) continue;
+			const c = agg.build(id);
+			if (c) out.push(c);
+		}
+		return out;
+	};
+
+	if (!since) {
+		if (maxRecords !== Infinity) {
+			// Trial run: the first registered customers, each with the totals of all their orders.
+			const ids: string[] = [];
+			await loop({
+				path: 'customers',
+				query: { orderby: 'id', order: 'asc', role: 'all' },
+				onPage: (rows) => {
+					for (const raw of rows) {
+						const id = str(raw.id);
+						if (id && ids.length < maxRecords) ids.push(id);
+					}
+					if (ids.length < maxRecords) return false;
+					truncated = true;
+					return true;
+				},
+			});
+			const records = await rebuild(ids, []);
+			const trial: FetchResult = { mode: 'customers', records, skipped, stats: http.stats, truncated };
+			if (tracker) trial.state = { since: null, seen: {} };
+			return trial;
+		}
+		// Full read: every registered customer, then every order.
+		let profiles = 0;
+		await loop({
+			path: 'customers',
+			query: { orderby: 'id', order: 'asc', role: 'all' },
+			onPage: (rows) => {
+				addProfiles(rows);
+				if (tracker)
+					for (const raw of rows) {
+						const id = str(raw.id);
+						if (id) tracker.note(`customer:${id}`, gmt(raw.date_created_gmt));
+					}
+				profiles += rows.length;
+				http.log(`WooCommerce: customers page ${http.stats.pages}, ${profiles} customers read`);
+			},
+		});
+		await readOrders(orderQuery(), (o, raw) => {
+			tracker?.note(`order:${o.orderId}`, o.updatedAt);
+			addOrder(o, raw);
+		});
+		settleGuests();
+		const full: FetchResult = { mode: 'customers', records: agg.all(), skipped, stats: http.stats, truncated };
+		if (tracker) full.state = tracker.next();
+		return full;
+	}
+
+	// Changed since a date / incremental: find the customers touched by changed orders or newly
+	// registered, then rebuild each one's totals from all of their orders.
+	const affected = new Set<string>();
+	const affectedGuests = new Set<string>();
+	await readOrders(orderQuery(), (o) => {
+		if (tracker) {
+			if (tracker.alreadyDelivered(`order:${o.orderId}`, o.updatedAt)) return;
+			tracker.note(`order:${o.orderId}`, o.updatedAt);
+		}
+		if (/^\d+$/.test(o.customerId)) affected.add(o.customerId);
+		else affectedGuests.add(o.customerId);
+	});
+	await loop({
+		path: 'customers',
+		query: { orderby: 'registered_date', order: 'desc', role: 'all' },
+		onPage: (rows) => {
+			for (const raw of rows) {
+				const created = gmt(raw.date_created_gmt);
+				const id = str(raw.id);
+				if (!id || !created) continue;
+				if (since && Date.parse(created) < Date.parse(since)) return true;
+				if (tracker) {
+					if (tracker.alreadyDelivered(`customer:${id}`, created)) continue;
+					tracker.note(`customer:${id}`, created);
+				}
+				affected.add(id);
+			}
+			return false;
+		},
+	});
+	const guests: string[] = [];
+	for (const email of affectedGuests) {
+		const owner = merge ? await customerIdByEmail(email) : null;
+		if (owner) affected.add(owner);
+		else guests.push(email);
+	}
+	const all = [...affected, ...guests];
+	if (all.length > maxRecords) truncated = true;
+	const kept = new Set(all.slice(0, maxRecords === Infinity ? all.length : maxRecords));
+	const records = await rebuild(
+		[...affected].filter((id) => kept.has(id)),
+		guests.filter((g) => kept.has(g)),
+	);
+	const result: FetchResult = { mode: 'customers', records, skipped, stats: http.stats, truncated };
+	if (tracker) result.state = truncated ? { since: opts.incremental!.since, seen: { ...opts.incremental!.seen } } : tracker.next();
+	return result;
+}
+
+function latestIso(a: string | null, b: string | null): string | null {
+	if (!a) return b;
+	if (!b) return a;
+	return Date.parse(a) >= Date.parse(b) ? a : b;
+}
