@@ -1,0 +1,632 @@
+/**
+ * Real-n8n harness: installs a pinned n8n into test/e2e/n8n-<version>/, builds this package into
+ * dist/, loads it into n8n through N8N_CUSTOM_EXTENSIONS (our nodes appear as `CUSTOM.<name>`),
+ * imports a workflow (and test credentials) into a throwaway user folder and runs it with
+ * `n8n execute --id=<id> --rawOutput`. The run's JSON is parsed so a test asserts on the items each
+ * node emitted.
+ *
+ *   const { runWorkflow } = require('./harness');
+ *   const run = await runWorkflow({ workflow: 'examples/rfm-basic.json' });
+ *   run.items('RFM Score');          // json of the items the node emitted (output 0, last run)
+ *
+ * Static data (what `this.getWorkflowStaticData('global')` holds) persists between two runs that
+ * share a `userFolder` (see `createUserFolder()` and static-data.e2e.test.js).
+ *
+ * CommonJS on purpose: used by jest e2e tests, scripts/demo.js, scripts/dev.js and the editor check.
+ */
+'use strict';
+
+const fs = require('fs');
+const os = require('os');
+const net = require('net');
+const path = require('path');
+const crypto = require('crypto');
+const { spawn, execFileSync } = require('child_process');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const E2E_DIR = __dirname;
+const WORK_DIR = path.join(E2E_DIR, '.work');
+const DIST = path.join(ROOT, 'dist');
+const DEFAULT_VERSION = '1.123.0';
+const SUPPORTED_VERSIONS = ['1.123.0', '2.8.4'];
+/** Fixed so imported test credentials decrypt in every run (never a real secret). */
+const ENCRYPTION_KEY = 'microsegments-e2e-not-a-secret-key';
+const INSTALL_TIMEOUT_MS = 20 * 60 * 1000;
+const DEFAULT_RUN_TIMEOUT_MS = 5 * 60 * 1000;
+
+function defaultVersion() {
+	return (process.env.N8N_VERSION || DEFAULT_VERSION).trim();
+}
+
+function log(message) {
+	// stderr: keeps stdout clean for scripts that print results, and jest shows it live.
+	process.stderr.write(`[n8n-e2e] ${message}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child process bookkeeping: every n8n we start is killed (whole process group) when we exit.
+
+const children = new Set();
+function killGroup(child, signal = 'SIGTERM') {
+	if (!child || child.exitCode !== null || child.signalCode !== null) return;
+	try {
+		process.kill(-child.pid, signal);
+	} catch {
+		try {
+			child.kill(signal);
+		} catch {
+			/* already gone */
+		}
+	}
+}
+function killAll() {
+	for (const child of children) killGroup(child, 'SIGKILL');
+	children.clear();
+}
+process.setMaxListeners(Math.max(process.getMaxListeners(), 50));
+process.once('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+	process.once(sig, () => {
+		killAll();
+		process.exit(128 + (os.constants.signals[sig] || 1));
+	});
+}
+
+/** Spawns a command in its own process group (so its children die with it); tracked for cleanup. */
+function spawnTracked(command, args, options) {
+	const child = spawn(command, args, { ...options, detached: true });
+	children.add(child);
+	child.once('exit', () => children.delete(child));
+	return child;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Installing n8n
+
+function installDir(version) {
+	return path.join(E2E_DIR, `n8n-${version}`);
+}
+
+function n8nBin(version) {
+	return path.join(installDir(version), 'node_modules', 'n8n', 'bin', 'n8n');
+}
+
+function installedVersion(version) {
+	try {
+		const pkg = JSON.parse(fs.readFileSync(path.join(installDir(version), 'node_modules', 'n8n', 'package.json'), 'utf8'));
+		return pkg.version;
+	} catch {
+		return undefined;
+	}
+}
+
+function isInstalled(version) {
+	const dir = installDir(version);
+	if (installedVersion(version) !== version || !fs.existsSync(n8nBin(version))) return false;
+	// npm writes node_modules/.package-lock.json when an install completes; our marker likewise.
+	const marker = path.join(dir, '.installed');
+	if (fs.existsSync(marker)) return fs.readFileSync(marker, 'utf8').trim() === version;
+	if (fs.existsSync(path.join(dir, 'node_modules', '.package-lock.json'))) {
+		fs.writeFileSync(marker, version + '\n');
+		return true;
+	}
+	return false;
+}
+
+function dirSizeMb(dir) {
+	try {
+		return Math.round(Number(execFileSync('du', ['-sm', dir], { encoding: 'utf8' }).split(/\s/)[0]));
+	} catch {
+		return undefined;
+	}
+}
+
+const installing = new Map();
+
+/**
+ * Makes sure n8n@version is installed in test/e2e/n8n-<version>/ and returns the path of its
+ * binary. An existing complete install is reused (takes milliseconds); otherwise npm installs it
+ * (about 4 minutes and 1.6 GB on Node 20), printing progress every 15 s.
+ */
+function ensureN8n(version = defaultVersion(), { quiet = false } = {}) {
+	if (!/^\d+\.\d+\.\d+$/.test(version)) return Promise.reject(new Error(`n8n version must look like 1.123.0, got "${version}"`));
+	if (isInstalled(version)) return Promise.resolve(n8nBin(version));
+	if (installing.has(version)) return installing.get(version);
+	const p = install(version, quiet).finally(() => installing.delete(version));
+	installing.set(version, p);
+	return p;
+}
+
+async function install(version, quiet) {
+	const dir = installDir(version);
+	fs.mkdirSync(dir, { recursive: true });
+	const lock = path.join(dir, '.install-lock');
+	// Another process (a parallel demo or test run) may be installing the same version: wait for it.
+	const lockStart = Date.now();
+	for (;;) {
+		try {
+			fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+			break;
+		} catch {
+			const owner = Number(fs.readFileSync(lock, 'utf8')) || 0;
+			let alive = false;
+			try {
+				if (owner) process.kill(owner, 0), (alive = true);
+			} catch {
+				alive = false;
+			}
+			if (!alive) {
+				fs.rmSync(lock, { force: true });
+				continue;
+			}
+			if (Date.now() - lockStart > INSTALL_TIMEOUT_MS) throw new Error(`Timed out waiting for another process (pid ${owner}) installing n8n ${version} in ${dir}`);
+			if (!quiet) log(`waiting for pid ${owner}, which is installing n8n ${version}...`);
+			await new Promise((r) => setTimeout(r, 10000));
+			if (isInstalled(version)) return n8nBin(version);
+		}
+	}
+	try {
+		if (isInstalled(version)) return n8nBin(version);
+		const pkg = { private: true, dependencies: { n8n: version }, overrides: { xlsx: '0.18.5' } };
+		fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
+		fs.rmSync(path.join(dir, '.installed'), { force: true });
+		const started = Date.now();
+		if (!quiet) log(`installing n8n ${version} into ${path.relative(ROOT, dir)} (first time only: about 4 minutes, 1.6 GB)...`);
+		const output = [];
+		await new Promise((resolve, reject) => {
+			const child = spawnTracked('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
+				cwd: dir,
+				env: { ...process.env, npm_config_yes: 'true', npm_config_update_notifier: 'false' },
+				stdio: ['ignore', 'pipe', 'pipe'],
+			});
+			const keep = (d) => {
+				output.push(d.toString());
+				if (output.length > 200) output.shift();
+			};
+			child.stdout.on('data', keep);
+			child.stderr.on('data', keep);
+			const timer = setInterval(() => {
+				if (!quiet) {
+					const mb = dirSizeMb(path.join(dir, 'node_modules'));
+					log(`  ...installing n8n ${version}: ${Math.round((Date.now() - started) / 1000)} s${mb ? `, ${mb} MB so far` : ''}`);
+				}
+			}, 15000);
+			const killer = setTimeout(() => killGroup(child, 'SIGKILL'), INSTALL_TIMEOUT_MS);
+			child.on('error', (e) => reject(e));
+			child.on('exit', (code, signal) => {
+				clearInterval(timer);
+				clearTimeout(killer);
+				if (code === 0) resolve();
+				else reject(new Error(`npm install of n8n ${version} failed (${signal || 'exit ' + code}) in ${dir}:\n${output.join('').slice(-4000)}`));
+			});
+		});
+		if (installedVersion(version) !== version || !fs.existsSync(n8nBin(version)))
+			throw new Error(`npm install finished but ${n8nBin(version)} (n8n ${version}) is missing`);
+		fs.writeFileSync(path.join(dir, '.installed'), version + '\n');
+		if (!quiet) log(`installed n8n ${version} in ${Math.round((Date.now() - started) / 1000)} s`);
+		return n8nBin(version);
+	} finally {
+		fs.rmSync(lock, { force: true });
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building the package
+
+function newestMtime(dir) {
+	let newest = 0;
+	if (!fs.existsSync(dir)) return 0;
+	for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+		const p = path.join(dir, entry.name);
+		if (entry.isDirectory()) newest = Math.max(newest, newestMtime(p));
+		else newest = Math.max(newest, fs.statSync(p).mtimeMs);
+	}
+	return newest;
+}
+
+let built = false;
+/**
+ * Runs `npm run build` (scripts/build.js) once per process, and skips it when dist/ is newer than
+ * every source file (jest loads this module afresh per test file; the stamp keeps that fast).
+ * Set MICROSEGMENTS_E2E_SKIP_BUILD=1 to use dist/ as it is.
+ */
+function buildPackage({ force = false, quiet = false } = {}) {
+	if (built && !force) return DIST;
+	const stamp = path.join(DIST, '.e2e-build-stamp');
+	const skip = process.env.MICROSEGMENTS_E2E_SKIP_BUILD === '1';
+	const sources = Math.max(
+		newestMtime(path.join(ROOT, 'nodes')),
+		newestMtime(path.join(ROOT, 'credentials')),
+		fs.statSync(path.join(ROOT, 'package.json')).mtimeMs,
+		fs.existsSync(path.join(ROOT, 'tsconfig.json')) ? fs.statSync(path.join(ROOT, 'tsconfig.json')).mtimeMs : 0,
+	);
+	const fresh = fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= sources;
+	if (!force && (skip || fresh) && fs.existsSync(DIST)) {
+		built = true;
+		return DIST;
+	}
+	if (!quiet) log('building the package (npm run build -> dist/)...');
+	const started = Date.now();
+	try {
+		execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.js')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+	} catch (e) {
+		throw new Error(`npm run build failed:\n${(e.stdout || '') + (e.stderr || '')}`.trim());
+	}
+	fs.writeFileSync(stamp, new Date().toISOString() + '\n');
+	if (!quiet) log(`built dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+	built = true;
+	return DIST;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Environment for n8n
+
+function freePort() {
+	return new Promise((resolve, reject) => {
+		const srv = net.createServer();
+		srv.unref();
+		srv.on('error', reject);
+		srv.listen(0, '127.0.0.1', () => {
+			const { port } = srv.address();
+			srv.close(() => resolve(port));
+		});
+	});
+}
+
+function tempDir(prefix) {
+	fs.mkdirSync(WORK_DIR, { recursive: true });
+	return fs.mkdtempSync(path.join(WORK_DIR, `${prefix}-`));
+}
+
+/** A user folder to pass to several runWorkflow calls so workflow static data persists. */
+function createUserFolder(prefix = 'user') {
+	return tempDir(prefix);
+}
+
+/**
+ * Environment for an n8n process. Reads and writes by Read/Write Files from Disk are allowed in
+ * examples/data, demo-output/, the user folder and the extra `allowedPaths`.
+ */
+async function n8nEnv({ userFolder, env = {}, allowedPaths = [], logLevel = 'info' } = {}) {
+	const base = { ...process.env };
+	// Settings from the caller's shell could change what a run does: drop n8n's own variables.
+	for (const key of Object.keys(base)) if (/^(N8N_|DB_|EXECUTIONS_|QUEUE_|GENERIC_TIMEZONE|NODES_|JEST_)/.test(key)) delete base[key];
+	// Under jest NODE_ENV is "test", which silences n8n's logger: the run JSON would never print.
+	delete base.NODE_ENV;
+	const allowed = [path.join(ROOT, 'examples', 'data'), path.join(ROOT, 'demo-output'), userFolder, ...allowedPaths]
+		.filter(Boolean)
+		.map((p) => path.resolve(ROOT, p));
+	return {
+		...base,
+		N8N_USER_FOLDER: userFolder,
+		N8N_CUSTOM_EXTENSIONS: DIST,
+		N8N_ENCRYPTION_KEY: ENCRYPTION_KEY,
+		N8N_LOG_LEVEL: logLevel,
+		N8N_LOG_OUTPUT: 'console',
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_PERSONALIZATION_ENABLED: 'false',
+		N8N_HIRING_BANNER_ENABLED: 'false',
+		N8N_TEMPLATES_ENABLED: 'false',
+		N8N_ONBOARDING_FLOW_DISABLED: 'true',
+		N8N_COMMUNITY_PACKAGES_ENABLED: 'false',
+		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+		N8N_RESTRICT_FILE_ACCESS_TO: allowed.join(';'),
+		N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+		N8N_SECURE_COOKIE: 'false',
+		GENERIC_TIMEZONE: 'UTC',
+		TZ: 'UTC',
+		DB_TYPE: 'sqlite',
+		NO_COLOR: '1',
+		...env,
+	};
+}
+
+/** Runs an n8n CLI command to completion; resolves { code, stdout, stderr, ms }. */
+function runN8n(version, args, { env, timeoutMs = DEFAULT_RUN_TIMEOUT_MS, cwd = ROOT } = {}) {
+	const started = Date.now();
+	return new Promise((resolve, reject) => {
+		const child = spawnTracked(process.execPath, [n8nBin(version), ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+		const out = [];
+		const err = [];
+		child.stdout.on('data', (d) => out.push(d));
+		child.stderr.on('data', (d) => err.push(d));
+		let timedOut = false;
+		const timer = setTimeout(() => {
+			timedOut = true;
+			killGroup(child, 'SIGKILL');
+		}, timeoutMs);
+		child.on('error', reject);
+		child.on('close', (code, signal) => {
+			clearTimeout(timer);
+			const res = { code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - started };
+			if (timedOut) {
+				const e = new Error(`n8n ${args.join(' ')} timed out after ${timeoutMs / 1000} s\n${tail(res.stdout + res.stderr)}`);
+				e.result = res;
+				reject(e);
+			} else resolve(res);
+		});
+	});
+}
+
+function tail(text, n = 3000) {
+	return text.length > n ? '…' + text.slice(-n) : text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Run JSON parsing
+
+/** End index (exclusive) of the JSON value that starts at text[start] ('{'), or -1. */
+function jsonEnd(text, start) {
+	let depth = 0;
+	let inString = false;
+	for (let i = start; i < text.length; i++) {
+		const c = text[i];
+		if (inString) {
+			if (c === '\\') i++;
+			else if (c === '"') inString = false;
+		} else if (c === '"') inString = true;
+		else if (c === '{' || c === '[') depth++;
+		else if (c === '}' || c === ']') {
+			depth--;
+			if (depth === 0) return i + 1;
+		}
+	}
+	return -1;
+}
+
+/**
+ * Finds the run JSON (an object with data.resultData) in n8n's stdout. On 2.x stdout starts with
+ * task-runner lines; on errors n8n prints the run after "Execution error:". The run is printed
+ * pretty (a line that is exactly "{"), so candidates are lines starting with "{".
+ */
+function parseRunJson(stdout) {
+	let found = null;
+	const re = /^\{\s*$/gm;
+	let m;
+	while ((m = re.exec(stdout))) {
+		const end = jsonEnd(stdout, m.index);
+		if (end < 0) continue;
+		try {
+			const value = JSON.parse(stdout.slice(m.index, end));
+			if (value && value.data && value.data.resultData) found = value;
+			re.lastIndex = end;
+		} catch {
+			/* not JSON: a log line that happens to start with "{" */
+		}
+	}
+	return found;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workflows
+
+function loadWorkflow(workflow) {
+	if (typeof workflow === 'string') {
+		const file = path.resolve(ROOT, workflow);
+		if (!fs.existsSync(file)) throw new Error(`Workflow file not found: ${file}`);
+		return { wf: JSON.parse(fs.readFileSync(file, 'utf8')), file };
+	}
+	if (workflow && typeof workflow === 'object') return { wf: JSON.parse(JSON.stringify(workflow)), file: undefined };
+	throw new Error('runWorkflow: `workflow` must be a path or a workflow object');
+}
+
+/** n8n's CLI takes ids of at most 16 characters; a missing id/versionId is derived from the name. */
+function normalizeWorkflow(wf, { manualStart = true } = {}) {
+	if (!Array.isArray(wf.nodes) || !wf.connections) throw new Error('Workflow JSON needs `nodes` and `connections`');
+	if (!wf.name) wf.name = 'E2E workflow';
+	if (!wf.id) wf.id = crypto.createHash('sha1').update(wf.name).digest('hex').slice(0, 16);
+	if (String(wf.id).length > 16) throw new Error(`Workflow id "${wf.id}" is longer than 16 characters: n8n execute would not accept it`);
+	if (!wf.versionId) wf.versionId = crypto.randomUUID();
+	wf.active = false;
+	if (!wf.settings) wf.settings = {};
+	if (manualStart) addManualStart(wf);
+	return wf;
+}
+
+const CLI_START_TYPES = ['n8n-nodes-base.manualTrigger', 'n8n-nodes-base.executeWorkflowTrigger', '@n8n/n8n-nodes-langchain.manualChatTrigger'];
+const MANUAL_START_NAME = 'E2E Manual Start';
+
+/**
+ * `n8n execute` starts only at a Manual Trigger (or Execute Workflow Trigger); a workflow whose
+ * only trigger is a Schedule Trigger fails with "Missing node to start execution". For such a
+ * workflow a Manual Trigger is added, wired to what the schedule trigger feeds, so the run is the
+ * same as a scheduled one (the schedule trigger itself does not run; its output is one empty item,
+ * like the manual trigger's, apart from the timestamp fields).
+ */
+function addManualStart(wf) {
+	if (wf.nodes.some((n) => CLI_START_TYPES.includes(n.type) && !n.disabled)) return wf;
+	const trigger = wf.nodes.find((n) => n.type === 'n8n-nodes-base.scheduleTrigger' && !n.disabled);
+	if (!trigger) return wf;
+	const pos = Array.isArray(trigger.position) ? trigger.position : [0, 0];
+	wf.nodes.push({
+		id: crypto.randomUUID(),
+		name: MANUAL_START_NAME,
+		type: 'n8n-nodes-base.manualTrigger',
+		typeVersion: 1,
+		position: [pos[0], pos[1] + 200],
+		parameters: {},
+	});
+	wf.connections[MANUAL_START_NAME] = JSON.parse(JSON.stringify(wf.connections[trigger.name] || { main: [[]] }));
+	return wf;
+}
+
+function customNodesOf(wf) {
+	return wf.nodes.filter((n) => typeof n.type === 'string' && n.type.startsWith('CUSTOM.'));
+}
+
+async function importInto(version, env, { workflows = [], credentials = [], dir }) {
+	const timings = {};
+	if (credentials.length) {
+		const file = path.join(dir, 'credentials.json');
+		const creds = credentials.map((c) => {
+			if (!c.id || !c.name || !c.type || !c.data) throw new Error('Each credential needs id, name, type and data');
+			return { id: String(c.id), name: c.name, type: c.type, data: c.data, isManaged: false };
+		});
+		fs.writeFileSync(file, JSON.stringify(creds, null, 2));
+		const res = await runN8n(version, ['import:credentials', `--input=${file}`], { env });
+		timings.importCredentialsMs = res.ms;
+		if (res.code !== 0) throw new Error(`n8n import:credentials failed (exit ${res.code}):\n${tail(res.stdout + res.stderr)}`);
+	}
+	for (const [i, wf] of workflows.entries()) {
+		const file = path.join(dir, `workflow-${i}.json`);
+		fs.writeFileSync(file, JSON.stringify(wf, null, 2));
+		const res = await runN8n(version, ['import:workflow', `--input=${file}`], { env });
+		timings.importWorkflowMs = (timings.importWorkflowMs || 0) + res.ms;
+		if (res.code !== 0 || /An error occurred while importing/i.test(res.stdout + res.stderr))
+			throw new Error(`n8n import:workflow failed for "${wf.name}" (exit ${res.code}):\n${tail(res.stdout + res.stderr)}`);
+	}
+	return timings;
+}
+
+class WorkflowRun {
+	constructor({ raw, workflow, version, stdout, stderr, code, timings, userFolder }) {
+		this.raw = raw;
+		this.workflow = workflow;
+		this.version = version;
+		this.stdout = stdout;
+		this.stderr = stderr;
+		this.exitCode = code;
+		this.timings = timings;
+		this.userFolder = userFolder;
+		const resultData = raw && raw.data && raw.data.resultData;
+		this.runData = (resultData && resultData.runData) || {};
+		if (!raw) {
+			this.error = { message: `n8n execute printed no run JSON (exit ${code}). Output:\n${tail(stdout + stderr)}` };
+		} else {
+			this.error = (resultData && resultData.error) || null;
+		}
+	}
+
+	/** Name of the node whose task failed (n8n 2.x leaves `error.node` out), or undefined. */
+	get failedNode() {
+		for (const [name, runs] of Object.entries(this.runData)) if (runs.some((r) => r.error)) return name;
+		const rd = this.raw && this.raw.data && this.raw.data.resultData;
+		return this.error && rd ? rd.lastNodeExecuted : undefined;
+	}
+
+	/** Names of the nodes that ran, in the order n8n ran them. */
+	get nodesRun() {
+		return Object.keys(this.runData);
+	}
+
+	taskData(nodeName, runIndex) {
+		const runs = this.runData[nodeName];
+		if (!runs || !runs.length) {
+			const ran = this.nodesRun.join(', ') || 'none';
+			throw new Error(`Node "${nodeName}" did not run. Nodes that ran: ${ran}.${this.error ? ' Run error: ' + this.error.message : ''}`);
+		}
+		return runs[runIndex === undefined ? runs.length - 1 : runIndex];
+	}
+
+	/** Every output of a node's last run, as arrays of item json. */
+	outputs(nodeName, runIndex) {
+		const task = this.taskData(nodeName, runIndex);
+		const main = (task.data && task.data.main) || [];
+		return main.map((items) => (items || []).map((item) => item.json));
+	}
+
+	/** json of the items a node emitted on one output (default 0) in its last run. */
+	items(nodeName, outputIndex = 0, runIndex) {
+		const outs = this.outputs(nodeName, runIndex);
+		return outs[outputIndex] || [];
+	}
+
+	/** Full items (json, pairedItem, binary metadata) of one output. */
+	rawItems(nodeName, outputIndex = 0, runIndex) {
+		const task = this.taskData(nodeName, runIndex);
+		return ((task.data && task.data.main && task.data.main[outputIndex]) || []).slice();
+	}
+
+	/** The error a node raised (its task's error), or null. */
+	nodeError(nodeName) {
+		const runs = this.runData[nodeName];
+		if (!runs || !runs.length) return null;
+		return runs[runs.length - 1].error || null;
+	}
+
+	/** Throws a readable error when the run failed. */
+	assertOk() {
+		if (!this.error) return this;
+		const e = this.error;
+		const failed = (e.node && e.node.name) || this.failedNode;
+		const node = failed ? ` in node "${failed}"` : '';
+		throw new Error(`Workflow "${this.workflow.name}" failed on n8n ${this.version}${node}: ${e.message}${e.description ? '\n' + e.description : ''}\n--- n8n output (tail) ---\n${tail(this.stdout + this.stderr, 2000)}`);
+	}
+}
+
+/**
+ * Imports and executes a workflow in a real n8n. Options:
+ *   workflow     path (relative to the repo root or absolute) or workflow object
+ *   version      n8n version (default env N8N_VERSION or 1.123.0)
+ *   credentials  [{ id, name, type, data }] imported first (data is the plain credential object)
+ *   env          extra environment for n8n (e.g. mock base URLs)
+ *   userFolder   n8n user folder to reuse across runs (static data persists); default: a new one,
+ *                deleted after the run (keepUserFolder: true keeps it, see run.userFolder)
+ *   allowedPaths extra folders Read/Write Files from Disk may use
+ *   timeoutMs    per n8n command (default 5 min)
+ * Resolves a WorkflowRun: items(node, output), outputs(node), error, raw, nodesRun, timings.
+ * Runs are executed with the repo root as working directory, so relative file paths in workflows
+ * (e.g. examples/data/cdnow_sample_orders.csv) resolve against the repo.
+ */
+async function runWorkflow(options = {}) {
+	const version = options.version || defaultVersion();
+	const { wf } = loadWorkflow(options.workflow);
+	normalizeWorkflow(wf, { manualStart: options.manualStart !== false });
+	await ensureN8n(version);
+	if (customNodesOf(wf).length || options.build) buildPackage();
+	else if (!fs.existsSync(DIST)) buildPackage();
+	const userFolder = options.userFolder || tempDir('run');
+	fs.mkdirSync(userFolder, { recursive: true });
+	const dir = tempDir('import');
+	const env = await n8nEnv({ userFolder, env: options.env, allowedPaths: options.allowedPaths });
+	const started = Date.now();
+	const timings = await importInto(version, env, { workflows: [wf], credentials: options.credentials || [], dir });
+	const res = await runN8n(version, ['execute', `--id=${wf.id}`, '--rawOutput'], { env, timeoutMs: options.timeoutMs });
+	timings.executeMs = res.ms;
+	timings.totalMs = Date.now() - started;
+	const raw = parseRunJson(res.stdout);
+	fs.writeFileSync(path.join(dir, 'stdout.txt'), res.stdout);
+	fs.writeFileSync(path.join(dir, 'stderr.txt'), res.stderr);
+	if (!options.keepImportDir) fs.rmSync(dir, { recursive: true, force: true });
+	// A user folder we created is thrown away (a SQLite DB of a few MB per run); a given one is kept.
+	if (!options.userFolder && !options.keepUserFolder) fs.rmSync(userFolder, { recursive: true, force: true });
+	return new WorkflowRun({ raw, workflow: wf, version, stdout: res.stdout, stderr: res.stderr, code: res.code, timings, userFolder });
+}
+
+/** Versions to test: env N8N_VERSIONS (space/comma separated) or N8N_VERSION or the default. */
+function versionsUnderTest() {
+	const list = (process.env.N8N_VERSIONS || process.env.N8N_VERSION || DEFAULT_VERSION).split(/[\s,]+/).filter(Boolean);
+	return [...new Set(list)];
+}
+
+module.exports = {
+	ROOT,
+	DIST,
+	WORK_DIR,
+	DEFAULT_VERSION,
+	SUPPORTED_VERSIONS,
+	ENCRYPTION_KEY,
+	defaultVersion,
+	versionsUnderTest,
+	ensureN8n,
+	isInstalled,
+	installDir,
+	n8nBin,
+	buildPackage,
+	runWorkflow,
+	createUserFolder,
+	n8nEnv,
+	runN8n,
+	importInto,
+	spawnTracked,
+	killGroup,
+	freePort,
+	parseRunJson,
+	loadWorkflow,
+	normalizeWorkflow,
+	addManualStart,
+	MANUAL_START_NAME,
+	customNodesOf,
+	log,
+};
