@@ -1,12 +1,13 @@
 /**
  * A minimal stand-in for the delivery engine, to test providers on their own: validates, batches
- * by the provider's maxBatchSize, sends with bounded concurrency, retries 'retry' results and
- * retryable outcomes (up to maxAttempts, recording the Retry-After delays asked for, waiting at
+ * by the provider's maxBatchSize, sends with bounded concurrency, retries 'retry' results, thrown
+ * transport errors (classified with the engine's transportReason) and retryable outcomes (up to maxAttempts, recording the Retry-After delays asked for, waiting at
  * most `maxWaitMs`), fails the batch on 'fatal' and stops on stopRun. The real engine's tests
  * cover backoff, rate limits and the ledger; here we check what the provider says.
  */
 import type { HttpTransport } from '../../nodes/core/http';
 import { sendKeyOf } from '../../nodes/core/delivery/keys';
+import { transportReason } from '../../nodes/core/delivery/retry';
 import type { BatchResult, Provider, Recipient, RecipientOutcome } from '../../nodes/core/delivery/types';
 
 export function recipients(
@@ -58,13 +59,20 @@ export async function drive(
 			const job = queue.shift()!;
 			result.sends++;
 			result.batchSizes.push(job.batch.length);
-			const res = await provider.send(job.batch, {
-				transport,
-				campaignKey: opts.campaignKey ?? 'winback-2026',
-				runKey: opts.runKey ?? '2026-03-02',
-				attempt: job.attempt,
-				now: () => Date.now(),
-			});
+			let res: BatchResult;
+			try {
+				res = await provider.send(job.batch, {
+					transport,
+					campaignKey: opts.campaignKey ?? 'winback-2026',
+					runKey: opts.runKey ?? '2026-03-02',
+					attempt: job.attempt,
+					now: () => Date.now(),
+				});
+			} catch (error) {
+				// Like the engine: errors with a code are transport failures (retried), others are bugs.
+				if (typeof (error as { code?: unknown })?.code !== 'string') throw error;
+				res = { kind: 'retry', reason: transportReason(error) };
+			}
 			if (res.kind === 'retry') {
 				result.retries.push({ reason: res.reason, afterMs: res.afterMs });
 				if (job.attempt >= maxAttempts) for (const r of job.batch) record({ recipient: r, status: 'failed', reason: res.reason });

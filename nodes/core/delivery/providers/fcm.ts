@@ -12,7 +12,7 @@
 import { createHash, createSign } from 'node:crypto';
 import { TransportError, type HttpRequest, type HttpResponse, type HttpTransport } from '../../http';
 import type { BatchResult, Provider, ProviderLimits, Recipient, RecipientOutcome, SendContext } from '../types';
-import { parseRetryAfter, renderPlaceholders, renderRecord, scrub } from './placeholders';
+import { parseRetryAfter, renderPlaceholders, renderRecord, scrub, sendOneSettled } from './placeholders';
 
 export const FCM_DEFAULT_BASE_URL = 'https://fcm.googleapis.com';
 export const FCM_SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
@@ -302,13 +302,8 @@ export function createFcmProvider(options: FcmOptions): Provider & { tokens: Acc
 				const detail = error instanceof Error ? error.message : 'token exchange failed';
 				return { kind: 'fatal', reason: 'auth_failed', detail, stopRun: true };
 			}
-			let res: HttpResponse;
-			try {
-				res = await ctx.transport({ ...req, headers: { ...req.headers, authorization: `Bearer ${accessToken}` } });
-			} catch (error) {
-				const code = error instanceof TransportError ? error.code : 'ECONNRESET';
-				return { kind: 'retry', reason: `network_${code}` };
-			}
+			// Transport errors propagate: the engine tells unknown outcomes (timeout, reset) apart.
+			const res = await ctx.transport({ ...req, headers: { ...req.headers, authorization: `Bearer ${accessToken}` } });
 			if (res.status >= 200 && res.status < 300) {
 				const name = (res.body as { name?: unknown } | null)?.name;
 				return { kind: 'done', outcomes: [{ recipient, status: 'sent', messageId: typeof name === 'string' ? name : undefined }] };
@@ -375,7 +370,7 @@ export function createFcmProvider(options: FcmOptions): Provider & { tokens: Acc
 				// Failures become per-recipient outcomes so sent recipients are never sent again.
 				const outcomes: RecipientOutcome[] = [];
 				for (const r of batch) {
-					const res = await sendOne(r, ctx);
+					const res = await sendOneSettled(() => sendOne(r, ctx));
 					if (res.kind === 'done') outcomes.push(...res.outcomes);
 					else
 						outcomes.push({

@@ -11,7 +11,7 @@
  * (keys.ts batchIdempotencyKey; send keys already include the campaign and run keys), so a retried or rerun batch is recognised by OneSignal (kept 30
  * days) and never delivered twice, even when the first response was lost.
  */
-import { TransportError, type HttpRequest } from '../../http';
+import type { HttpRequest } from '../../http';
 import { batchIdempotencyKey } from '../keys';
 import type { BatchResult, Provider, ProviderLimits, Recipient, RecipientOutcome, SendContext } from '../types';
 import { parseRetryAfter, scrub } from './placeholders';
@@ -153,15 +153,9 @@ export function createOneSignalProvider(options: OneSignalOptions): Provider {
 			const req = request(batch, ctx.campaignKey);
 			if (options.apiKey) req.headers = { ...req.headers, authorization: `Key ${options.apiKey}` };
 			const ids = batch.map((r) => r.address);
-			let res;
-			try {
-				res = await ctx.transport(req);
-			} catch (error) {
-				const code = error instanceof TransportError ? error.code : 'ECONNRESET';
-				// Safe to retry: the idempotency key makes OneSignal drop a duplicate.
-				return { kind: 'retry', reason: `network_${code}` };
-			}
-			const { status, body, headers } = res;
+			// Transport errors (timeout, reset) propagate: the engine classifies them as unknown
+			// outcomes and re-sends; the idempotency key makes OneSignal drop a duplicate.
+			const { status, body, headers } = await ctx.transport(req);
 			if (status === 429) return { kind: 'retry', reason: 'rate_limited', afterMs: parseRetryAfter(headers, ctx.now()) };
 			if (status >= 500) return { kind: 'retry', reason: `http_${status}`, afterMs: parseRetryAfter(headers, ctx.now()) };
 			const { messages, invalid } = readErrors(body);

@@ -14,9 +14,9 @@ import { createHash } from 'node:crypto';
 // eslint-disable-next-line @n8n/community-nodes/no-restricted-imports -- runtime dependency of this package: the SMTP client
 import { createTransport, type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
-import type { HttpRequest } from '../../http';
+import { TransportError, type HttpRequest } from '../../http';
 import type { BatchResult, Provider, ProviderLimits, Recipient, SendContext } from '../types';
-import { renderPlaceholders, scrub } from './placeholders';
+import { renderPlaceholders, scrub, sendOneSettled } from './placeholders';
 
 export const SMTP_LIMITS: ProviderLimits = {
 	maxBatchSize: 1,
@@ -190,8 +190,12 @@ export function createSmtpProvider(options: SmtpOptions, transporter?: Transport
 				return fail('rejected', `The SMTP server refused the message (${replyCode(err)})`);
 			}
 			if (err.code === 'EENVELOPE' || err.code === 'EMESSAGE') return fail('rejected', scrub(err.message, [recipient.address], 160) ?? 'rejected');
-			// ECONNECTION, ETIMEDOUT, ESOCKET, EDNS, EPROTOCOL...: no reply; retry.
-			return { kind: 'retry', reason: `network_${err.code ?? 'ESOCKET'}` };
+			// No connection or no greeting: nothing was sent, retry.
+			if ((err.code === 'ETIMEDOUT' && /greeting/i.test(err.message)) || (err.code === 'ESOCKET' && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(err.message)) || err.code === 'EDNS')
+				return { kind: 'retry', reason: 'connection_failed' };
+			// The connection broke or timed out mid-conversation: the server may have accepted the
+			// message. Thrown like a transport error so the engine records an unknown outcome.
+			throw new TransportError('SMTP connection lost', err.code === 'ETIMEDOUT' ? 'ETIMEDOUT' : 'ECONNRESET');
 		}
 		const accepted = (info.accepted ?? []).map(String);
 		if (!accepted.length) return fail('rejected', 'The SMTP server accepted no recipient');
@@ -223,7 +227,7 @@ export function createSmtpProvider(options: SmtpOptions, transporter?: Transport
 			if (batch.length === 1) return sendOne(batch[0]);
 			const outcomes = [];
 			for (const r of batch) {
-				const res = await sendOne(r);
+				const res = await sendOneSettled(() => sendOne(r));
 				if (res.kind === 'done') outcomes.push(...res.outcomes);
 				else
 					outcomes.push({

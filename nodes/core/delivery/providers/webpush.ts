@@ -11,10 +11,10 @@
 import { createECDH } from 'node:crypto';
 // eslint-disable-next-line @n8n/community-nodes/no-restricted-imports -- runtime dependency of this package: VAPID signing and RFC 8291 encryption
 import * as webpush from 'web-push';
-import { TransportError, type HttpRequest, type HttpResponse } from '../../http';
+import type { HttpRequest } from '../../http';
 import type { BatchResult, Provider, ProviderLimits, Recipient, RecipientOutcome, SendContext } from '../types';
 import { collapseIdOf } from './fcm';
-import { parseRetryAfter, renderPlaceholders, renderRecord } from './placeholders';
+import { parseRetryAfter, renderPlaceholders, renderRecord, sendOneSettled } from './placeholders';
 
 export const WEBPUSH_LIMITS: ProviderLimits = {
 	maxBatchSize: 1,
@@ -189,7 +189,7 @@ export function createWebPushProvider(options: WebPushOptions): Provider {
 		async send(batch, ctx: SendContext): Promise<BatchResult> {
 			const outcomes: RecipientOutcome[] = [];
 			for (const recipient of batch) {
-				const res = await sendOne(recipient, ctx);
+				const res = batch.length === 1 ? await sendOne(recipient, ctx) : await sendOneSettled(() => sendOne(recipient, ctx));
 				if (batch.length === 1 || res.kind === 'done') {
 					if (res.kind !== 'done') return res;
 					outcomes.push(...res.outcomes);
@@ -235,13 +235,8 @@ export function createWebPushProvider(options: WebPushOptions): Provider {
 			if (k.toLowerCase() === 'content-length') continue;
 			headers[k] = String(v);
 		}
-		let res: HttpResponse;
-		try {
-			res = await ctx.transport({ method: 'POST', url: details.endpoint, headers, body, timeoutMs: options.timeoutMs ?? 30000 });
-		} catch (error) {
-			const code = error instanceof TransportError ? error.code : 'ECONNRESET';
-			return { kind: 'retry', reason: `network_${code}` };
-		}
+		// Transport errors propagate: the engine tells unknown outcomes (timeout, reset) apart.
+		const res = await ctx.transport({ method: 'POST', url: details.endpoint, headers, body, timeoutMs: options.timeoutMs ?? 30000 });
 		const { status } = res;
 		if (status >= 200 && status < 300) {
 			const location = res.headers.location ?? '';
