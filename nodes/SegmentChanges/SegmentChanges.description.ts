@@ -6,7 +6,7 @@ import type { INodeProperties } from 'n8n-workflow';
  * double brace in their text. Keep in step with SegmentChanges.execute.ts `changesLayout`.
  */
 export const changesInputs = (parameters: Record<string, unknown>) => {
-	if (parameters.snapshotSource === 'input') {
+	if (parameters.operation !== 'confirm' && parameters.snapshotSource === 'input') {
 		return [
 			{ type: 'main', displayName: 'Customers' },
 			{ type: 'main', displayName: 'Previous Snapshot' },
@@ -16,6 +16,7 @@ export const changesInputs = (parameters: Record<string, unknown>) => {
 };
 
 export const changesOutputs = (parameters: Record<string, unknown>) => {
+	if (parameters.operation === 'confirm') return [{ type: 'main', displayName: 'Items' }];
 	const options = (parameters.options || {}) as Record<string, unknown>;
 	let names = ['Changes'];
 	if (parameters.outputMode !== 'field') {
@@ -26,10 +27,35 @@ export const changesOutputs = (parameters: Record<string, unknown>) => {
 	return names.map((name) => ({ type: 'main', displayName: name }));
 };
 
+const compareOnly = { show: { operation: ['compare'] } };
+
 export const segmentChangesProperties: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Compare With the Previous Run',
+				value: 'compare',
+				description: 'Tell who is new, who moved up or down, who stayed and who is gone since the last run',
+				action: 'Compare with the previous run',
+			},
+			{
+				name: 'Confirm Snapshot',
+				value: 'confirm',
+				description:
+					'Put at the very end of the workflow: saves the snapshots of Segment Changes nodes set to save "When Confirmed", so a run that fails before this step leaves the previous snapshot in place',
+				action: 'Confirm the snapshot',
+			},
+		],
+		default: 'compare',
+	},
 	{
 		displayName: 'Output',
 		name: 'outputMode',
+		displayOptions: compareOnly,
 		type: 'options',
 		noDataExpression: true,
 		options: [
@@ -50,6 +76,7 @@ export const segmentChangesProperties: INodeProperties[] = [
 	{
 		displayName: 'Segment Field',
 		name: 'segmentField',
+		displayOptions: compareOnly,
 		type: 'string',
 		default: 'rfm.segment',
 		placeholder: 'rfm.segment',
@@ -58,6 +85,7 @@ export const segmentChangesProperties: INodeProperties[] = [
 	{
 		displayName: 'Customer ID Field',
 		name: 'customerIdField',
+		displayOptions: compareOnly,
 		type: 'string',
 		default: 'customerId',
 		placeholder: 'customerId',
@@ -66,6 +94,7 @@ export const segmentChangesProperties: INodeProperties[] = [
 	{
 		displayName: 'Segment Order',
 		name: 'segmentOrder',
+		displayOptions: compareOnly,
 		type: 'options',
 		noDataExpression: true,
 		options: [
@@ -87,12 +116,13 @@ export const segmentChangesProperties: INodeProperties[] = [
 		typeOptions: { rows: 4 },
 		default: '',
 		placeholder: 'VIP, Regular, Occasional, Lapsed',
-		displayOptions: { show: { segmentOrder: ['custom'] } },
+		displayOptions: { show: { operation: ['compare'], segmentOrder: ['custom'] } },
 		description: 'Segment names, best first, separated by commas or new lines (compared ignoring case)',
 	},
 	{
 		displayName: 'Previous Snapshot',
 		name: 'snapshotSource',
+		displayOptions: compareOnly,
 		type: 'options',
 		noDataExpression: true,
 		options: [
@@ -113,8 +143,31 @@ export const segmentChangesProperties: INodeProperties[] = [
 		description: 'Where the segments of the previous run come from',
 	},
 	{
+		displayName: 'Save Snapshot',
+		name: 'saveSnapshot',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { operation: ['compare'], snapshotSource: ['staticData'] } },
+		options: [
+			{
+				name: 'When This Node Succeeds',
+				value: 'immediately',
+				description:
+					'Zero setup. n8n stores it at the end of the run even if a later node fails; set a Rerun Key so a rerun reports the same changes.',
+			},
+			{
+				name: 'When Confirmed at the End of the Run',
+				value: 'onConfirm',
+				description: 'Add a Segment Changes node with the Confirm Snapshot operation as the last step: a run that fails before it keeps the previous snapshot',
+			},
+		],
+		default: 'immediately',
+		description: 'When this run\'s segments replace the stored snapshot',
+	},
+	{
 		displayName: 'Options',
 		name: 'options',
+		displayOptions: compareOnly,
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},

@@ -19,6 +19,13 @@ import { RFM_SEGMENT_NAMES, splitList } from '../core/playbook/router';
 const ID_FALLBACKS = ['customerId', 'customer_id', 'id', 'email'];
 /** Key of the node's static data that holds the snapshots. */
 export const STATE_KEY = 'segmentSnapshots';
+/** Prefix of the global static data keys used by "save when confirmed" (one per node name). */
+export const CONFIRM_PREFIX = 'segmentChanges:';
+
+interface ConfirmStore {
+	state?: StoredState;
+	pending?: { executionId: string; state: StoredState };
+}
 /** Size above which the node warns that the embedded snapshot is too large (see docs). */
 export const SNAPSHOT_WARN_BYTES = 8_000_000;
 
@@ -60,7 +67,30 @@ function segmentText(v: unknown): string | null {
 	return null;
 }
 
+/** Confirm Snapshot: promotes the snapshots this execution left pending, passes items through. */
+function confirmSnapshots(this: IExecuteFunctions): INodeExecutionData[][] {
+	const items = this.getInputData(0);
+	const global = this.getWorkflowStaticData('global');
+	const executionId = String(this.getExecutionId());
+	const confirmed: string[] = [];
+	for (const key of Object.keys(global)) {
+		if (!key.startsWith(CONFIRM_PREFIX)) continue;
+		const store = global[key] as ConfirmStore | undefined;
+		if (store?.pending && store.pending.executionId === executionId) {
+			global[key] = { state: store.pending.state } as unknown as IDataObject;
+			confirmed.push(key.slice(CONFIRM_PREFIX.length));
+		}
+	}
+	const message = confirmed.length
+		? `Saved the snapshot of ${confirmed.map((n) => `"${n}"`).join(', ')}`
+		: 'Nothing to confirm: no Segment Changes node set to save its snapshot "When Confirmed at the End of the Run" ran in this execution';
+	this.logger.info(`Segment Changes (confirm): ${message}`);
+	if (typeof this.addExecutionHints === 'function') this.addExecutionHints({ message, type: confirmed.length ? 'info' : 'warning', location: 'outputPane' });
+	return [items.map((it, i) => ({ json: it.json, binary: it.binary, pairedItem: { item: i } }))];
+}
+
 export async function executeSegmentChanges(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	if (this.getNodeParameter('operation', 0, 'compare') === 'confirm') return confirmSnapshots.call(this);
 	const node = this.getNode();
 	const items = this.getInputData(0);
 	const outputMode = this.getNodeParameter('outputMode', 0, 'separate') as string;
@@ -115,10 +145,14 @@ export async function executeSegmentChanges(this: IExecuteFunctions): Promise<IN
 	let previous: Map<string, string> | null = null;
 	let comparedWith: string | null = null;
 	const notes: string[] = [];
-	const staticData = fromInput ? null : this.getWorkflowStaticData('node');
+	const saveOnConfirm = !fromInput && this.getNodeParameter('saveSnapshot', 0, 'immediately') === 'onConfirm';
+	const staticData = fromInput ? null : this.getWorkflowStaticData(saveOnConfirm ? 'global' : 'node');
+	const confirmKey = `${CONFIRM_PREFIX}${node.name}`;
+	const readState = (): StoredState | undefined =>
+		staticData ? (saveOnConfirm ? (staticData[confirmKey] as ConfirmStore | undefined)?.state : (staticData[STATE_KEY] as StoredState | undefined)) : undefined;
 	const previousRowIndex = new Map<string, number>();
 	if (staticData) {
-		const state = staticData[STATE_KEY] as StoredState | undefined;
+		const state = readState();
 		const { previous: snap, rerun } = selectPrevious(state, runKey);
 		if (snap) {
 			if (snap.keyFingerprint !== fingerprint) {
@@ -209,10 +243,17 @@ export async function executeSegmentChanges(this: IExecuteFunctions): Promise<IN
 	// The snapshot is written last, only once everything above succeeded.
 	if (staticData) {
 		const snapshot = packSnapshot(diff.entries, { takenAt: now, runKey, keyMode, keyFingerprint: fingerprint });
-		const state = staticData[STATE_KEY] as StoredState | undefined;
+		const state = readState();
 		const readable = state && isSnapshot(state.current) && state.current.keyFingerprint === fingerprint ? state : undefined;
-		staticData[STATE_KEY] = nextState(readable, runKey, snapshot) as unknown as IDataObject;
-		const bytes = JSON.stringify(staticData[STATE_KEY]).length;
+		const next = nextState(readable, runKey, snapshot);
+		if (saveOnConfirm) {
+			const store: ConfirmStore = { pending: { executionId: String(this.getExecutionId()), state: next } };
+			if (state) store.state = state;
+			staticData[confirmKey] = store as unknown as IDataObject;
+		} else {
+			staticData[STATE_KEY] = next as unknown as IDataObject;
+		}
+		const bytes = JSON.stringify(next).length;
 		if (bytes > SNAPSHOT_WARN_BYTES) {
 			hints.push({
 				message: `The stored snapshot is ${(bytes / 1e6).toFixed(1)} MB (about 17 bytes per customer). Above ${SNAPSHOT_WARN_BYTES / 1e6} MB, keep the snapshot in a database instead: set Previous Snapshot to "From a Second Input".`,

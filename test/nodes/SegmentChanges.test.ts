@@ -4,7 +4,7 @@ import * as n8nWorkflow from 'n8n-workflow';
 import type { IDataObject, INodeExecutionData, INodeTypes } from 'n8n-workflow';
 import { SegmentChanges } from '../../nodes/SegmentChanges/SegmentChanges.node';
 import { changesInputs, changesOutputs } from '../../nodes/SegmentChanges/SegmentChanges.description';
-import { STATE_KEY, changesLayout } from '../../nodes/SegmentChanges/SegmentChanges.execute';
+import { CONFIRM_PREFIX, STATE_KEY, changesLayout } from '../../nodes/SegmentChanges/SegmentChanges.execute';
 import { derivedSalt, snapshotKey } from '../../nodes/core/playbook/changes';
 import { runNode, toItems } from '../helpers/runNode';
 
@@ -41,7 +41,7 @@ const week2 = [
 describe('inputs and outputs on the canvas', () => {
 	function ports(lib: typeof n8nWorkflow, parameters: IDataObject) {
 		const nodeTypes = { getByName: () => node, getByNameAndVersion: () => node, getKnownTypes: () => ({}) } as unknown as INodeTypes;
-		const wfNode = { id: '1', name: 'Segment Changes', type: 'CUSTOM.segmentChanges', typeVersion: 1, position: [0, 0] as [number, number], parameters };
+		const wfNode = { id: '1', name: 'Segment Changes', type: 'CUSTOM.segmentChanges', typeVersion: 1, position: [0, 0] as [number, number], parameters: parameters as n8nWorkflow.INodeParameters };
 		const wf = new lib.Workflow({ id: 'w', nodes: [wfNode], connections: {}, active: false, nodeTypes });
 		const n = wf.getNode('Segment Changes') as n8nWorkflow.INode;
 		const names = (list: Array<string | { displayName?: string }>) => list.map((o) => (typeof o === 'string' ? o : o.displayName));
@@ -53,6 +53,7 @@ describe('inputs and outputs on the canvas', () => {
 		['field mode', { outputMode: 'field' }, ['Customers'], ['Changes']],
 		['snapshot from input', { snapshotSource: 'input' }, ['Customers', 'Previous Snapshot'], [...SEPARATE, 'Snapshot']],
 		['field mode from input', { snapshotSource: 'input', outputMode: 'field' }, ['Customers', 'Previous Snapshot'], ['Changes', 'Snapshot']],
+		['confirm snapshot', { operation: 'confirm', snapshotSource: 'input' }, ['Customers'], ['Items']],
 	];
 	it.each(cases)('n8n-workflow 2.x: %s', (_l, params, inputs, outputs) => {
 		expect(ports(n8nWorkflow, params)).toEqual({ inputs, outputs });
@@ -228,3 +229,40 @@ describe('Segment Changes with the snapshot from a second input', () => {
 		expect(snapshot[6]).toMatchObject({ key: snapshotKey(derivedSalt('test-workflow'), '5'), segment: null });
 	});
 });
+
+describe('Segment Changes: save when confirmed at the end of the run', () => {
+	const compare = { saveSnapshot: 'onConfirm' };
+	const confirm = { operation: 'confirm' };
+
+	it('keeps the previous snapshot when the run stops before the Confirm step', async () => {
+		const staticData: IDataObject = {};
+		await runNode(node, toItems(week1), { staticData, parameters: compare });
+		const passed = await runNode(node, toItems([{ anything: 1 }]), { staticData, parameters: confirm });
+		expect(passed).toEqual([[{ json: { anything: 1 }, binary: undefined, pairedItem: { item: 0 } }]]);
+		const key = `${CONFIRM_PREFIX}Segment Changes`;
+		expect(Object.keys(staticData[key] as IDataObject)).toEqual(['state']);
+
+		// Week 2 run that fails after Segment Changes: no confirm.
+		const failed = await runNode(node, toItems(week2), { staticData, parameters: compare });
+		expect(ids(failed[DOWN])).toEqual(['1', '6']);
+		expect(Object.keys(staticData[key] as IDataObject).sort()).toEqual(['pending', 'state']);
+		// The rerun still compares with week 1 and reports the same moves; then it is confirmed.
+		const rerun = await runNode(node, toItems(week2), { staticData, parameters: compare });
+		expect(ids(rerun[DOWN])).toEqual(['1', '6']);
+		await runNode(node, [], { staticData, parameters: confirm });
+		const after = await runNode(node, toItems(week2), { staticData, parameters: compare });
+		expect(after[UNCHANGED]).toHaveLength(6);
+		expect(staticData[STATE_KEY]).toBeUndefined();
+	});
+
+	it('confirms only what this execution left pending', async () => {
+		const staticData: IDataObject = {
+			[`${CONFIRM_PREFIX}Other Node`]: { pending: { executionId: 'an-earlier-failed-run', state: {} } },
+		};
+		const logs: string[] = [];
+		await runNode(node, [], { staticData, parameters: confirm, logs });
+		expect(staticData[`${CONFIRM_PREFIX}Other Node`]).toEqual({ pending: { executionId: 'an-earlier-failed-run', state: {} } });
+		expect(logs[0]).toContain('Nothing to confirm');
+	});
+});
+
