@@ -10,12 +10,20 @@
 const DAY_MS = 86400000;
 export { DAY_MS };
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Milliseconds of a UTC calendar date, or null when the date does not exist (e.g. Feb 30). */
 function ymd(y: number, m: number, d: number): number | null {
-	if (m < 1 || m > 12 || d < 1 || d > 31) return null;
-	const t = Date.UTC(y, m - 1, d);
-	const dt = new Date(t);
-	if (dt.getUTCFullYear() !== y || dt.getUTCMonth() !== m - 1 || dt.getUTCDate() !== d) return null;
-	return t;
+	if (m < 1 || m > 12 || d < 1) return null;
+	const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+	if (d > (m === 2 && leap ? 29 : MONTH_DAYS[m - 1])) return null;
+	// days from civil (proleptic Gregorian), exact integer arithmetic
+	const yy = m <= 2 ? y - 1 : y;
+	const era = Math.floor(yy / 400);
+	const yoe = yy - era * 400;
+	const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+	const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+	return (era * 146097 + doe - 719468) * DAY_MS;
 }
 
 function fromNumber(n: number): number | null {
@@ -30,8 +38,49 @@ function fromNumber(n: number): number | null {
 const ISO_RE =
 	/^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
 
+const D0 = 48;
+function digits(s: string, from: number, len: number): number {
+	let v = 0;
+	for (let i = from; i < from + len; i++) {
+		const d = s.charCodeAt(i) - D0;
+		if (d < 0 || d > 9) return -1;
+		v = v * 10 + d;
+	}
+	return v;
+}
+
+/** Fast path for the canonical shapes "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS[.sss]Z" (what most APIs and exports emit). */
+function fastIso(s: string): number | null | undefined {
+	const n = s.length;
+	if (n !== 10 && n !== 20 && n !== 24) return undefined;
+	if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return undefined;
+	const y = digits(s, 0, 4);
+	const m = digits(s, 5, 2);
+	const d = digits(s, 8, 2);
+	if (y < 0 || m < 0 || d < 0) return undefined;
+	const day = ymd(y, m, d);
+	if (day === null) return null;
+	if (n === 10) return day;
+	if (s.charCodeAt(10) !== 84 || s.charCodeAt(n - 1) !== 90 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
+	const h = digits(s, 11, 2);
+	const mi = digits(s, 14, 2);
+	const sec = digits(s, 17, 2);
+	let ms = 0;
+	if (n === 24) {
+		if (s.charCodeAt(19) !== 46) return undefined;
+		ms = digits(s, 20, 3);
+	}
+	if (h < 0 || mi < 0 || sec < 0 || ms < 0) return undefined;
+	if (h > 23 || mi > 59 || sec > 60) return null;
+	return day + h * 3600000 + mi * 60000 + sec * 1000 + ms;
+}
+
 export function parseDate(value: unknown): number | null {
 	if (value === null || value === undefined) return null;
+	if (typeof value === 'string') {
+		const fast = fastIso(value);
+		if (fast !== undefined) return fast;
+	}
 	if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.getTime();
 	if (typeof value === 'number') return fromNumber(value);
 	if (typeof value !== 'string') return null;

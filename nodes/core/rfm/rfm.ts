@@ -77,11 +77,13 @@ export interface RowSet {
 	customer: Int32Array;
 	time: Float64Array;
 	amount: Float64Array;
-	/** orders: distinct-order key id (-1 = the row is its own order); customers: order count. */
+	/** customers mode: order count (orders mode: unused). */
 	orderKey: Float64Array;
 	/** customers mode: first order time (NaN when unknown). */
 	firstTime?: Float64Array;
 	currency: (string | undefined)[];
+	/** orders mode: order id of each row (undefined: the row is its own order). */
+	orderId: (string | undefined)[];
 	/** Rows validated so far (arrays may be longer). */
 	length: number;
 	/** Rows dropped at extraction, by reason (status, invalid values when skipping). */
@@ -123,6 +125,7 @@ function newRowSet(kind: RowSet['kind'], n: number, fields: RowSet['fields']): R
 		orderKey: new Float64Array(n),
 		currency: [],
 		length: 0,
+		orderId: [],
 		skipped: {},
 		invalid: [],
 		fields,
@@ -153,7 +156,9 @@ export function extractOrders(records: readonly Json[], mapping: OrderMapping, o
 	const refunded = new Set((options.refundedStatuses ?? DEFAULT_REFUNDED_STATUSES).map((s) => s.trim().toLowerCase()));
 	const rows = newRowSet('orders', records.length, f);
 	const customerIndex = new Map<string, number>();
-	const orderIndex = new Map<string, number>();
+	// order id -> (customer index, order key); an id reused by another customer gets its own key
+	const statusClass = new Map<string, number>();
+	const currencyNorm = new Map<string, string | undefined>();
 	const cf = f.customerId as string;
 	const df = f.date as string;
 	const af = f.amount as string;
@@ -166,12 +171,17 @@ export function extractOrders(records: readonly Json[], mapping: OrderMapping, o
 		if (f.status) {
 			const st = getPath(rec, f.status);
 			if (typeof st === 'string' && st !== '') {
-				const s = st.trim().toLowerCase();
-				if (excluded.has(s)) {
+				let cls = statusClass.get(st);
+				if (cls === undefined) {
+					const s = st.trim().toLowerCase();
+					cls = excluded.has(s) ? 1 : refunded.has(s) ? 2 : 0;
+					statusClass.set(st, cls);
+				}
+				if (cls === 1) {
 					bump(rows.skipped, 'excludedStatus');
 					continue;
 				}
-				if (refunded.has(s)) {
+				if (cls === 2) {
 					const a = parseAmount(getPath(rec, af));
 					if (!(a < 0)) {
 						bump(rows.skipped, 'refundedOrder');
@@ -204,27 +214,20 @@ export function extractOrders(records: readonly Json[], mapping: OrderMapping, o
 			customerIndex.set(id, c);
 			rows.customerIds.push(id);
 		}
-		let key = -1;
-		if (f.orderId && a >= 0) {
-			const oid = idString(getPath(rec, f.orderId));
-			if (oid !== undefined) {
-				const k = c + '\u0000' + oid;
-				const known = orderIndex.get(k);
-				if (known === undefined) {
-					key = orderIndex.size;
-					orderIndex.set(k, key);
-				} else key = known;
-			}
-		}
 		const n = rows.length++;
+		if (f.orderId && a >= 0) rows.orderId[n] = idString(getPath(rec, f.orderId));
 		rows.itemIndex[n] = i;
 		rows.customer[n] = c;
 		rows.time[n] = t;
 		rows.amount[n] = a;
-		rows.orderKey[n] = key;
+		rows.orderKey[n] = -1;
 		if (f.currency) {
 			const cur = getPath(rec, f.currency);
-			rows.currency[n] = typeof cur === 'string' && cur.trim() ? cur.trim().toUpperCase() : undefined;
+			if (typeof cur === 'string') {
+				let norm = currencyNorm.get(cur);
+				if (norm === undefined && !currencyNorm.has(cur)) currencyNorm.set(cur, (norm = cur.trim() ? cur.trim().toUpperCase() : undefined));
+				rows.currency[n] = norm;
+			}
 		}
 	}
 	return rows;
@@ -314,6 +317,32 @@ export function extractCustomers(records: readonly Json[], mapping: CustomerMapp
 }
 
 export type ReferenceDate = { kind: 'dayAfterLatest' } | { kind: 'now'; now: number } | { kind: 'fixed'; time: number };
+
+/** Distinct orders in one customer's row list: rows without an id count one each. */
+function distinctOrders(rows: RowSet, head: number, next: Int32Array): number {
+	const ids: string[] = [];
+	let count = 0;
+	for (let i = head; i >= 0; i = next[i]) {
+		if (rows.amount[i] < 0) continue;
+		const id = rows.orderId[i];
+		if (id === undefined) count++;
+		else ids.push(id);
+	}
+	if (ids.length <= 24) {
+		// small lists (the usual case): quadratic scan beats hashing
+		for (let a = 0; a < ids.length; a++) {
+			let dup = false;
+			for (let b = 0; b < a; b++)
+				if (ids[a] === ids[b]) {
+					dup = true;
+					break;
+				}
+			if (!dup) count++;
+		}
+		return count;
+	}
+	return count + new Set(ids).size;
+}
 
 export interface ScoreOptions {
 	bins: 3 | 4 | 5;
@@ -441,7 +470,7 @@ export function scoreRfm(rows: RowSet, options: ScoreOptions): RfmResult {
 	const latestRow = new Int32Array(C).fill(-1);
 	const head = new Int32Array(C).fill(-1);
 	const next = new Int32Array(n).fill(-1);
-	const seenOrder = new Set<number>();
+	let hasOrderIds = false;
 	for (let i = 0; i < n; i++) {
 		if (!include[i]) continue;
 		const t = rows.time[i];
@@ -467,18 +496,17 @@ export function scoreRfm(rows: RowSet, options: ScoreOptions): RfmResult {
 			continue;
 		}
 		if (a < 0) continue; // refund line: netted only
-		const key = rows.orderKey[i];
-		if (key < 0) freq[c]++;
-		else if (!seenOrder.has(key)) {
-			seenOrder.add(key);
-			freq[c]++;
-		}
+		freq[c]++;
+		if (rows.orderId[i] !== undefined) hasOrderIds = true;
 		if (t > last[c] || (t === last[c] && latestRow[c] < i)) {
 			last[c] = t;
 			latestRow[c] = i;
 		}
 		if (t < first[c]) first[c] = t;
 	}
+
+	// Frequency = distinct order ids among the customer's order rows (line items count once).
+	if (hasOrderIds) for (let c = 0; c < C; c++) if (freq[c] > 1) freq[c] = distinctOrders(rows, head[c], next);
 
 	// Customers that are scored
 	const keepCustomer: number[] = [];
