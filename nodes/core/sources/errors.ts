@@ -35,7 +35,7 @@ export class SourceError extends Error {
 }
 
 const SECRET_PATTERNS: RegExp[] = [
-	/\b(sk|rk|pk)_(live|test)_[A-Za-z0-9]{4,}/g, // Stripe keys
+	/\b(sk|rk|pk)_(live|test)_[A-Za-z0-9*]{4,}/g, // Stripe keys (also Stripe's own masked form)
 	/\bshp(at|ca|pa|ss)_[A-Za-z0-9]{8,}/g, // Shopify tokens
 	/\bc[ks]_[A-Fa-f0-9]{16,}/g, // WooCommerce consumer key/secret
 	/\bpat-[a-z0-9]{2,4}-[A-Za-z0-9-]{8,}/g, // HubSpot private app tokens

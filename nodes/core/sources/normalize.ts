@@ -118,3 +118,10 @@ export function normEmail(value: unknown): string | null {
 	const s = str(value);
 	return s && s.includes('@') ? s.toLowerCase() : null;
 }
+
+/** The later of two ISO instants (either may be missing). */
+export function latestIso(a: string | null, b: string | null): string | null {
+	if (!a) return b;
+	if (!b) return a;
+	return Date.parse(a) >= Date.parse(b) ? a : b;
+}

@@ -14,7 +14,7 @@
 import type { HttpResponse } from '../http';
 import { SourceError, redact } from './errors';
 import { IncrementalTracker } from './incremental';
-import { consentFrom, isoOrNull, money, normEmail, roundMoney, str, upperOrNull } from './normalize';
+import { consentFrom, isoOrNull, latestIso, money, normEmail, roundMoney, str, upperOrNull } from './normalize';
 import { SourceHttp, type ResponseVerdict } from './request';
 import type { FetchOptions, FetchResult, NormalizedCustomer, NormalizedOrder, OrderStatus, SkippedRecord } from './types';
 
@@ -232,7 +232,7 @@ export async function fetchShopify(config: ShopifyConfig, opts: FetchOptions): P
 	});
 	const url = `${config.baseUrl.replace(/\/+$/, '')}/admin/api/${config.apiVersion || SHOPIFY_DEFAULT_API_VERSION}/graphql.json`;
 	const tracker = opts.incremental ? new IncrementalTracker(opts.incremental) : null;
-	const since = latest(opts.since ?? null, tracker?.since ?? null);
+	const since = latestIso(opts.since ?? null, tracker?.since ?? null);
 	const searchQuery = shopifySearchQuery(kind, since, config.includeTestOrders ?? false);
 	const query = kind === 'customers' ? SHOPIFY_CUSTOMERS_QUERY : SHOPIFY_ORDERS_QUERY;
 	const maxRecords = opts.maxRecords && opts.maxRecords > 0 ? opts.maxRecords : Infinity;
@@ -334,10 +334,4 @@ export async function fetchShopify(config: ShopifyConfig, opts: FetchOptions): P
 	// Records come oldest change first, so a run stopped by Max Records can save its cursor too.
 	if (tracker) result.state = tracker.next();
 	return result;
-}
-
-export function latest(a: string | null, b: string | null): string | null {
-	if (!a) return b;
-	if (!b) return a;
-	return Date.parse(a) >= Date.parse(b) ? a : b;
 }

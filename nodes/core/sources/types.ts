@@ -82,7 +82,6 @@ export interface Clock {
 /** Wall clock for tests and benches; the node passes a clock built on n8n's own sleep helper. */
 export const realClock: Clock = {
 	now: () => Date.now(),
-	// eslint-disable-next-line @n8n/community-nodes/no-restricted-globals -- the core has no n8n import; inside n8n the node injects n8n's sleep
 	sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 

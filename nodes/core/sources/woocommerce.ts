@@ -19,7 +19,7 @@ import type { HttpResponse } from '../http';
 import { CustomerAggregator } from './aggregate';
 import { SourceError } from './errors';
 import { IncrementalTracker } from './incremental';
-import { emptyCustomer, isoOrNull, money, normEmail, roundMoney, str, upperOrNull } from './normalize';
+import { emptyCustomer, isoOrNull, latestIso, money, normEmail, roundMoney, str, upperOrNull } from './normalize';
 import { SourceHttp } from './request';
 import type { FetchOptions, FetchResult, NormalizedCustomer, NormalizedOrder, OrderStatus, SkippedRecord } from './types';
 
@@ -437,10 +437,4 @@ export async function fetchWooCommerce(config: WooConfig, opts: FetchOptions): P
 	const result: FetchResult = { mode: 'customers', records, skipped, stats: http.stats, truncated };
 	if (tracker) result.state = truncated ? { since: opts.incremental!.since, seen: { ...opts.incremental!.seen } } : tracker.next();
 	return result;
-}
-
-function latestIso(a: string | null, b: string | null): string | null {
-	if (!a) return b;
-	if (!b) return a;
-	return Date.parse(a) >= Date.parse(b) ? a : b;
 }
