@@ -24,12 +24,13 @@ function customers(n: number): DeliveryInput[] {
 	}));
 }
 
-const shortTimeout: HttpTransport = (req) => fetchTransport({ ...req, timeoutMs: 400 });
+const shortTimeout: HttpTransport = (req) => fetchTransport({ ...req, timeoutMs: 1500 });
+const normal: HttpTransport = (req) => fetchTransport({ ...req, timeoutMs: 10000 });
 
 function base(container: Record<string, unknown>, extra: Partial<DeliveryOptions>): DeliveryOptions {
 	return {
 		provider: extra.provider!,
-		transport: shortTimeout,
+		transport: normal,
 		ledger: new StaticDataLedger(container),
 		campaignKey: 'loyalty',
 		runKey: '2025-01-06',
@@ -63,7 +64,7 @@ describe('Brevo', () => {
 	test('accepted-then-timed-out request is retried with the same idempotency key: delivered once', async () => {
 		await start({ faults: ['timeout-after-accept', 'reset-after-accept'] });
 		const inputs = customers(300);
-		const res = await runDelivery(inputs, base({}, { provider: provider({ limits: { maxBatchSize: 100, concurrency: 1 } }) }));
+		const res = await runDelivery(inputs, base({}, { provider: provider({ limits: { maxBatchSize: 100, concurrency: 1 } }), transport: shortTimeout }));
 		expect(res.summary.sent).toBe(300);
 		expect(mock.duplicatesIgnored).toBe(2);
 		expect(mock.messages).toHaveLength(300);
@@ -77,7 +78,7 @@ describe('Brevo', () => {
 		const controller = new AbortController();
 		let n = 0;
 		const killing: HttpTransport = async (req) => {
-			const res = await shortTimeout(req);
+			const res = await normal(req);
 			if (++n === 2) controller.abort();
 			return res;
 		};

@@ -38,12 +38,13 @@ function provider(extra: Partial<SendGridOptions> = {}) {
 	return createSendGridProvider({ baseUrl: mock.url, apiKey: 'SG.test-key', templateId: TEMPLATE, fromEmail: 'shop@example.com', categories: ['rfm'], ...extra });
 }
 
-const shortTimeout: HttpTransport = (req) => fetchTransport({ ...req, timeoutMs: 400 });
+const shortTimeout: HttpTransport = (req) => fetchTransport({ ...req, timeoutMs: 1500 });
+const normal: HttpTransport = (req) => fetchTransport({ ...req, timeoutMs: 10000 });
 
 function options(container: Record<string, unknown>, extra: Partial<DeliveryOptions> = {}): DeliveryOptions {
 	return {
 		provider: provider(),
-		transport: shortTimeout,
+		transport: normal,
 		ledger: new StaticDataLedger(container),
 		campaignKey: 'winback',
 		runKey: '2025-01-06',
@@ -144,7 +145,7 @@ describe('delivery engine with SendGrid', () => {
 	test('429 (with and without headers), 500, 503, timeouts and resets are retried: every recipient exactly once', async () => {
 		await startMock({ faults: ['503', '429', '500', 'timeout', 'reset', '429-noheaders', 'none', '503'] });
 		const inputs = customers(3000);
-		const res = await runDelivery(inputs, options({}, { limits: { concurrency: 2 } }));
+		const res = await runDelivery(inputs, options({}, { limits: { concurrency: 2 }, transport: shortTimeout }));
 		expect(res.summary.failed).toBe(0);
 		expect(res.summary.sent).toBe(3000);
 		assertExactlyOnce(inputs, mock);
@@ -283,7 +284,7 @@ describe('delivery engine with SendGrid', () => {
 		let responses = 0;
 		// Kill the run right after the 3rd response arrived, before the engine could record it.
 		const killing: HttpTransport = async (req) => {
-			const res = await shortTimeout(req);
+			const res = await normal(req);
 			if (++responses === 3) controller.abort();
 			return res;
 		};

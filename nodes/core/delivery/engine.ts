@@ -287,8 +287,11 @@ export async function runDelivery(inputs: readonly DeliveryInput[], opts: Delive
 			skip(rec, 'in_progress');
 			continue;
 		}
+		// A pending row without a batch key was reserved but its request never started (the batch
+		// key is written just before sending): sending it now cannot duplicate anything.
+		if (e.status === 'pending' && !e.batchKey) recoveryLoose.push(r);
 		// Orphaned pending row or unconfirmed row: the provider may or may not have it.
-		if (window === Infinity) recoveryLoose.push(r);
+		else if (window === Infinity) recoveryLoose.push(r);
 		else if (window !== undefined && e.batchKey && started - e.at < window - 60000) {
 			const g = recoveryGroups.get(e.batchKey) ?? [];
 			g.push(r);

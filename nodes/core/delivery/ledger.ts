@@ -286,7 +286,7 @@ export class StaticDataLedger implements Ledger {
 			const row = this.store.e[StaticDataLedger.k(key)];
 			if (row && row[2] === 'p' && row[4] === opts.runId) {
 				row[2] = 'u';
-				row.length = 4;
+				row[0] = Math.floor(opts.now / 1000);
 			}
 		}
 	}

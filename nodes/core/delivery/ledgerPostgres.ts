@@ -207,7 +207,7 @@ export class PostgresLedger implements Ledger {
 		const r = await this.pool.query(
 			`UPDATE ${this.t} SET status = 'pending', run_id = $2, at_ms = $3
 			 WHERE send_key = ANY($1::text[])
-			   AND (status = 'unconfirmed' OR (status = 'pending' AND (run_id = $2 OR at_ms <= $3 - $4)))
+			   AND (status = 'unconfirmed' OR (status = 'pending' AND (run_id = $2 OR at_ms <= $3::bigint - $4::bigint)))
 			 RETURNING send_key`,
 			[sendKeys, opts.runId, opts.now, opts.leaseMs],
 		);

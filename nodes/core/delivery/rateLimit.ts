@@ -60,7 +60,7 @@ export class SlidingWindowLimiter {
 		marginMs?: number,
 	) {
 		if (!(limit >= 1) || !(intervalMs > 0)) throw new Error('Rate limit must allow at least 1 request per positive interval');
-		this.marginMs = marginMs ?? Math.min(250, Math.ceil(intervalMs * 0.02) + 5);
+		this.marginMs = marginMs ?? Math.min(500, Math.ceil(intervalMs * 0.05) + 10);
 	}
 
 	/** Waits until a request may start, then records the start. Callers are served in order. */
