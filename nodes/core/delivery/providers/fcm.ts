@@ -198,6 +198,11 @@ export interface FcmOptions {
 	limits?: Partial<ProviderLimits>;
 	timeoutMs?: number;
 	tokenMarginMs?: number;
+	/**
+	 * Evaluates placeholders that are not plain field paths (n8n expressions such as
+	 * `{{ $now.toISODate() }}`) for the recipient's input item; the node passes n8n's evaluator.
+	 */
+	expression?: (expression: string, itemIndex: number) => unknown;
 }
 
 /** Notification tag / collapse id of a send key: 24 URL-safe characters (fits APNs 64 bytes and Web Push Topic 32). */
@@ -250,15 +255,16 @@ export function createFcmProvider(options: FcmOptions): Provider & { tokens: Acc
 
 	function message(recipient: Recipient, campaignKey: string, nowMs: number): Record<string, unknown> {
 		const f = recipient.fields;
+		const ro = { resolve: options.expression ? (e: string) => options.expression!(e, recipient.itemIndex) : undefined };
 		const notification: Record<string, string> = {};
-		const title = renderPlaceholders(options.title ?? '', f);
-		const text = renderPlaceholders(options.body ?? '', f);
+		const title = renderPlaceholders(options.title ?? '', f, ro);
+		const text = renderPlaceholders(options.body ?? '', f, ro);
 		if (title) notification.title = title;
 		if (text) notification.body = text;
-		const image = options.imageUrl ? renderPlaceholders(options.imageUrl, f) : '';
+		const image = options.imageUrl ? renderPlaceholders(options.imageUrl, f, ro) : '';
 		if (image) notification.image = image;
-		const data = renderRecord(options.data, f);
-		const link = options.link ? renderPlaceholders(options.link, f) : '';
+		const data = renderRecord(options.data, f, ro);
+		const link = options.link ? renderPlaceholders(options.link, f, ro) : '';
 		if (link && data.link === undefined) data.link = link;
 		const msg: Record<string, unknown> = { token: recipient.address.trim(), notification };
 		if (Object.keys(data).length) msg.data = data;

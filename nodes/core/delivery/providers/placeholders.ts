@@ -1,12 +1,16 @@
 /**
  * `{{field}}` placeholders for the providers that render their own messages (SMTP, FCM, Web Push).
- * Syntax: `{{ path }}` reads a field of the recipient's item, dotted paths read nested fields
- * (`{{rfm.segment}}`), `{{ firstName | there }}` gives a fallback used when the field is missing
- * or empty. Missing fields render as '' (or the fallback). Objects render as JSON. In HTML bodies
- * the values are HTML-escaped (the template itself is not). Pure and deterministic.
+ * Syntax: `{{ path }}` (or n8n's `{{ $json.path }}`) reads a field of the recipient's item, dotted
+ * paths read nested fields (`{{rfm.segment}}`), `{{ firstName | there }}` gives a fallback used
+ * when the field is missing or empty. Missing fields render as '' (or the fallback). Objects
+ * render as JSON. Anything else between braces is handed to an optional resolver (the node's n8n
+ * expression evaluator for the recipient's item). In HTML bodies the values are HTML-escaped (the
+ * template itself is not). Pure and deterministic.
  */
 
-const PLACEHOLDER = /\{\{\s*([^{}|]+?)\s*(?:\|\s*([^{}]*?)\s*)?\}\}/g;
+const PLACEHOLDER = /\{\{([\s\S]*?)\}\}/g;
+/** `path`, `$json.path` or `path | fallback` (a single pipe; `||` is an expression). */
+const SIMPLE = /^\s*(?:\$json\.)?([A-Za-z_][\w-]*(?:\.[\w-]+)*)\s*(?:\|\s*([^|]*?)\s*)?$/;
 
 /** Reads `a.b.c`; a key that itself contains dots wins over the path. */
 export function readPath(obj: unknown, path: string): unknown {
@@ -47,26 +51,49 @@ function valueText(value: unknown): string | undefined {
 export interface RenderOptions {
 	/** Escape the substituted values for HTML (the template text itself is kept). */
 	html?: boolean;
+	/**
+	 * Evaluates what is not a plain field path (`{{ $now.toISODate() }}`, `{{ $json.a || 'x' }}`):
+	 * in n8n the node passes its expression evaluator for the recipient's item. Without it such
+	 * placeholders render as ''.
+	 */
+	resolve?: (expression: string) => unknown;
 }
 
-/** Renders the placeholders of `template` from `fields`. */
+/** Renders the placeholders of `template` from `fields` (a leading n8n expression `=` is ignored). */
 export function renderPlaceholders(
 	template: string,
 	fields: Record<string, unknown>,
 	options: RenderOptions = {},
 ): string {
-	if (!template || !template.includes('{{')) return template ?? '';
-	return template.replace(PLACEHOLDER, (_match, path: string, fallback: string | undefined) => {
-		let text = valueText(readPath(fields, path.trim()));
-		if (text === undefined || text.trim() === '') text = fallback ?? '';
-		return options.html ? escapeHtml(text) : text;
+	if (!template) return '';
+	const text = template.startsWith('=') ? template.slice(1) : template;
+	if (!text.includes('{{')) return text;
+	return text.replace(PLACEHOLDER, (_match, inner: string) => {
+		const simple = SIMPLE.exec(inner);
+		let value: string | undefined;
+		if (simple) {
+			value = valueText(readPath(fields, simple[1]));
+			if (value === undefined || value.trim() === '') value = simple[2] ?? '';
+		} else {
+			let resolved: unknown;
+			try {
+				resolved = options.resolve ? options.resolve(inner.trim()) : undefined;
+			} catch {
+				resolved = undefined;
+			}
+			value = valueText(resolved) ?? '';
+		}
+		return options.html ? escapeHtml(value) : value;
 	});
 }
 
 /** The field paths a template refers to (for documentation, dry runs and validation). */
 export function placeholderPaths(template: string): string[] {
 	const out = new Set<string>();
-	for (const m of (template ?? '').matchAll(PLACEHOLDER)) out.add(m[1].trim());
+	for (const m of (template ?? '').matchAll(PLACEHOLDER)) {
+		const simple = SIMPLE.exec(m[1]);
+		if (simple) out.add(simple[1]);
+	}
 	return [...out];
 }
 
@@ -74,11 +101,12 @@ export function placeholderPaths(template: string): string[] {
 export function renderRecord(
 	record: Record<string, unknown> | undefined,
 	fields: Record<string, unknown>,
+	options: RenderOptions = {},
 ): Record<string, string> {
 	const out: Record<string, string> = {};
 	for (const [k, v] of Object.entries(record ?? {})) {
 		const text = typeof v === 'string' ? v : (valueText(v) ?? '');
-		out[k] = renderPlaceholders(text, fields);
+		out[k] = renderPlaceholders(text, fields, options);
 	}
 	return out;
 }

@@ -13,9 +13,10 @@
 import { createHash } from 'node:crypto';
 // eslint-disable-next-line @n8n/community-nodes/no-restricted-imports -- runtime dependency of this package: the SMTP client
 import { createTransport, type Transporter } from 'nodemailer';
+// eslint-disable-next-line @n8n/community-nodes/no-restricted-imports -- type-only import of the runtime dependency above (erased when compiled)
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import { TransportError, type HttpRequest } from '../../http';
-import type { BatchResult, Provider, ProviderLimits, Recipient, SendContext } from '../types';
+import type { BatchResult, Provider, ProviderLimits, Recipient } from '../types';
 import { renderPlaceholders, scrub, sendOneSettled } from './placeholders';
 
 export const SMTP_LIMITS: ProviderLimits = {
@@ -53,6 +54,11 @@ export interface SmtpMessageOptions {
 	text?: string;
 	/** List-Unsubscribe target (URL or mailto:, placeholders allowed); adds the one-click header for URLs. */
 	listUnsubscribe?: string;
+	/**
+	 * Evaluates placeholders that are not plain field paths (n8n expressions such as
+	 * `{{ $now.toISODate() }}`) for the recipient's input item; the node passes n8n's evaluator.
+	 */
+	expression?: (expression: string, itemIndex: number) => unknown;
 }
 
 export interface SmtpOptions extends SmtpServerOptions, SmtpMessageOptions {
@@ -147,16 +153,17 @@ export function createSmtpProvider(options: SmtpOptions, transporter?: Transport
 
 	function render(recipient: Recipient) {
 		const f = recipient.fields;
+		const resolve = options.expression ? (e: string) => options.expression!(e, recipient.itemIndex) : undefined;
 		const mail: Record<string, unknown> = {
 			from: options.from.trim(),
 			to: recipient.address.trim(),
-			subject: renderPlaceholders(options.subject, f).replace(/[\r\n]+/g, ' '),
+			subject: renderPlaceholders(options.subject, f, { resolve }).replace(/[\r\n]+/g, ' '),
 			messageId: messageIdFor(recipient.sendKey, options.from),
 		};
 		if (options.replyTo) mail.replyTo = options.replyTo.trim();
-		if (options.html?.trim()) mail.html = renderPlaceholders(options.html, f, { html: true });
-		if (options.text?.trim()) mail.text = renderPlaceholders(options.text, f);
-		const unsub = options.listUnsubscribe ? renderPlaceholders(options.listUnsubscribe, f).trim() : '';
+		if (options.html?.trim()) mail.html = renderPlaceholders(options.html, f, { html: true, resolve });
+		if (options.text?.trim()) mail.text = renderPlaceholders(options.text, f, { resolve });
+		const unsub = options.listUnsubscribe ? renderPlaceholders(options.listUnsubscribe, f, { resolve }).trim() : '';
 		if (unsub) {
 			const headers: Record<string, string> = { 'List-Unsubscribe': `<${unsub}>` };
 			if (/^https:/i.test(unsub)) headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
@@ -223,7 +230,7 @@ export function createSmtpProvider(options: SmtpOptions, transporter?: Transport
 				};
 			});
 		},
-		async send(batch: Recipient[], _ctx: SendContext): Promise<BatchResult> {
+		async send(batch: Recipient[]): Promise<BatchResult> {
 			if (batch.length === 1) return sendOne(batch[0]);
 			const outcomes = [];
 			for (const r of batch) {

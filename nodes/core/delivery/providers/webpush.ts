@@ -120,6 +120,11 @@ export interface WebPushOptions {
 	topic?: string;
 	limits?: Partial<ProviderLimits>;
 	timeoutMs?: number;
+	/**
+	 * Evaluates placeholders that are not plain field paths (n8n expressions such as
+	 * `{{ $now.toISODate() }}`) for the recipient's input item; the node passes n8n's evaluator.
+	 */
+	expression?: (expression: string, itemIndex: number) => unknown;
 }
 
 export function createWebPushProvider(options: WebPushOptions): Provider {
@@ -135,15 +140,16 @@ export function createWebPushProvider(options: WebPushOptions): Provider {
 	/** The JSON the service worker receives: { title, body, url?, icon?, image?, data? }. */
 	function payload(recipient: Recipient): Record<string, unknown> {
 		const f = recipient.fields;
+		const ro = { resolve: options.expression ? (e: string) => options.expression!(e, recipient.itemIndex) : undefined };
 		const p: Record<string, unknown> = {
-			title: renderPlaceholders(options.title ?? '', f),
-			body: renderPlaceholders(options.body ?? '', f),
+			title: renderPlaceholders(options.title ?? '', f, ro),
+			body: renderPlaceholders(options.body ?? '', f, ro),
 		};
 		for (const k of ['url', 'icon', 'image'] as const) {
-			const v = options[k] ? renderPlaceholders(options[k] as string, f) : '';
+			const v = options[k] ? renderPlaceholders(options[k] as string, f, ro) : '';
 			if (v) p[k] = v;
 		}
-		const data = renderRecord(options.data, f);
+		const data = renderRecord(options.data, f, ro);
 		if (Object.keys(data).length) p.data = data;
 		// For the service worker's showNotification({ tag }): a message re-sent after a lost
 		// response replaces the first one instead of showing twice.
