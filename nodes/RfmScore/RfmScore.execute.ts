@@ -71,6 +71,10 @@ function iso(ms: number): string | null {
 	return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
 }
 
+function pairedItems(indexes: number[]) {
+	return indexes.length === 1 ? { item: indexes[0] } : indexes.map((item) => ({ item }));
+}
+
 export function summaryItems(result: RfmResult, extra: IDataObject): INodeExecutionData[] {
 	const details = {
 		referenceDate: iso(result.referenceTime),
@@ -169,7 +173,8 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 		if (mode !== 'summary') {
 			const carry = input === 'orders' ? list(this.getNodeParameter('customerFields', 0, '')) : [];
 			const keepAll = options.keepLatestOrderFields === true;
-			for (const c of result.customers) {
+			for (let k = 0; k < result.customers.length; k++) {
+				const c = result.customers[k];
 				const rfm = {
 					recencyDays: c.recencyDays,
 					frequency: c.frequency,
@@ -199,7 +204,7 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 				}
 				customerItems.push({
 					json,
-					pairedItem: c.itemIndexes.length === 1 ? { item: c.itemIndexes[0] } : c.itemIndexes.map((item) => ({ item })),
+					pairedItem: pairedItems(result.itemIndexes(k)),
 				});
 			}
 			if (keepWithoutOrders)

@@ -319,8 +319,10 @@ export function extractCustomers(records: readonly Json[], mapping: CustomerMapp
 export type ReferenceDate = { kind: 'dayAfterLatest' } | { kind: 'now'; now: number } | { kind: 'fixed'; time: number };
 
 /** Distinct orders in one customer's row list: rows without an id count one each. */
+const scratch: string[] = [];
 function distinctOrders(rows: RowSet, head: number, next: Int32Array): number {
-	const ids: string[] = [];
+	const ids = scratch;
+	ids.length = 0;
 	let count = 0;
 	for (let i = head; i >= 0; i = next[i]) {
 		if (rows.amount[i] < 0) continue;
@@ -341,7 +343,9 @@ function distinctOrders(rows: RowSet, head: number, next: Int32Array): number {
 		}
 		return count;
 	}
-	return count + new Set(ids).size;
+	const distinct = new Set(ids).size;
+	ids.length = 0;
+	return count + distinct;
 }
 
 export interface ScoreOptions {
@@ -360,8 +364,6 @@ export interface ScoreOptions {
 
 export interface RfmCustomer {
 	customerId: string;
-	/** Source item indexes (all order rows of the customer, or the customer item). */
-	itemIndexes: number[];
 	/** Item index of the latest order (orders) or of the customer item. */
 	latestItemIndex: number;
 	recencyDays: number;
@@ -392,6 +394,8 @@ export interface SegmentSummary {
 
 export interface RfmResult {
 	customers: RfmCustomer[];
+	/** Source item indexes of customers[k] (all its order rows, or the customer item), ascending. */
+	itemIndexes: (k: number) => number[];
 	referenceTime: number;
 	bins: number;
 	scoring: ScoreOptions['scoring'];
@@ -564,13 +568,9 @@ export function scoreRfm(rows: RowSet, options: ScoreOptions): RfmResult {
 		distribution.r[r - 1]++;
 		distribution.f[f - 1]++;
 		distribution.m[m - 1]++;
-		const itemIndexes: number[] = [];
-		for (let i = head[c]; i >= 0; i = next[i]) itemIndexes.push(rows.itemIndex[i]);
-		itemIndexes.reverse();
 		const lr = latestRow[c];
 		customers[k] = {
 			customerId: rows.customerIds[c],
-			itemIndexes,
 			latestItemIndex: rows.itemIndex[lr],
 			recencyDays: rec[k],
 			frequency: fr[k],
@@ -587,8 +587,14 @@ export function scoreRfm(rows: RowSet, options: ScoreOptions): RfmResult {
 			currency: currency ?? rows.currency[lr],
 		};
 	}
+	const itemIndexes = (k: number): number[] => {
+		const out: number[] = [];
+		for (let i = head[keepCustomer[k]]; i >= 0; i = next[i]) out.push(rows.itemIndex[i]);
+		return out.reverse();
+	};
 	return {
 		customers,
+		itemIndexes,
 		referenceTime,
 		bins,
 		scoring: options.scoring,
