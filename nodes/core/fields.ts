@@ -6,8 +6,8 @@ export type Json = Record<string, unknown>;
 export function getPath(obj: unknown, path: string): unknown {
 	if (obj === null || typeof obj !== 'object') return undefined;
 	const o = obj as Json;
-	if (path in o) return o[path];
-	if (!path.includes('.')) return undefined;
+	const direct = o[path];
+	if (direct !== undefined || !path.includes('.') || path in o) return direct;
 	let cur: unknown = obj;
 	for (const part of path.split('.')) {
 		if (cur === null || typeof cur !== 'object') return undefined;
