@@ -211,7 +211,7 @@ describe('SMTP module', () => {
 			const res = await drive(provider, recipients(3, (i) => `c${i}@example.org`, (i) => ({ firstName: i === 1 ? '' : `N${i}` })), fetchTransport);
 			await provider.close?.();
 			expect(res.outcomes.map((o) => o.status)).toEqual(['sent', 'sent', 'sent']);
-			expect(server.mails.map((m) => [m.to[0], m.subject, m.html]).sort((a, b) => a[0].localeCompare(b[0]))).toEqual([
+			expect(server.mails.map((m) => [m.to[0], m.subject, m.html]).sort((a, b) => String(a[0]).localeCompare(String(b[0])))).toEqual([
 				['c0@example.org', 'N0, your reward', '<p>N0</p>'],
 				['c1@example.org', 'there, your reward', '<p></p>'],
 				['c2@example.org', 'N2, your reward', '<p>N2</p>'],
