@@ -1,0 +1,6 @@
+export * from './random';
+export * from './kmeans';
+export * from './scaling';
+export * from './silhouette';
+export * from './labels';
+export * from './cluster';
