@@ -2,9 +2,25 @@
  * Registry of the Campaign Send provider modules. The node builds its Provider option list, the
  * credentials list and the provider parameters from this array, in this order.
  */
+import { brevoModule } from './brevo';
+import { fcmModule } from './fcm';
+import { hubspotEmailModule, hubspotModule } from './hubspot';
 import type { ProviderModule } from './module';
+import { onesignalModule } from './onesignal';
+import { sendgridModule } from './sendgrid';
+import { smtpModule } from './smtp';
+import { webpushModule } from './webpush';
 
-export const providerModules: ProviderModule[] = [];
+export const providerModules: ProviderModule[] = [
+	sendgridModule,
+	brevoModule,
+	smtpModule,
+	hubspotEmailModule,
+	hubspotModule,
+	onesignalModule,
+	fcmModule,
+	webpushModule,
+];
 
 export function findProviderModule(id: string): ProviderModule | undefined {
 	return providerModules.find((m) => m.id === id);

@@ -127,10 +127,10 @@ export class StaticDataLedger implements Ledger {
 	private readonly retentionMs: number;
 	private readonly maxEntries: number;
 
-	constructor(
-		container: Record<string, unknown>,
-		opts: StaticLedgerOptions = {},
-	) {
+	private readonly container: Record<string, unknown>;
+
+	constructor(container: Record<string, unknown>, opts: StaticLedgerOptions = {}) {
+		this.container = container;
 		const existing = container[STATIC_LEDGER_KEY] as StoredLedger | undefined;
 		this.store = existing && existing.v === 1 && existing.e && typeof existing.e === 'object' ? existing : { v: 1, e: {} };
 		container[STATIC_LEDGER_KEY] = this.store;
@@ -303,6 +303,8 @@ export class StaticDataLedger implements Ledger {
 			}
 			this.byCustomer = undefined;
 		}
+		// Re-assign so n8n's observable static data is marked changed and saved.
+		this.container[STATIC_LEDGER_KEY] = this.store;
 		const entries = Object.keys(this.store.e).length;
 		return { entries, pruned: this.pruned, evicted: this.evicted, bytes: JSON.stringify(this.store).length };
 	}

@@ -10,6 +10,7 @@
  * Rows hold hashed customer ids only (keys.ts), the campaign key, provider, status, times, the
  * run holding a pending row and the batch it was sent in, and the provider's message id.
  */
+// eslint-disable-next-line @n8n/community-nodes/no-restricted-imports -- runtime dependency of this package: the PostgreSQL client for the shared ledger (self-hosted n8n)
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
 import type { Ledger, LedgerEntry, LedgerStats, ReserveCandidate, ReserveOptions, ReserveOutcome } from './ledger';
 

@@ -1,0 +1,280 @@
+import {
+	NodeOperationError,
+	type ICredentialTestFunctions,
+	type ICredentialsDecrypted,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeCredentialTestResult,
+	type INodeExecutionData,
+} from 'n8n-workflow';
+// eslint-disable-next-line @n8n/community-nodes/no-restricted-imports -- runtime dependency of this package: the PostgreSQL client (credential test)
+import { Pool } from 'pg';
+import type { HttpTransport } from '../core/http';
+import { runDelivery, type DeliveryInput, type DeliveryRecord, type DeliveryResult } from '../core/delivery/engine';
+import { StaticDataLedger, type Ledger } from '../core/delivery/ledger';
+import { createPostgresLedger, poolConfig, PostgresLedger, validTableName, type PostgresConnection } from '../core/delivery/ledgerPostgres';
+import { sharedLimiter } from '../core/delivery/rateLimit';
+import { redact } from '../core/delivery/retry';
+import { readField, stringValue } from '../core/delivery/providers/util';
+import { checkConsent, consentText, DEFAULT_CONSENT_RULES, parseValueList, type Channel } from '../core/playbook/consent';
+import { n8nTransport } from '../shared/n8nTransport';
+import { findProviderModule, type ModuleProvider, type ProviderModule } from './providers';
+
+const ID_FALLBACKS = ['customerId', 'customer_id', 'id', 'email'];
+
+/** YYYY-MM-DD of `now` in the workflow's time zone (UTC when unknown). */
+export function localDate(now: number, timeZone: string | undefined): string {
+	try {
+		const parts = new Intl.DateTimeFormat('en-CA', { timeZone: timeZone || 'UTC', year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(now));
+		const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+		return `${get('year')}-${get('month')}-${get('day')}`;
+	} catch {
+		return new Date(now).toISOString().slice(0, 10);
+	}
+}
+
+function firstPresent(json: IDataObject, paths: string[]): unknown {
+	for (const p of paths) {
+		const v = readField(json, p);
+		if (v !== undefined && v !== null && !(typeof v === 'string' && v.trim() === '')) return v;
+	}
+	return undefined;
+}
+
+function addressText(v: unknown): string | undefined {
+	if (v === undefined || v === null) return undefined;
+	if (typeof v === 'object') return JSON.stringify(v);
+	return stringValue(v);
+}
+
+function numberOption(options: IDataObject, name: string): number | undefined {
+	const n = Number(options[name]);
+	return Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+interface ConsentRule {
+	mode: 'standard' | 'field' | 'off';
+	field?: string;
+	values?: string[];
+	requireOptIn: boolean;
+}
+
+function skipReasonFor(json: IDataObject, channel: ProviderModule['channel'], rule: ConsentRule): string | undefined {
+	const route = json.route as IDataObject | undefined;
+	if (route && typeof route === 'object') {
+		if (route.suppressed === true) return 'suppressed';
+		if (route.holdout === true) return 'holdout';
+	}
+	if (channel === 'crm' || rule.mode === 'off') return undefined;
+	if (rule.mode === 'field') {
+		const text = consentText(readField(json, rule.field ?? ''));
+		return text !== null && (rule.values ?? []).includes(text) ? 'no_consent' : undefined;
+	}
+	const verdict = checkConsent(json, channel as Channel, { rules: DEFAULT_CONSENT_RULES, requireOptIn: rule.requireOptIn });
+	return verdict.allowed ? undefined : 'no_consent';
+}
+
+function deliveryJson(r: DeliveryRecord): IDataObject {
+	const d: IDataObject = {
+		status: r.status,
+		reason: r.reason,
+		messageId: r.messageId,
+		provider: r.provider,
+		sendKey: r.sendKey,
+		attempts: r.attempts,
+	};
+	if (r.detail) d.detail = r.detail;
+	return d;
+}
+
+export async function executeCampaignSend(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const node = this.getNode();
+	const providerId = this.getNodeParameter('provider', 0) as string;
+	const module = findProviderModule(providerId);
+	if (!module) throw new NodeOperationError(node, `Unknown provider "${providerId}"`);
+
+	const customerIdField = String(this.getNodeParameter('customerIdField', 0, 'customerId') ?? '').trim() || 'customerId';
+	const addressField = String(this.getNodeParameter('addressField', 0, '') ?? '').trim();
+	const dryRun = this.getNodeParameter('dryRun', 0, false) === true;
+	const capMessages = Math.floor(Number(this.getNodeParameter('frequencyCapMessages', 0, 0)) || 0);
+	const capDays = Math.floor(Number(this.getNodeParameter('frequencyCapDays', 0, 7)) || 7);
+	const ledgerKind = this.getNodeParameter('ledger', 0, 'staticData') as 'staticData' | 'postgres';
+	const consentMode = this.getNodeParameter('consent', 0, 'standard') as ConsentRule['mode'];
+	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
+	const consent: ConsentRule = {
+		mode: consentMode,
+		field: consentMode === 'field' ? String(this.getNodeParameter('consentField', 0, '')).trim() : undefined,
+		values: consentMode === 'field' ? parseValueList(String(this.getNodeParameter('consentOptOutValues', 0, ''))) : undefined,
+		requireOptIn: options.requireOptIn === true,
+	};
+	if (consent.mode === 'field' && !consent.field) throw new NodeOperationError(node, 'Consent Field is empty: name the field that holds the consent value');
+	if (capMessages < 0) throw new NodeOperationError(node, 'Max Messages per Customer cannot be negative');
+
+	// Campaign and run keys.
+	let campaignKey = String(this.getNodeParameter('campaignKey', 0, '') ?? '').trim();
+	if (!campaignKey) {
+		const fromRoute = items.map((it) => stringValue(readField(it.json, 'route.campaignKey'))).find((v) => v !== undefined);
+		campaignKey = fromRoute ?? node.name;
+	}
+	const now = Date.now();
+	const runKey = String(this.getNodeParameter('runKey', 0, '') ?? '').trim() || localDate(now, this.getTimezone());
+
+	// Recipients.
+	const addressPaths = addressField ? [addressField] : [module.addressField, ...(module.addressFallbacks ?? [])];
+	const idPaths = [customerIdField, ...ID_FALLBACKS.filter((f) => f !== customerIdField)];
+	const inputs: DeliveryInput[] = items.map((item, i) => {
+		const json = (item.json ?? {}) as IDataObject;
+		return {
+			itemIndex: i,
+			customerId: stringValue(firstPresent(json, idPaths)),
+			address: addressText(firstPresent(json, addressPaths)),
+			fields: json,
+			skipReason: skipReasonFor(json, module.channel, consent),
+		};
+	});
+
+	// Provider, transport, ledger, limiter.
+	let provider: ModuleProvider;
+	try {
+		provider = await module.create(this, 0);
+	} catch (error) {
+		const wrapped =
+			error instanceof NodeOperationError
+				? error
+				: new NodeOperationError(node, redact((error as Error).message) ?? 'The provider settings are not valid', { itemIndex: 0 });
+		throw wrapped;
+	}
+	const transport: HttpTransport =
+		module.transport === 'credential'
+			? n8nTransport(this, module.credentialType)
+			: module.transport === 'plain'
+				? n8nTransport(this)
+				: async () => {
+						throw new Error('This provider does not use HTTP');
+					};
+
+	let ledger: Ledger;
+	const retentionDays = numberOption(options, 'ledgerRetentionDays') ?? 90;
+	if (ledgerKind === 'postgres') {
+		const table = String(options.ledgerTable ?? 'micro_send_ledger').trim() || 'micro_send_ledger';
+		if (!validTableName(table)) throw new NodeOperationError(node, 'Ledger Table may only contain lower-case letters, digits and underscores');
+		const c = (await this.getCredentials('microPostgresLedger', 0)) as IDataObject;
+		ledger = createPostgresLedger(
+			{
+				connectionUrl: String(c.connectionUrl ?? ''),
+				host: String(c.host ?? ''),
+				port: Number(c.port) || 5432,
+				database: String(c.database ?? ''),
+				user: String(c.user ?? ''),
+				password: String(c.password ?? ''),
+				ssl: (c.ssl as PostgresConnection['ssl']) ?? 'disable',
+			},
+			{ table, leaseMs: (numberOption(options, 'ledgerLeaseMinutes') ?? 15) * 60000 },
+		);
+	} else {
+		ledger = new StaticDataLedger(this.getWorkflowStaticData('global') as Record<string, unknown>, { retentionDays, now });
+	}
+
+	const limits = {
+		maxBatchSize: numberOption(options, 'batchSize'),
+		requestsPerInterval: numberOption(options, 'rateLimitRequests'),
+		intervalMs: numberOption(options, 'rateLimitSeconds') !== undefined ? numberOption(options, 'rateLimitSeconds')! * 1000 : undefined,
+		concurrency: numberOption(options, 'concurrency'),
+	};
+	const effective = { ...provider.limits, ...Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) };
+	const credentialId = (node.credentials?.[module.credentialType] as { id?: string | null } | undefined)?.id ?? 'default';
+	const limiter = sharedLimiter(`${provider.id}:${credentialId}`, effective.requestsPerInterval, effective.intervalMs);
+
+	let result: DeliveryResult;
+	try {
+		result = await runDelivery(inputs, {
+			provider,
+			transport,
+			ledger,
+			campaignKey,
+			runKey,
+			dryRun,
+			limits,
+			limiter,
+			frequencyCap: capMessages > 0 ? { maxMessages: capMessages, days: capDays } : null,
+			countsTowardCap: module.channel !== 'crm',
+			retry: { maxAttempts: numberOption(options, 'maxAttempts') },
+			unconfirmed: options.unconfirmedSends === 'resend' ? 'resend' : 'fail',
+			log: (message) => this.logger.info(message, { node: node.name }),
+		});
+	} catch (error) {
+		const code = (error as { code?: string }).code;
+		const message =
+			ledgerKind === 'postgres'
+				? `The PostgreSQL ledger could not be used${code ? ` (${code})` : ''}: ${redact((error as Error).message) ?? 'unknown error'}`
+				: redact((error as Error).message) ?? 'Delivery failed';
+		throw new NodeOperationError(node, message);
+	} finally {
+		if (ledger instanceof PostgresLedger && !dryRun) await ledger.prune(now - retentionDays * 86400000).catch(() => 0);
+		await ledger.close().catch(() => ({}));
+		if (provider.close) await provider.close().catch(() => undefined);
+	}
+
+	const { summary } = result;
+	if (summary.stopped && summary.sent === 0 && !this.continueOnFail()) {
+		throw new NodeOperationError(
+			node,
+			`${provider.id} refused the run (${summary.stopped.reason})${summary.stopped.detail ? `: ${summary.stopped.detail}` : ''}`,
+			{ description: 'Nothing was sent. Check the credential and the provider settings; a rerun sends everything (nothing was recorded).' },
+		);
+	}
+
+	const errorOutput = node.onError === 'continueErrorOutput';
+	const recipients: INodeExecutionData[] = result.records.map((r) => {
+		const out: INodeExecutionData = {
+			json: { ...items[r.itemIndex].json, delivery: deliveryJson(r) },
+			pairedItem: { item: r.itemIndex },
+		};
+		if (r.status === 'failed' && errorOutput)
+			out.error = new NodeOperationError(node, `Not sent: ${r.reason}${r.detail ? ` (${r.detail})` : ''}`, { itemIndex: r.itemIndex });
+		return out;
+	});
+
+	const summaryItem: INodeExecutionData = {
+		json: { summary: summary as unknown as IDataObject },
+		pairedItem: items.map((_, i) => ({ item: i })),
+	};
+	const summaryOutput = [summaryItem];
+	if (dryRun && result.plannedRequests)
+		for (const req of result.plannedRequests)
+			summaryOutput.push({
+				json: {
+					request: { method: req.method, url: req.url, headers: req.headers ?? {}, body: req.body as IDataObject } as IDataObject,
+					batch: req.batch,
+					recipients: req.itemIndexes.length,
+				},
+				pairedItem: req.itemIndexes.map((i) => ({ item: i })),
+			});
+	return [recipients, summaryOutput];
+}
+
+/** Credential test for the PostgreSQL ledger: connects and runs SELECT 1. */
+export async function testPostgresLedger(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+	const c = (credential.data ?? {}) as IDataObject;
+	const pool = new Pool({
+		...poolConfig({
+			connectionUrl: String(c.connectionUrl ?? ''),
+			host: String(c.host ?? ''),
+			port: Number(c.port) || 5432,
+			database: String(c.database ?? ''),
+			user: String(c.user ?? ''),
+			password: String(c.password ?? ''),
+			ssl: (c.ssl as PostgresConnection['ssl']) ?? 'disable',
+		}),
+		max: 1,
+	});
+	try {
+		await pool.query('SELECT 1');
+		return { status: 'OK', message: 'Connected' };
+	} catch (error) {
+		return { status: 'Error', message: redact((error as Error).message) ?? 'Could not connect' };
+	} finally {
+		await pool.end().catch(() => undefined);
+	}
+}

@@ -1,0 +1,242 @@
+/**
+ * Campaign Send node through the fake IExecuteFunctions (test/helpers/runNode.ts), with n8n's
+ * request helpers implemented over fetch against the local provider mocks (credentials applied
+ * the way their `authenticate` blocks do).
+ */
+import { NodeOperationError, type IDataObject, type IHttpRequestOptions, type INodeExecutionData, type INodeType } from 'n8n-workflow';
+import { CampaignSend } from '../../nodes/CampaignSend/CampaignSend.node';
+import { localDate } from '../../nodes/CampaignSend/CampaignSend.execute';
+import { runNode, toItems, type RunNodeOptions } from '../helpers/runNode';
+import { SendGridMock } from '../mocks/sendgrid';
+import { BrevoMock } from '../mocks/brevo';
+import { HubSpotSendMock } from '../mocks/hubspot-send';
+
+const TEMPLATE = 'd-0123456789abcdef0123456789abcdef';
+
+function httpVia(credentials: Record<string, IDataObject>) {
+	return async (o: IHttpRequestOptions, credentialType?: string) => {
+		const headers: Record<string, string> = {};
+		for (const [k, v] of Object.entries(o.headers ?? {})) headers[k] = String(v);
+		const c = credentialType ? credentials[credentialType] : undefined;
+		if (credentialType === 'microSendGridApi') headers.Authorization = `Bearer ${c!.apiKey}`;
+		if (credentialType === 'microBrevoApi') headers['api-key'] = String(c!.apiKey);
+		if (credentialType === 'microHubSpotApi') headers.Authorization = `Bearer ${c!.accessToken}`;
+		const url = new URL(o.url);
+		for (const [k, v] of Object.entries((o.qs ?? {}) as IDataObject)) if (v !== undefined) url.searchParams.set(k, String(v));
+		let body: string | undefined;
+		if (o.body !== undefined) {
+			body = typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+			if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+		}
+		const res = await fetch(url, { method: o.method, headers, body, signal: AbortSignal.timeout(Number(o.timeout ?? 30000)) });
+		const text = await res.text();
+		const outHeaders: Record<string, string> = {};
+		res.headers.forEach((v, k) => (outHeaders[k] = v));
+		return { statusCode: res.status, headers: outHeaders, body: text };
+	};
+}
+
+function customers(): IDataObject[] {
+	return [
+		{ customerId: 'c1', email: 'ann@example.com', firstName: 'Ann', rfm: { segment: 'Champions', cell: '555' }, consent: { email: 'subscribed' } },
+		{ customerId: 'c2', email: 'bob@example.com', firstName: 'Bob', rfm: { segment: 'Champions', cell: '545' }, route: { suppressed: true, holdout: false } },
+		{ customerId: 'c3', email: 'cy@example.com', firstName: 'Cy', rfm: { segment: 'Champions', cell: '455' }, route: { suppressed: false, holdout: true } },
+		{ customerId: 'c4', email: 'di@example.com', firstName: 'Di', rfm: { segment: 'Champions', cell: '445' }, consent: { email: 'unsubscribed' } },
+		{ customerId: 'c5', firstName: 'Ed', rfm: { segment: 'Champions', cell: '444' } },
+		{ customer_id: 'c6', email: 'FAY@example.com', firstName: 'Fay', rfm: { segment: 'Champions', cell: '554' } },
+		{ email: 'gus@example.com', firstName: 'Gus' },
+	];
+}
+
+let sg: SendGridMock;
+beforeEach(async () => {
+	sg = new SendGridMock('SG.key');
+	await sg.start();
+});
+afterEach(async () => sg.close());
+
+function sendgridRun(items: INodeExecutionData[], extra: Partial<RunNodeOptions> & { parameters?: IDataObject } = {}) {
+	const credentials = { microSendGridApi: { apiKey: 'SG.key', baseUrl: sg.url } };
+	return runNode(new CampaignSend(), items, {
+		credentials,
+		httpRequest: httpVia(credentials),
+		...extra,
+		parameters: { provider: 'sendgrid', sendgridTemplateId: TEMPLATE, sendgridFromEmail: 'shop@example.com', campaignKey: 'champions-thanks', ...(extra.parameters ?? {}) },
+	});
+}
+
+describe('Campaign Send node', () => {
+	test('one item per recipient with the delivery group, fields kept, skips explained, a summary output', async () => {
+		const logs: string[] = [];
+		const staticData: IDataObject = {};
+		const [out, summary] = await sendgridRun(toItems(customers()), { staticData, logs });
+		expect(out).toHaveLength(7);
+		const d = out.map((o) => o.json.delivery as IDataObject);
+		expect(d.map((x) => `${x.status}:${x.reason ?? ''}`)).toEqual([
+			'sent:',
+			'skipped:suppressed',
+			'skipped:holdout',
+			'skipped:no_consent',
+			'skipped:no_address',
+			'sent:',
+			'sent:',
+		]);
+		expect(out[0].json).toMatchObject({ customerId: 'c1', firstName: 'Ann', rfm: { segment: 'Champions' } });
+		expect(d[0]).toMatchObject({ provider: 'sendgrid', attempts: 1, messageId: expect.stringMatching(/^sgmsg/), sendKey: expect.stringMatching(/^[0-9a-f]{32}$/) });
+		expect(out.map((o) => o.pairedItem)).toEqual(out.map((_, i) => ({ item: i })));
+		expect(sg.messages.map((m) => m.email).sort()).toEqual(['ann@example.com', 'fay@example.com', 'gus@example.com']);
+		expect(sg.messages[0].campaign).toBe('champions-thanks');
+		expect(summary).toHaveLength(1);
+		expect(summary[0].json.summary).toMatchObject({
+			provider: 'sendgrid',
+			total: 7,
+			sent: 3,
+			skipped: 4,
+			failed: 0,
+			skippedByReason: { suppressed: 1, holdout: 1, no_consent: 1, no_address: 1 },
+			requests: 1,
+			retries: 0,
+			ledger: 'staticData',
+			runKey: localDate(Date.now(), 'UTC'),
+		});
+		expect(logs.join('\n')).not.toMatch(/@example\.com|SG\.key/);
+		// The rerun skips everyone already sent.
+		const [again] = await sendgridRun(toItems(customers()), { staticData });
+		expect(again.filter((o) => (o.json.delivery as IDataObject).reason === 'already_sent')).toHaveLength(3);
+		expect(sg.messages).toHaveLength(3);
+	});
+
+	test('campaign key from the Segment Router when left empty; custom run key; frequency cap', async () => {
+		const items = [
+			{ customerId: 'a', email: 'a@example.com', route: { campaignKey: 'winback', suppressed: false, holdout: false } },
+			{ customerId: 'b', email: 'b@example.com', route: { campaignKey: 'winback', suppressed: false, holdout: false } },
+		];
+		const staticData: IDataObject = {};
+		const [, s1] = await sendgridRun(toItems(items), { staticData, parameters: { campaignKey: '', runKey: 'week-1', frequencyCapMessages: 1, frequencyCapDays: 7 } });
+		expect(s1[0].json.summary).toMatchObject({ campaignKey: 'winback', runKey: 'week-1', sent: 2 });
+		const [out2] = await sendgridRun(toItems(items), { staticData, parameters: { campaignKey: 'other', frequencyCapMessages: 1, frequencyCapDays: 7 } });
+		expect(out2.map((o) => (o.json.delivery as IDataObject).reason)).toEqual(['frequency_cap', 'frequency_cap']);
+	});
+
+	test('dry run: the Summary output lists the exact requests; nothing sent, nothing recorded', async () => {
+		const staticData: IDataObject = {};
+		const [out, summary] = await sendgridRun(toItems(customers()), { staticData, parameters: { dryRun: true } });
+		expect(sg.log).toHaveLength(0);
+		expect(out.filter((o) => (o.json.delivery as IDataObject).reason === 'dry_run')).toHaveLength(3);
+		expect(summary).toHaveLength(2);
+		const req = summary[1].json as IDataObject;
+		expect(req).toMatchObject({ batch: 1, recipients: 3, request: { method: 'POST', url: `${sg.url}/v3/mail/send` } });
+		const body = (req.request as IDataObject).body as { personalizations: { to: { email: string }[] }[]; template_id: string };
+		expect(body.template_id).toBe(TEMPLATE);
+		expect(body.personalizations.map((p) => p.to[0].email)).toEqual(['ann@example.com', 'FAY@example.com', 'gus@example.com']);
+		expect(JSON.stringify(summary)).not.toContain('SG.key');
+		expect(JSON.stringify(staticData)).not.toMatch(/[0-9a-f]{20}/);
+	});
+
+	test('a refused credential fails the node without leaking the key; continueOnFail reports every recipient', async () => {
+		const credentials = { microSendGridApi: { apiKey: 'SG.wrong-secret', baseUrl: sg.url } };
+		const opts = {
+			credentials,
+			httpRequest: httpVia(credentials),
+			parameters: { provider: 'sendgrid', sendgridTemplateId: TEMPLATE, sendgridFromEmail: 'shop@example.com' },
+		};
+		const err = await runNode(new CampaignSend(), toItems(customers()), opts).catch((e) => e);
+		expect(err).toBeInstanceOf(NodeOperationError);
+		expect(err.message).toContain('unauthorized');
+		expect(err.message).not.toContain('SG.wrong-secret');
+		const [out] = await runNode(new CampaignSend(), toItems(customers()), { ...opts, continueOnFail: true });
+		expect(out.filter((o) => (o.json.delivery as IDataObject).reason === 'unauthorized')).toHaveLength(3);
+	});
+
+	test('with "On Error: Continue (using error output)" failed recipients carry an error so n8n routes them to the error output', async () => {
+		const node = new CampaignSend();
+		const withErrorOutput: INodeType = {
+			description: node.description,
+			async execute(this: { getNode: () => object }) {
+				const original = this.getNode;
+				this.getNode = () => ({ ...original(), onError: 'continueErrorOutput' });
+				return node.execute.call(this as never);
+			},
+		};
+		const credentials = { microSendGridApi: { apiKey: 'SG.key', baseUrl: sg.url } };
+		const items = [
+			{ customerId: 'a', email: 'a@example.com' },
+			{ customerId: 'b', email: 'not an email' },
+		];
+		const [out] = await runNode(withErrorOutput, toItems(items), {
+			credentials,
+			httpRequest: httpVia(credentials),
+			continueOnFail: true,
+			parameters: { provider: 'sendgrid', sendgridTemplateId: TEMPLATE, sendgridFromEmail: 'shop@example.com' },
+		});
+		expect(out[0].error).toBeUndefined();
+		expect(out[1].error).toBeInstanceOf(NodeOperationError);
+		expect(out[1].error!.message).toBe('Not sent: invalid_address');
+		expect(out[1].json).toMatchObject({ customerId: 'b', delivery: { status: 'failed', reason: 'invalid_address' } });
+	});
+
+	test('bad settings are reported before anything is sent', async () => {
+		await expect(sendgridRun(toItems(customers()), { parameters: { sendgridTemplateId: 'welcome' } })).rejects.toThrow('Dynamic Template ID');
+		await expect(sendgridRun(toItems(customers()), { parameters: { sendgridFromEmail: 'nobody' } })).rejects.toThrow('From Email');
+		await expect(sendgridRun(toItems(customers()), { parameters: { consent: 'field', consentField: ' ' } })).rejects.toThrow('Consent Field');
+		expect(sg.log).toHaveLength(0);
+	});
+
+	test('custom consent field and opt-out values; 0 items', async () => {
+		const items = [
+			{ customerId: 'a', email: 'a@example.com', marketing: 'NO' },
+			{ customerId: 'b', email: 'b@example.com', marketing: 'yes' },
+		];
+		const [out] = await sendgridRun(toItems(items), { parameters: { consent: 'field', consentField: 'marketing', consentOptOutValues: 'no, false' } });
+		expect(out.map((o) => (o.json.delivery as IDataObject).status)).toEqual(['skipped', 'sent']);
+		const [none, s] = await sendgridRun([], {});
+		expect(none).toEqual([]);
+		expect(s[0].json.summary).toMatchObject({ total: 0, sent: 0 });
+	});
+});
+
+describe('Campaign Send node with Brevo and HubSpot', () => {
+	test('Brevo: template params per customer, idempotency key per batch', async () => {
+		const brevo = new BrevoMock('xkeysib-1');
+		await brevo.start();
+		try {
+			const credentials = { microBrevoApi: { apiKey: 'xkeysib-1', baseUrl: brevo.url } };
+			const [out] = await runNode(new CampaignSend(), toItems(customers()), {
+				credentials,
+				httpRequest: httpVia(credentials),
+				parameters: { provider: 'brevo', brevoTemplateId: 7, brevoParamFields: 'firstName, rfm.segment', campaignKey: 'thanks' },
+			});
+			expect(out.filter((o) => (o.json.delivery as IDataObject).status === 'sent')).toHaveLength(3);
+			expect(brevo.messages.find((m) => m.email === 'ann@example.com')!.params).toEqual({ firstName: 'Ann', rfm: { segment: 'Champions' } });
+			expect(brevo.messages[0].idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+		} finally {
+			await brevo.close();
+		}
+	});
+
+	test('HubSpot CRM: default mapping writes rfm_segment and rfm_score; opted-out customers are still updated, suppressed ones never', async () => {
+		const hs = new HubSpotSendMock('pat-1');
+		await hs.start();
+		try {
+			const credentials = { microHubSpotApi: { accessToken: 'pat-1', baseUrl: hs.url } };
+			const [out, summary] = await runNode(new CampaignSend(), toItems(customers()), {
+				credentials,
+				httpRequest: httpVia(credentials),
+				parameters: { provider: 'hubspot', campaignKey: 'crm-sync', frequencyCapMessages: 1 },
+			});
+			const d = out.map((o) => `${(o.json.delivery as IDataObject).status}:${(o.json.delivery as IDataObject).reason ?? ''}`);
+			expect(d).toEqual(['sent:', 'skipped:suppressed', 'skipped:holdout', 'sent:', 'skipped:no_address', 'sent:', 'sent:']);
+			expect(hs.contacts.get('di@example.com')!.properties).toMatchObject({ rfm_segment: 'Champions', rfm_score: '445' });
+			expect(summary[0].json.summary).toMatchObject({ provider: 'hubspot', sent: 4 });
+		} finally {
+			await hs.close();
+		}
+	});
+
+	test('HubSpot list add needs a numeric list id', async () => {
+		const credentials = { microHubSpotApi: { accessToken: 'pat-1', baseUrl: 'http://127.0.0.1:9' } };
+		await expect(
+			runNode(new CampaignSend(), toItems(customers()), { credentials, httpRequest: httpVia(credentials), parameters: { provider: 'hubspot', hubspotAction: 'listAdd', hubspotListId: 'abc' } }),
+		).rejects.toThrow('List ID');
+	});
+});
