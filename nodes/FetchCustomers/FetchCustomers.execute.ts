@@ -1,0 +1,182 @@
+import {
+	NodeApiError,
+	NodeOperationError,
+	sleep,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type JsonObject,
+} from 'n8n-workflow';
+import { n8nTransport } from '../shared/n8nTransport';
+import { fetchCsv, type CsvDelimiter, type CsvFieldMap } from '../core/sources/csv';
+import { SourceError } from '../core/sources/errors';
+import { emptyState, isIncrementalState } from '../core/sources/incremental';
+import { CREDENTIAL_TYPES, SERVICE_NAMES, fetchFromSource, type ApiSource, type SourceConfig } from '../core/sources/index';
+import { shopifyBaseUrl } from '../core/sources/shopify';
+import type { Clock, FetchStats, IncrementalState, OutputMode, SkippedRecord } from '../core/sources/types';
+
+type Source = ApiSource | 'csv';
+
+const STATE_KEY = 'fetchCustomers';
+
+function list(value: unknown): string[] {
+	return String(value ?? '')
+		.split(',')
+		.map((s) => s.trim())
+		.filter(Boolean);
+}
+
+function toError(ctx: IExecuteFunctions, error: unknown, itemIndex: number): Error {
+	const node = ctx.getNode();
+	if (error instanceof SourceError) {
+		const http = ['auth', 'forbidden', 'notFound', 'rateLimit', 'server', 'network', 'badRequest', 'badResponse'].includes(error.kind);
+		if (http)
+			return new NodeApiError(node, { message: error.message, kind: error.kind } as JsonObject, {
+				message: error.message,
+				description: error.description,
+				httpCode: error.status ? String(error.status) : undefined,
+				itemIndex,
+			});
+		return new NodeOperationError(node, error.message, { itemIndex, description: error.description });
+	}
+	if (error instanceof NodeOperationError || error instanceof NodeApiError) return error;
+	return new NodeOperationError(node, (error as Error).message ?? String(error), { itemIndex });
+}
+
+function report(ctx: IExecuteFunctions, label: string, count: number, mode: OutputMode, stats: FetchStats, skipped: SkippedRecord[], truncated: boolean): void {
+	ctx.logger.info(
+		`Fetch Customers: ${label} gave ${count} ${mode} (${stats.read} records read, ${stats.pages} pages, ${stats.requests} requests, ${stats.retries} retries, ${Math.round(stats.waitedMs)} ms waiting for rate limits)`,
+	);
+	const hints: string[] = [];
+	if (skipped.length) {
+		const ids = skipped.slice(0, 10).map((s) => `${s.id} (${s.reason})`);
+		ctx.logger.warn(`Fetch Customers: ${skipped.length} invalid ${label} records skipped: ${ids.join('; ')}${skipped.length > 10 ? '; ...' : ''}`);
+		hints.push(`${skipped.length} record(s) could not be read and were skipped, e.g. ${ids.slice(0, 3).join('; ')}`);
+	}
+	if (truncated) hints.push(`Stopped at the limit of ${count} ${mode}: turn on "Return All" for everything`);
+	if (hints.length && typeof ctx.addExecutionHints === 'function')
+		ctx.addExecutionHints(...hints.map((message) => ({ message, type: 'warning' as const, location: 'outputPane' as const })));
+}
+
+async function sourceConfig(ctx: IExecuteFunctions, source: ApiSource, options: IDataObject): Promise<SourceConfig> {
+	const creds = await ctx.getCredentials(CREDENTIAL_TYPES[source]);
+	const baseUrl = String(creds.baseUrl ?? '').trim();
+	switch (source) {
+		case 'shopify':
+			return {
+				source,
+				config: {
+					baseUrl: shopifyBaseUrl(String(creds.shopDomain ?? ''), baseUrl),
+					apiVersion: String(creds.apiVersion ?? '').trim() || undefined,
+					includeTestOrders: options.includeTestOrders === true,
+				},
+			};
+		case 'wooCommerce':
+			if (!baseUrl) throw new SourceError('config', 'The WooCommerce credential has no Site URL.');
+			return { source, config: { baseUrl, mergeGuestsByEmail: options.mergeGuests !== false } };
+		case 'hubSpot':
+			return {
+				source,
+				config: {
+					baseUrl: baseUrl || 'https://api.hubapi.com',
+					contactProperties: list(options.contactProperties),
+					wonStages: options.wonStages !== undefined ? list(options.wonStages) : undefined,
+					lostStages: options.lostStages !== undefined ? list(options.lostStages) : undefined,
+					defaultCurrency: (options.defaultCurrency as string) || undefined,
+				},
+			};
+		case 'stripe':
+			return { source, config: { baseUrl: baseUrl || 'https://api.stripe.com' } };
+	}
+}
+
+function sinceParam(ctx: IExecuteFunctions): string | null {
+	const raw = ctx.getNodeParameter('changedSince', 0, '') as string;
+	if (!raw) return null;
+	const t = Date.parse(raw);
+	if (Number.isNaN(t))
+		throw new NodeOperationError(ctx.getNode(), `Changed Since "${raw}" is not a date`, { description: 'Pick a date, or clear the field to fetch everything' });
+	return new Date(t).toISOString();
+}
+
+async function fetchCsvItems(ctx: IExecuteFunctions, mode: OutputMode, options: IDataObject, maxRecords: number): Promise<INodeExecutionData[]> {
+	const items = ctx.getInputData();
+	const out: INodeExecutionData[] = [];
+	const since = sinceParam(ctx);
+	for (let i = 0; i < items.length; i++) {
+		try {
+			const property = ctx.getNodeParameter('binaryPropertyName', i) as string;
+			const buffer = await ctx.helpers.getBinaryDataBuffer(i, property);
+			const res = fetchCsv(buffer, {
+				mode,
+				contains: ctx.getNodeParameter('fileContains', i, 'auto') as 'auto' | 'orders' | 'customers',
+				delimiter: (options.delimiter as CsvDelimiter | 'auto') ?? 'auto',
+				fields: ctx.getNodeParameter('fieldMapping', i, {}) as CsvFieldMap,
+				defaultCurrency: (options.defaultCurrency as string) || 'USD',
+				includeSource: options.includeSource === true,
+				onInvalid: options.invalidRecords === 'fail' ? 'fail' : 'skip',
+				maxRecords: maxRecords ? Math.max(0, maxRecords - out.length) || -1 : 0,
+				since,
+			});
+			report(ctx, `file ${property} of item ${i}`, res.records.length, mode, res.stats, res.skipped, res.truncated);
+			for (const r of res.records) out.push({ json: r as unknown as IDataObject, pairedItem: { item: i } });
+			if (maxRecords && out.length >= maxRecords) break;
+		} catch (error) {
+			const err = toError(ctx, error, i);
+			if (!ctx.continueOnFail()) throw err;
+			out.push({ json: { error: err.message }, pairedItem: { item: i } });
+		}
+	}
+	return out;
+}
+
+export async function executeFetchCustomers(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	if (items.length === 0) return [[]];
+	const source = this.getNodeParameter('source', 0) as Source;
+	const mode = this.getNodeParameter('output', 0) as OutputMode;
+	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
+	const returnAll = this.getNodeParameter('returnAll', 0, true) as boolean;
+	const maxRecords = returnAll ? 0 : Math.max(1, Math.floor(Number(this.getNodeParameter('limit', 0, 50))));
+
+	if (source === 'csv') return [await fetchCsvItems(this, mode, options, maxRecords)];
+
+	try {
+		const incremental = this.getNodeParameter('incremental', 0, false) as boolean;
+		const cfg = await sourceConfig(this, source, options);
+		const credentialId = this.getNode().credentials?.[CREDENTIAL_TYPES[source]]?.id ?? 'default';
+		const stateKey = `${source}:${mode}:${credentialId}`;
+		const staticData = this.getWorkflowStaticData('node');
+		const states = (staticData[STATE_KEY] as IDataObject | undefined) ?? {};
+		let prev: IncrementalState | undefined;
+		if (incremental) {
+			const stored = states[stateKey];
+			prev = options.startOver === true || !isIncrementalState(stored) ? emptyState() : stored;
+		}
+		const clock: Clock = { now: () => Date.now(), sleep: (ms) => sleep(ms) };
+		const pageSize = Number(options.pageSize ?? 0);
+		const result = await fetchFromSource(cfg, {
+			transport: n8nTransport(this, CREDENTIAL_TYPES[source]),
+			mode,
+			pageSize: pageSize > 0 ? pageSize : undefined,
+			maxRecords,
+			since: sinceParam(this),
+			incremental: prev,
+			includeSource: options.includeSource === true,
+			onInvalid: options.invalidRecords === 'fail' ? 'fail' : 'skip',
+			clock,
+			log: (message) => this.logger.debug(message),
+		});
+		report(this, SERVICE_NAMES[source], result.records.length, mode, result.stats, result.skipped, result.truncated);
+		if (incremental && result.state) {
+			// assigned at the top level so n8n notices the change and saves it with the execution
+			staticData[STATE_KEY] = { ...states, [stateKey]: result.state as unknown as IDataObject };
+			this.logger.info(`Fetch Customers: incremental position for ${SERVICE_NAMES[source]} ${mode} is now ${result.state.since ?? 'the beginning'}`);
+		}
+		return [result.records.map((r) => ({ json: r as unknown as IDataObject, pairedItem: { item: 0 } }))];
+	} catch (error) {
+		const err = toError(this, error, 0);
+		if (!this.continueOnFail()) throw err;
+		return [[{ json: { error: err.message }, pairedItem: { item: 0 } }]];
+	}
+}

@@ -1,0 +1,211 @@
+import type { IDataObject, IHttpRequestOptions, INodeExecutionData } from 'n8n-workflow';
+import { FetchCustomers } from '../../nodes/FetchCustomers/FetchCustomers.node';
+import { runNode } from '../helpers/runNode';
+import { startShopifyMock, type ShopifyMock } from '../mocks/shopify';
+import { startWooCommerceMock, type WooMock } from '../mocks/woocommerce';
+import { startStripeMock, type StripeMock } from '../mocks/stripe';
+import { startHubSpotMock, type HubSpotMock } from '../mocks/hubspot-crm';
+
+const SHOPIFY_TOKEN = 'shpat_test_token_0123456789';
+const WOO = { key: 'ck_0123456789abcdef0123456789abcdef01234567', secret: 'cs_0123456789abcdef0123456789abcdef01234567' };
+const STRIPE_KEY = 'sk_test_51MockKey0123456789abcdefghij';
+const HS_TOKEN = 'pat-na1-00000000-0000-0000-0000-000000000000';
+
+/**
+ * Stands in for n8n's httpRequestWithAuthentication: applies the credential's `authenticate`
+ * block the way n8n does (headers / basic auth) and calls the mock over real HTTP.
+ */
+function httpVia(credentials: Record<string, IDataObject>) {
+	const calls: string[] = [];
+	const fn = async (o: IHttpRequestOptions, credentialType?: string) => {
+		const headers: Record<string, string> = { ...((o.headers as Record<string, string>) ?? {}) };
+		const c = credentialType ? credentials[credentialType] : undefined;
+		if (credentialType === 'microShopifyApi') headers['X-Shopify-Access-Token'] = String(c!.accessToken);
+		if (credentialType === 'microWooCommerceApi') headers.Authorization = `Basic ${Buffer.from(`${c!.consumerKey}:${c!.consumerSecret}`).toString('base64')}`;
+		if (credentialType === 'microStripeApi') headers.Authorization = `Bearer ${c!.secretKey}`;
+		if (credentialType === 'microHubSpotApi') headers.Authorization = `Bearer ${c!.accessToken}`;
+		const url = new URL(o.url);
+		for (const [k, v] of Object.entries((o.qs as Record<string, unknown>) ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+		let body: string | undefined;
+		if (o.body !== undefined) {
+			body = typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+			headers['content-type'] = 'application/json';
+		}
+		calls.push(`${o.method} ${url.pathname}`);
+		const res = await fetch(url, { method: o.method, headers, body });
+		const text = await res.text();
+		const h: Record<string, string> = {};
+		res.headers.forEach((v, k) => (h[k] = v));
+		let parsed: unknown = text;
+		try {
+			parsed = JSON.parse(text);
+		} catch {
+			/* text */
+		}
+		return { statusCode: res.status, headers: h, body: parsed };
+	};
+	return { fn, calls };
+}
+
+const trigger: INodeExecutionData[] = [{ json: {} }];
+const node = new FetchCustomers();
+
+describe('Fetch Customers node: Shopify', () => {
+	let mock: ShopifyMock;
+	let creds: Record<string, IDataObject>;
+	beforeAll(async () => {
+		mock = await startShopifyMock({ dataOptions: { seed: 3, customers: 40, orders: 120 }, maximumAvailable: 100000, restoreRate: 100000 });
+		creds = { microShopifyApi: { shopDomain: 'mock-shop', accessToken: SHOPIFY_TOKEN, apiVersion: '2026-01', baseUrl: mock.url } };
+	});
+	afterAll(() => mock.close());
+
+	test('customers in the normalized shape, paired with the trigger item', async () => {
+		const http = httpVia(creds);
+		const logs: string[] = [];
+		const [out] = await runNode(node, trigger, { parameters: { source: 'shopify', output: 'customers' }, credentials: creds, httpRequest: http.fn, logs });
+		expect(out).toHaveLength(40);
+		expect(out[0].pairedItem).toEqual({ item: 0 });
+		const c = out[0].json;
+		expect(Object.keys(c).sort()).toEqual(
+			['acceptsMarketing', 'consent', 'country', 'createdAt', 'currency', 'customerId', 'email', 'firstName', 'firstOrderDate', 'lastName', 'lastOrderDate', 'ordersCount', 'phone', 'tags', 'totalSpent', 'updatedAt'].sort(),
+		);
+		expect(typeof c.ordersCount).toBe('number');
+		expect(typeof c.totalSpent).toBe('number');
+		expect(logs.some((l) => /gave 40 customers/.test(l))).toBe(true);
+		// progress logs carry counts, never an email address or the token
+		expect(logs.join('\n')).not.toMatch(/@|shpat_/);
+	});
+
+	test('orders mode with a limit', async () => {
+		const http = httpVia(creds);
+		const [out] = await runNode(node, trigger, { parameters: { source: 'shopify', output: 'orders', returnAll: false, limit: 7 }, credentials: creds, httpRequest: http.fn });
+		expect(out).toHaveLength(7);
+		expect(out[0].json).toMatchObject({ customerId: expect.any(String), orderId: expect.any(String), createdAt: expect.stringMatching(/Z$/), total: expect.any(Number), currency: 'USD' });
+	});
+
+	test('incremental: static data remembers the position; Start Over forgets it', async () => {
+		const staticData: IDataObject = {};
+		const http = httpVia(creds);
+		const params = { source: 'shopify', output: 'orders', incremental: true };
+		const [first] = await runNode(node, trigger, { parameters: params, credentials: creds, httpRequest: http.fn, staticData });
+		expect(first).toHaveLength(120);
+		const state = (staticData.fetchCustomers as IDataObject)['shopify:orders:default'] as IDataObject;
+		expect(state.since).toMatch(/Z$/);
+		mock.data.addOrders(2, { customer: 1 });
+		const [second] = await runNode(node, trigger, { parameters: params, credentials: creds, httpRequest: http.fn, staticData });
+		expect(second).toHaveLength(2);
+		const [third] = await runNode(node, trigger, { parameters: params, credentials: creds, httpRequest: http.fn, staticData });
+		expect(third).toHaveLength(0);
+		const [again] = await runNode(node, trigger, { parameters: { ...params, options: { startOver: true } }, credentials: creds, httpRequest: http.fn, staticData });
+		expect(again).toHaveLength(122);
+	});
+
+	test('a wrong token fails with a message naming the credential, or becomes an error item', async () => {
+		const bad = { microShopifyApi: { ...creds.microShopifyApi, accessToken: 'shpat_wrong_abcdef0123456789' } };
+		const http = httpVia(bad);
+		await expect(runNode(node, trigger, { parameters: { source: 'shopify' }, credentials: bad, httpRequest: http.fn })).rejects.toThrow(/Microsegments Shopify API/);
+		const [out] = await runNode(node, trigger, { parameters: { source: 'shopify' }, credentials: bad, httpRequest: http.fn, continueOnFail: true });
+		expect(out).toEqual([{ json: { error: expect.stringContaining('rejected the credential') }, pairedItem: { item: 0 } }]);
+		expect(JSON.stringify(out)).not.toContain('shpat_wrong');
+	});
+
+	test('no input items: no request, no output', async () => {
+		const http = httpVia(creds);
+		const out = await runNode(node, [], { parameters: { source: 'shopify' }, credentials: creds, httpRequest: http.fn });
+		expect(out).toEqual([[]]);
+		expect(http.calls).toEqual([]);
+	});
+
+	test('an unparseable Changed Since is refused', async () => {
+		const http = httpVia(creds);
+		await expect(runNode(node, trigger, { parameters: { source: 'shopify', changedSince: 'last tuesday' }, credentials: creds, httpRequest: http.fn })).rejects.toThrow('Changed Since "last tuesday" is not a date');
+	});
+});
+
+describe('Fetch Customers node: WooCommerce, Stripe, HubSpot', () => {
+	let woo: WooMock;
+	let stripe: StripeMock;
+	let hub: HubSpotMock;
+	beforeAll(async () => {
+		woo = await startWooCommerceMock({ dataOptions: { seed: 4, customers: 20, orders: 70, guestShare: 0.1 } });
+		stripe = await startStripeMock({ dataOptions: { seed: 4, customers: 15, orders: 50 } });
+		hub = await startHubSpotMock({ dataOptions: { seed: 4, customers: 15, orders: 50 } });
+	});
+	afterAll(async () => {
+		await woo.close();
+		await stripe.close();
+		await hub.close();
+	});
+
+	test('WooCommerce customers include guests keyed by email; merge option respected', async () => {
+		const creds = { microWooCommerceApi: { baseUrl: woo.url, consumerKey: WOO.key, consumerSecret: WOO.secret } };
+		const http = httpVia(creds);
+		const [out] = await runNode(node, trigger, { parameters: { source: 'wooCommerce', output: 'customers' }, credentials: creds, httpRequest: http.fn });
+		const ids = out.map((i) => i.json.customerId as string);
+		expect(ids.filter((id) => /^\d+$/.test(id))).toHaveLength(20);
+		expect(ids.some((id) => id.includes('@'))).toBe(true);
+		const [unmerged] = await runNode(node, trigger, { parameters: { source: 'wooCommerce', output: 'customers', options: { mergeGuests: false } }, credentials: creds, httpRequest: http.fn });
+		expect(unmerged.length).toBeGreaterThanOrEqual(out.length);
+		expect(http.calls.every((c) => c.startsWith('GET /wp-json/wc/v3/'))).toBe(true);
+	});
+
+	test('Stripe orders', async () => {
+		const creds = { microStripeApi: { secretKey: STRIPE_KEY, baseUrl: stripe.url } };
+		const http = httpVia(creds);
+		const [out] = await runNode(node, trigger, { parameters: { source: 'stripe', output: 'orders' }, credentials: creds, httpRequest: http.fn });
+		expect(out).toHaveLength(50);
+		expect(new Set(out.map((o) => o.json.orderId)).size).toBe(50);
+	});
+
+	test('HubSpot customers with extra contact properties', async () => {
+		const creds = { microHubSpotApi: { accessToken: HS_TOKEN, baseUrl: hub.url } };
+		const http = httpVia(creds);
+		const [out] = await runNode(node, trigger, { parameters: { source: 'hubSpot', output: 'customers', options: { contactProperties: 'lifecyclestage' } }, credentials: creds, httpRequest: http.fn });
+		expect(out).toHaveLength(15);
+		expect(out[0].json.properties).toEqual({ lifecyclestage: expect.any(String) });
+	});
+
+	test('include source record option', async () => {
+		const creds = { microStripeApi: { secretKey: STRIPE_KEY, baseUrl: stripe.url } };
+		const http = httpVia(creds);
+		const [out] = await runNode(node, trigger, { parameters: { source: 'stripe', output: 'orders', returnAll: false, limit: 2, options: { includeSource: true } }, credentials: creds, httpRequest: http.fn });
+		expect((out[0].json.source as IDataObject).object).toBe('charge');
+	});
+});
+
+describe('Fetch Customers node: CSV', () => {
+	const file = (text: string): INodeExecutionData => ({ json: { fileName: 'orders.csv' }, binary: { data: { data: Buffer.from(text).toString('base64'), mimeType: 'text/csv', fileName: 'orders.csv' } } });
+	const csv = 'customer_id;order_id;created_at;total;currency\nA;1;2025-01-01;10,5;EUR\nB;2;2025-02-01;20;EUR\nA;3;2025-03-01;5;EUR\n;4;2025-03-02;1;EUR\n';
+
+	test('orders from a binary file, each paired with its input item', async () => {
+		const logs: string[] = [];
+		const [out] = await runNode(node, [file(csv), file(csv.replace('A;1', 'C;1'))], { parameters: { source: 'csv', output: 'orders' }, logs });
+		expect(out).toHaveLength(6);
+		expect(out[0]).toEqual({ json: { customerId: 'A', orderId: '1', createdAt: '2025-01-01T00:00:00.000Z', total: 10.5, currency: 'EUR', status: 'paid' }, pairedItem: { item: 0 } });
+		expect(out[3].pairedItem).toEqual({ item: 1 });
+		expect(logs.some((l) => /1 invalid .* skipped: order 4 \(row 5\) \(empty customer_id\)/.test(l))).toBe(true);
+	});
+
+	test('customers from an orders file', async () => {
+		const [out] = await runNode(node, [file(csv)], { parameters: { source: 'csv', output: 'customers' } });
+		expect(out.map((o) => [o.json.customerId, o.json.ordersCount, o.json.totalSpent])).toEqual([
+			['A', 2, 15.5],
+			['B', 1, 20],
+		]);
+	});
+
+	test('invalid rows fail when asked; a missing binary field fails per item or becomes an error item', async () => {
+		await expect(runNode(node, [file(csv)], { parameters: { source: 'csv', output: 'orders', options: { invalidRecords: 'fail' } } })).rejects.toThrow('CSV order 4 (row 5): empty customer_id.');
+		const noFile: INodeExecutionData = { json: { a: 1 } };
+		await expect(runNode(node, [noFile], { parameters: { source: 'csv' } })).rejects.toThrow(/No binary data property "data"/);
+		const [out] = await runNode(node, [noFile, file(csv)], { parameters: { source: 'csv', output: 'orders' }, continueOnFail: true });
+		expect(out[0]).toEqual({ json: { error: expect.stringContaining('binary') }, pairedItem: { item: 0 } });
+		expect(out).toHaveLength(4);
+	});
+
+	test('limit across files', async () => {
+		const [out] = await runNode(node, [file(csv), file(csv)], { parameters: { source: 'csv', output: 'orders', returnAll: false, limit: 4 } });
+		expect(out).toHaveLength(4);
+		expect(out[3].pairedItem).toEqual({ item: 1 });
+	});
+});
