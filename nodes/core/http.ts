@@ -12,7 +12,7 @@ export interface HttpRequest {
 	url: string;
 	headers?: Record<string, string>;
 	query?: Record<string, string | number | boolean | undefined>;
-	/** JSON-serialisable body, or a string sent as is (form bodies, JWT grants). */
+	/** JSON-serialisable body, or a string / bytes sent as is (form bodies, JWT grants, encrypted push payloads). */
 	body?: unknown;
 	/** Milliseconds before the request is aborted (default 30 000). */
 	timeoutMs?: number;
@@ -67,9 +67,9 @@ export const fetchTransport: HttpTransport = async (request) => {
 	const controller = new AbortController();
 	const timer = setTimeout(() => controller.abort(), request.timeoutMs ?? 30000);
 	const headers: Record<string, string> = { ...(request.headers ?? {}) };
-	let body: string | undefined;
+	let body: string | Uint8Array | undefined;
 	if (request.body !== undefined) {
-		if (typeof request.body === 'string') body = request.body;
+		if (typeof request.body === 'string' || request.body instanceof Uint8Array) body = request.body;
 		else {
 			body = JSON.stringify(request.body);
 			if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
