@@ -224,38 +224,100 @@ function newestMtime(dir) {
 	return newest;
 }
 
-let built = false;
+/** Files n8n needs from dist/ (nodes and credentials of package.json whose sources exist, icons, codex). */
+function expectedDistFiles() {
+	const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+	const listed = [...((pkg.n8n && pkg.n8n.nodes) || []), ...((pkg.n8n && pkg.n8n.credentials) || [])];
+	const files = [];
+	for (const rel of listed) {
+		const src = rel.replace(/^dist\//, '').replace(/\.js$/, '.ts');
+		if (fs.existsSync(path.join(ROOT, src))) files.push(rel.replace(/^dist\//, ''));
+	}
+	const walk = (dir) => {
+		if (!fs.existsSync(path.join(ROOT, dir))) return;
+		for (const e of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
+			const rel = path.join(dir, e.name);
+			if (e.isDirectory()) walk(rel);
+			else if (/\.(svg|png)$|\.node\.json$/.test(e.name)) files.push(rel);
+		}
+	};
+	walk('nodes');
+	walk('credentials');
+	return files;
+}
+
+function missingFiles(dir) {
+	return expectedDistFiles().filter((rel) => !fs.existsSync(path.join(dir, rel)));
+}
+
+let extensionsDir = null;
 /**
- * Runs `npm run build` (scripts/build.js) once per process, and skips it when dist/ is newer than
- * every source file (jest loads this module afresh per test file; the stamp keeps that fast).
- * Set MICROSEGMENTS_E2E_SKIP_BUILD=1 to use dist/ as it is.
+ * Runs `npm run build` (scripts/build.js -> dist/) when dist/ is older than the sources (once per
+ * process; jest loads this module afresh per test file, the stamp keeps that fast), then copies
+ * dist/ to a snapshot under test/e2e/.work/ that n8n loads (N8N_CUSTOM_EXTENSIONS). The snapshot
+ * keeps a running n8n safe from a rebuild of dist/ by another process (the working tree is shared
+ * while developing). Returns the snapshot folder.
+ * MICROSEGMENTS_E2E_SKIP_BUILD=1 uses dist/ as it is (still snapshotted and checked).
  */
 function buildPackage({ force = false, quiet = false } = {}) {
-	if (built && !force) return DIST;
+	if (extensionsDir && !force && fs.existsSync(extensionsDir)) return extensionsDir;
 	const stamp = path.join(DIST, '.e2e-build-stamp');
 	const skip = process.env.MICROSEGMENTS_E2E_SKIP_BUILD === '1';
-	const sources = Math.max(
-		newestMtime(path.join(ROOT, 'nodes')),
-		newestMtime(path.join(ROOT, 'credentials')),
-		fs.statSync(path.join(ROOT, 'package.json')).mtimeMs,
-		fs.existsSync(path.join(ROOT, 'tsconfig.json')) ? fs.statSync(path.join(ROOT, 'tsconfig.json')).mtimeMs : 0,
-	);
-	const fresh = fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= sources;
-	if (!force && (skip || fresh) && fs.existsSync(DIST)) {
-		built = true;
-		return DIST;
+	let lastProblem = '';
+	for (let attempt = 1; attempt <= 3; attempt++) {
+		const sources = Math.max(
+			newestMtime(path.join(ROOT, 'nodes')),
+			newestMtime(path.join(ROOT, 'credentials')),
+			fs.statSync(path.join(ROOT, 'package.json')).mtimeMs,
+			fs.existsSync(path.join(ROOT, 'tsconfig.json')) ? fs.statSync(path.join(ROOT, 'tsconfig.json')).mtimeMs : 0,
+		);
+		const fresh = fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= sources;
+		if (force || attempt > 1 || !fs.existsSync(DIST) || !(skip || fresh)) {
+			if (!quiet) log('building the package (npm run build -> dist/)...');
+			const started = Date.now();
+			try {
+				execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.js')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+			} catch (e) {
+				throw new Error(`npm run build failed:\n${(e.stdout || '') + (e.stderr || '')}`.trim());
+			}
+			fs.writeFileSync(stamp, `${new Date().toISOString()} ${process.pid}\n`);
+			if (!quiet) log(`built dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+		}
+		const missingInDist = missingFiles(DIST);
+		if (missingInDist.length) {
+			lastProblem = `dist/ lacks ${missingInDist.join(', ')}`;
+			continue;
+		}
+		const key = crypto
+			.createHash('sha1')
+			.update(fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8') + fs.statSync(stamp).mtimeMs : String(Date.now()))
+			.digest('hex')
+			.slice(0, 12);
+		const snapshot = path.join(WORK_DIR, `dist-${key}`);
+		if (!fs.existsSync(snapshot) || missingFiles(snapshot).length) {
+			const tmp = `${snapshot}.tmp-${process.pid}-${Date.now()}`;
+			try {
+				fs.mkdirSync(WORK_DIR, { recursive: true });
+				fs.cpSync(DIST, tmp, { recursive: true });
+				const missing = missingFiles(tmp);
+				if (missing.length) throw new Error(`copy lacks ${missing.join(', ')}`);
+				fs.rmSync(snapshot, { recursive: true, force: true });
+				fs.renameSync(tmp, snapshot);
+			} catch (e) {
+				fs.rmSync(tmp, { recursive: true, force: true });
+				lastProblem = `dist/ changed while it was copied (${e.message})`;
+				continue;
+			}
+		}
+		// Old snapshots (another build of the package) are removed after an hour.
+		for (const name of fs.readdirSync(WORK_DIR)) {
+			const p = path.join(WORK_DIR, name);
+			if (name.startsWith('dist-') && p !== snapshot && Date.now() - fs.statSync(p).mtimeMs > 3600e3) fs.rmSync(p, { recursive: true, force: true });
+		}
+		extensionsDir = snapshot;
+		return snapshot;
 	}
-	if (!quiet) log('building the package (npm run build -> dist/)...');
-	const started = Date.now();
-	try {
-		execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.js')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-	} catch (e) {
-		throw new Error(`npm run build failed:\n${(e.stdout || '') + (e.stderr || '')}`.trim());
-	}
-	fs.writeFileSync(stamp, new Date().toISOString() + '\n');
-	if (!quiet) log(`built dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-	built = true;
-	return DIST;
+	throw new Error(`Could not get a complete build of the package: ${lastProblem}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -287,7 +349,7 @@ function createUserFolder(prefix = 'user') {
  * Environment for an n8n process. Reads and writes by Read/Write Files from Disk are allowed in
  * examples/data, demo-output/, the user folder and the extra `allowedPaths`.
  */
-async function n8nEnv({ userFolder, env = {}, allowedPaths = [], logLevel = 'info' } = {}) {
+async function n8nEnv({ userFolder, env = {}, allowedPaths = [], logLevel = 'info', extensions = extensionsDir || DIST } = {}) {
 	const base = { ...process.env };
 	// Settings from the caller's shell could change what a run does: drop n8n's own variables.
 	for (const key of Object.keys(base)) if (/^(N8N_|DB_|EXECUTIONS_|QUEUE_|GENERIC_TIMEZONE|NODES_|JEST_)/.test(key)) delete base[key];
@@ -299,7 +361,7 @@ async function n8nEnv({ userFolder, env = {}, allowedPaths = [], logLevel = 'inf
 	return {
 		...base,
 		N8N_USER_FOLDER: userFolder,
-		N8N_CUSTOM_EXTENSIONS: DIST,
+		N8N_CUSTOM_EXTENSIONS: extensions,
 		N8N_ENCRYPTION_KEY: ENCRYPTION_KEY,
 		N8N_LOG_LEVEL: logLevel,
 		N8N_LOG_OUTPUT: 'console',
@@ -574,12 +636,11 @@ async function runWorkflow(options = {}) {
 	const { wf } = loadWorkflow(options.workflow);
 	normalizeWorkflow(wf, { manualStart: options.manualStart !== false });
 	await ensureN8n(version);
-	if (customNodesOf(wf).length || options.build) buildPackage();
-	else if (!fs.existsSync(DIST)) buildPackage();
+	const extensions = buildPackage();
 	const userFolder = options.userFolder || tempDir('run');
 	fs.mkdirSync(userFolder, { recursive: true });
 	const dir = tempDir('import');
-	const env = await n8nEnv({ userFolder, env: options.env, allowedPaths: options.allowedPaths });
+	const env = await n8nEnv({ userFolder, env: options.env, allowedPaths: options.allowedPaths, extensions });
 	const started = Date.now();
 	const timings = await importInto(version, env, { workflows: [wf], credentials: options.credentials || [], dir });
 	const res = await runN8n(version, ['execute', `--id=${wf.id}`, '--rawOutput'], { env, timeoutMs: options.timeoutMs });
@@ -594,6 +655,113 @@ async function runWorkflow(options = {}) {
 	return new WorkflowRun({ raw, workflow: wf, version, stdout: res.stdout, stderr: res.stderr, code: res.code, timings, userFolder });
 }
 
+// ---------------------------------------------------------------------------------------------
+// n8n server (editor): used by scripts/dev.js and the editor check
+
+/** Owner account the editor check and `npm run dev` create on a fresh user folder (local only). */
+const DEV_OWNER = { email: 'owner@example.com', firstName: 'Demo', lastName: 'Owner', password: 'Microsegments1' };
+
+/**
+ * n8n binds its auth cookie to the `browser-id` header of the login request; the editor sends the
+ * id it keeps in localStorage under "n8n-browserId". A browser that should reuse a REST login sets
+ * that key to this value first (see test/editor/editor-check.js).
+ */
+const BROWSER_ID = 'microsegments-e2e';
+
+async function httpJson(url, { method = 'GET', body, cookie, timeoutMs = 10000, browserId = BROWSER_ID } = {}) {
+	const res = await fetch(url, {
+		method,
+		headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}), 'browser-id': browserId },
+		body: body === undefined ? undefined : JSON.stringify(body),
+		signal: AbortSignal.timeout(timeoutMs),
+	});
+	const text = await res.text();
+	let json;
+	try {
+		json = text ? JSON.parse(text) : undefined;
+	} catch {
+		json = undefined;
+	}
+	const setCookie = typeof res.headers.getSetCookie === 'function' ? res.headers.getSetCookie() : [];
+	return { status: res.status, json, text, cookie: setCookie.map((c) => c.split(';')[0]).join('; ') };
+}
+
+/**
+ * Starts `n8n start` on 127.0.0.1 with this package loaded and the given workflows/credentials
+ * imported. Resolves once the REST API answers: { url, port, userFolder, version, logs(), stop() }.
+ * The process (and its task runners) is killed by stop() or when this process exits.
+ */
+async function startN8n({ version = defaultVersion(), userFolder, port, workflows = [], credentials = [], env = {}, allowedPaths, startTimeoutMs = 180000, onLog } = {}) {
+	await ensureN8n(version);
+	const extensions = buildPackage();
+	userFolder = userFolder || tempDir('server');
+	fs.mkdirSync(userFolder, { recursive: true });
+	port = port || (await freePort());
+	const baseEnv = await n8nEnv({ userFolder, allowedPaths, extensions, env: { N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_HOST: 'localhost', N8N_PROTOCOL: 'http', N8N_EDITOR_BASE_URL: `http://localhost:${port}/`, ...env } });
+	const loaded = workflows.map((w) => normalizeWorkflow(loadWorkflow(w).wf, { manualStart: false }));
+	if (loaded.length || credentials.length) {
+		const dir = tempDir('import');
+		await importInto(version, baseEnv, { workflows: loaded, credentials, dir });
+		fs.rmSync(dir, { recursive: true, force: true });
+	}
+	const child = spawnTracked(process.execPath, [n8nBin(version), 'start'], { cwd: ROOT, env: baseEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+	const lines = [];
+	const keep = (d) => {
+		const text = d.toString();
+		lines.push(text);
+		if (lines.length > 2000) lines.shift();
+		if (onLog) onLog(text);
+	};
+	child.stdout.on('data', keep);
+	child.stderr.on('data', keep);
+	const url = `http://localhost:${port}`;
+	const started = Date.now();
+	let exited = null;
+	child.once('exit', (code, signal) => (exited = signal || `exit ${code}`));
+	for (;;) {
+		if (exited) throw new Error(`n8n ${version} stopped while starting (${exited}):\n${tail(lines.join(''))}`);
+		if (Date.now() - started > startTimeoutMs) {
+			killGroup(child, 'SIGKILL');
+			throw new Error(`n8n ${version} did not answer on ${url} within ${startTimeoutMs / 1000} s:\n${tail(lines.join(''))}`);
+		}
+		try {
+			const res = await httpJson(`${url}/rest/settings`, { timeoutMs: 3000 });
+			if (res.status === 200) break;
+		} catch {
+			/* not listening yet */
+		}
+		await new Promise((r) => setTimeout(r, 500));
+	}
+	const stop = async () => {
+		if (child.exitCode !== null || child.signalCode !== null) return;
+		const done = new Promise((r) => child.once('exit', r));
+		killGroup(child, 'SIGTERM');
+		const t = setTimeout(() => killGroup(child, 'SIGKILL'), 10000);
+		await done;
+		clearTimeout(t);
+	};
+	return { url, port, version, userFolder, extensions, child, startMs: Date.now() - started, logs: () => lines.join(''), stop, workflows: loaded };
+}
+
+/**
+ * Creates the owner account through n8n's own setup endpoint when the instance has none, then
+ * logs in. Resolves { cookie, created, owner }.
+ */
+async function setupOwner(url, owner = DEV_OWNER) {
+	const settings = await httpJson(`${url}/rest/settings`);
+	const um = (settings.json && settings.json.data && settings.json.data.userManagement) || {};
+	let created = false;
+	if (um.showSetupOnFirstLoad) {
+		const res = await httpJson(`${url}/rest/owner/setup`, { method: 'POST', body: owner });
+		if (res.status !== 200) throw new Error(`POST /rest/owner/setup failed (${res.status}): ${res.text.slice(0, 500)}`);
+		created = true;
+	}
+	const login = await httpJson(`${url}/rest/login`, { method: 'POST', body: { emailOrLdapLoginId: owner.email, password: owner.password } });
+	if (login.status !== 200 || !login.cookie)
+		throw new Error(`POST /rest/login failed (${login.status}) for ${owner.email}: ${login.text.slice(0, 300)}. ${created ? '' : 'The instance already has an owner with another password.'}`);
+	return { cookie: login.cookie, created, owner };
+}
+
 /** Versions to test: env N8N_VERSIONS (space/comma separated) or N8N_VERSION or the default. */
 function versionsUnderTest() {
 	const list = (process.env.N8N_VERSIONS || process.env.N8N_VERSION || DEFAULT_VERSION).split(/[\s,]+/).filter(Boolean);
@@ -601,6 +769,11 @@ function versionsUnderTest() {
 }
 
 module.exports = {
+	DEV_OWNER,
+	BROWSER_ID,
+	startN8n,
+	setupOwner,
+	httpJson,
 	ROOT,
 	DIST,
 	WORK_DIR,
