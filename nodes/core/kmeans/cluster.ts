@@ -38,6 +38,7 @@ export interface ClusterOptions {
 	k?: number;
 	kMin?: number;
 	kMax?: number;
+	/** k-means++ restarts; 0 or unset: 3 with a fixed k, 1 per k in auto mode. */
 	nInit?: number;
 	maxIter?: number;
 	tol?: number;
@@ -64,7 +65,10 @@ export interface ClusterTag {
 export interface SkippedItem {
 	itemIndex: number;
 	field: string;
+	/** e.g. '"rfm.monetary" is missing' */
 	reason: string;
+	/** e.g. 'Item 3: "rfm.monetary" is missing' */
+	message: string;
 }
 
 export interface ClusterSummary {
@@ -339,7 +343,8 @@ function resolveOptions(options: ClusterOptions): MatrixOptions & { scaling: Sca
 		k: int(options.k, 4, 1),
 		kMin,
 		kMax: Math.max(kMin, int(options.kMax, 8, 2)),
-		nInit: int(options.nInit, 3, 1),
+		// 0 / unset = automatic: 3 restarts for a fixed k, 1 per k in automatic mode
+		nInit: options.nInit && options.nInit >= 1 ? Math.floor(options.nInit) : mode === 'fixed' ? 3 : 1,
 		maxIter: int(options.maxIter, 300, 1),
 		tol: options.tol !== undefined && Number.isFinite(options.tol) && options.tol >= 0 ? options.tol : 1e-4,
 		seed: int(options.seed, 42, -2147483648) | 0,
@@ -372,9 +377,10 @@ export function clusterRecords(records: readonly unknown[], options: ClusterOpti
 			const v = readNumber(getPath(records[i], fields[j]));
 			if (typeof v === 'number') raw[i * d + j] = v;
 			else {
-				const reason = `Item ${i}: "${fields[j]}" ${v.problem}`;
-				if (o.onInvalid === 'error') throw new ClusterInputError(reason, i, fields[j]);
-				skipped.push({ itemIndex: i, field: fields[j], reason });
+				const reason = `"${fields[j]}" ${v.problem}`;
+				const message = `Item ${i}: ${reason}`;
+				if (o.onInvalid === 'error') throw new ClusterInputError(message, i, fields[j]);
+				skipped.push({ itemIndex: i, field: fields[j], reason, message });
 				ok = false;
 				break;
 			}

@@ -287,9 +287,16 @@ function assignAll(X: Float64Array, n: number, d: number, k: number, C: Float64A
 		for (let j = 0; j < k; j++) {
 			let s = 0;
 			const co = j * d;
-			for (let t = 0; t < d; t++) {
-				const v = X[xo + t] - C[co + t];
-				s += v * v;
+			if (d === 3) {
+				const v0 = X[xo] - C[co];
+				const v1 = X[xo + 1] - C[co + 1];
+				const v2 = X[xo + 2] - C[co + 2];
+				s = v0 * v0 + v1 * v1 + v2 * v2;
+			} else {
+				for (let t = 0; t < d; t++) {
+					const v = X[xo + t] - C[co + t];
+					s += v * v;
+				}
 			}
 			if (s < b1) {
 				b2 = b1;

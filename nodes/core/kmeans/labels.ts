@@ -2,21 +2,23 @@
  * Readable cluster names from the centres, e.g. "High spend · Frequent · Recent".
  *
  * Each feature of a centre is compared with the whole clustered population on the transformed
- * scale (after log1p, before scaling): z = (centre − mean) / standard deviation. z ≥ 0.43 is
- * "high", z ≤ −0.43 "low", otherwise "mid" (±0.43 are the terciles of a normal distribution, so
- * each word covers about a third of typical customers). RFM-like fields get marketing words
- * (spend, frequency, recency, basket size); any other field gets "High/Mid/Low <field name>".
+ * scale (after log1p, before scaling): z = (centre − mean) / standard deviation, and put in one of
+ * five tiers: z ≤ −1.28 "very low", ≤ −0.43 "low", below 0.43 "mid", below 1.28 "high", else "very
+ * high" (±0.43 and ±1.28 are the 33rd/67th and 10th/90th percentiles of a normal distribution).
+ * RFM-like fields get marketing words (spend, frequency, recency, basket size; for recency a low
+ * number of days is "Recent"); any other field gets "Low/Mid/High <field name>".
  *
  * Names are unique within a run: clusters that would share a name are told apart on the feature
  * where they differ most ("(higher spend)" / "(lower spend)", or "(spend 2/3)" for three or
- * more), and as a last resort by their number. The same centres always give the same names.
+ * more), and as a last resort by a number. The same centres always give the same names.
  */
 
 export type FeatureKind = 'monetary' | 'frequency' | 'recency' | 'basket' | 'other';
 
 interface Words {
 	kind: FeatureKind;
-	levels: [string, string, string];
+	/** very low, low, mid, high, very high */
+	levels: [string, string, string, string, string];
 	lower: string;
 	higher: string;
 	noun: string;
@@ -24,6 +26,7 @@ interface Words {
 
 const SEP = ' · ';
 export const LEVEL_Z = 0.43;
+export const VERY_Z = 1.28;
 
 function squash(field: string): string {
 	const last = field.split('.').pop() ?? field;
@@ -57,22 +60,28 @@ function wordsFor(field: string): Words {
 	const kind = featureKind(field);
 	switch (kind) {
 		case 'monetary':
-			return { kind, levels: ['Low spend', 'Mid spend', 'High spend'], lower: 'lower spend', higher: 'higher spend', noun: 'spend' };
+			return { kind, levels: ['Very low spend', 'Low spend', 'Mid spend', 'High spend', 'Top spend'], lower: 'lower spend', higher: 'higher spend', noun: 'spend' };
 		case 'frequency':
-			return { kind, levels: ['Infrequent', 'Occasional', 'Frequent'], lower: 'less frequent', higher: 'more frequent', noun: 'frequency' };
+			return { kind, levels: ['Very infrequent', 'Infrequent', 'Occasional', 'Frequent', 'Very frequent'], lower: 'less frequent', higher: 'more frequent', noun: 'frequency' };
 		case 'recency':
-			return { kind, levels: ['Recent', 'Cooling', 'Lapsed'], lower: 'more recent', higher: 'less recent', noun: 'recency' };
+			return { kind, levels: ['Very recent', 'Recent', 'Cooling', 'Lapsed', 'Long lapsed'], lower: 'more recent', higher: 'less recent', noun: 'recency' };
 		case 'basket':
 			return {
 				kind,
-				levels: ['Small baskets', 'Mid baskets', 'Big baskets'],
+				levels: ['Very small baskets', 'Small baskets', 'Mid baskets', 'Big baskets', 'Very big baskets'],
 				lower: 'smaller baskets',
 				higher: 'bigger baskets',
 				noun: 'basket size',
 			};
 		default: {
 			const name = humanize(field);
-			return { kind, levels: [`Low ${name}`, `Mid ${name}`, `High ${name}`], lower: `lower ${name}`, higher: `higher ${name}`, noun: name };
+			return {
+				kind,
+				levels: [`Very low ${name}`, `Low ${name}`, `Mid ${name}`, `High ${name}`, `Very high ${name}`],
+				lower: `lower ${name}`,
+				higher: `higher ${name}`,
+				noun: name,
+			};
 		}
 	}
 }
@@ -90,7 +99,7 @@ export function clusterLabels(fields: readonly string[], z: readonly (readonly n
 	if (k === 1) return ['All customers'];
 	const words = fields.map(wordsFor);
 	const order = fields.map((_, f) => f).sort((a, b) => KIND_ORDER[words[a].kind] - KIND_ORDER[words[b].kind] || a - b);
-	const level = (v: number) => (v >= LEVEL_Z ? 2 : v <= -LEVEL_Z ? 0 : 1);
+	const level = (v: number) => (v >= VERY_Z ? 4 : v >= LEVEL_Z ? 3 : v > -LEVEL_Z ? 2 : v > -VERY_Z ? 1 : 0);
 	const labels = z.map((row) => order.map((f) => words[f].levels[level(row[f])]).join(SEP));
 	// tell apart clusters that got the same words
 	const groups = new Map<string, number[]>();

@@ -1,0 +1,232 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+const customOnly = { show: { features: ['custom'] } };
+
+export const clusterCustomersProperties: INodeProperties[] = [
+	{
+		displayName: 'Features',
+		name: 'features',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'RFM Fields (From RFM Score)',
+				value: 'rfm',
+				description:
+					'Recency days, frequency and monetary from the RFM Score node, plus average order value when every customer has one',
+			},
+			{ name: 'Custom Fields', value: 'custom', description: 'Pick the numeric fields yourself' },
+		],
+		default: 'rfm',
+		description: 'The numbers that describe each customer; customers with similar numbers end up in the same cluster',
+	},
+	{
+		displayName: 'Custom Features',
+		name: 'customFeatures',
+		type: 'fixedCollection',
+		placeholder: 'Add Feature',
+		typeOptions: { multipleValues: true, sortable: true },
+		displayOptions: customOnly,
+		default: {
+			feature: [
+				{ field: 'rfm.recencyDays', transform: 'auto' },
+				{ field: 'rfm.frequency', transform: 'auto' },
+				{ field: 'rfm.monetary', transform: 'auto' },
+			],
+		},
+		description: 'Numeric fields to cluster on. Dotted paths such as rfm.monetary read nested fields.',
+		options: [
+			{
+				displayName: 'Feature',
+				name: 'feature',
+				values: [
+					{
+						displayName: 'Field',
+						name: 'field',
+						type: 'string',
+						default: '',
+						required: true,
+						placeholder: 'rfm.monetary',
+						description: 'Field holding a number (numbers written as text, like "12.50", are read too)',
+					},
+					{
+						displayName: 'Transform',
+						name: 'transform',
+						type: 'options',
+						options: [
+							{
+								name: 'Automatic',
+								value: 'auto',
+								description:
+									'None for recency (days), log for order counts and money, and for other fields log when the values are all positive and a few customers have very large values',
+							},
+							{
+								name: 'Log (Log1p)',
+								value: 'log1p',
+								description: 'Natural logarithm of 1 + value: tames a long tail so a few big spenders do not decide the clusters alone',
+							},
+							{ name: 'None', value: 'none', description: 'Use the value as it is' },
+						],
+						default: 'auto',
+						description: 'How the value is reshaped before scaling',
+					},
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Scaling',
+		name: 'scaling',
+		type: 'options',
+		options: [
+			{
+				name: 'Z-Score (Recommended)',
+				value: 'zscore',
+				description: 'Subtract the mean, divide by the standard deviation: every feature counts about equally',
+			},
+			{ name: 'Min-Max', value: 'minmax', description: 'Rescale every feature to 0–1' },
+			{
+				name: 'Robust',
+				value: 'robust',
+				description: 'Subtract the median, divide by the interquartile range: least affected by outliers',
+			},
+			{ name: 'None', value: 'none', description: 'Use the (transformed) values as they are; the feature with the biggest numbers dominates' },
+		],
+		default: 'zscore',
+		description: 'How features are put on a common scale after the transform, so that days and dollars can be compared',
+	},
+	{
+		displayName: 'Number of Clusters',
+		name: 'clusterCount',
+		type: 'options',
+		options: [
+			{
+				name: 'Automatic (Best Silhouette)',
+				value: 'auto',
+				description: 'Try every number in a range and keep the one whose clusters are best separated',
+			},
+			{ name: 'Fixed', value: 'fixed', description: 'Always make the number of clusters you type' },
+		],
+		default: 'auto',
+		description: 'How many groups of customers to make',
+	},
+	{
+		displayName: 'Clusters',
+		name: 'numberOfClusters',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 50 },
+		default: 4,
+		displayOptions: { show: { clusterCount: ['fixed'] } },
+		description: 'How many clusters to make. Fewer customers than this stops the node (within groups, small groups get fewer clusters).',
+	},
+	{
+		displayName: 'Minimum Clusters',
+		name: 'minClusters',
+		type: 'number',
+		typeOptions: { minValue: 2, maxValue: 50 },
+		default: 2,
+		displayOptions: { show: { clusterCount: ['auto'] } },
+		description: 'Smallest number of clusters to try. Use 3 or more if two broad groups are not useful to you.',
+	},
+	{
+		displayName: 'Maximum Clusters',
+		name: 'maxClusters',
+		type: 'number',
+		typeOptions: { minValue: 2, maxValue: 50 },
+		default: 8,
+		displayOptions: { show: { clusterCount: ['auto'] } },
+		description: 'Largest number of clusters to try. Lowered automatically when there are too few customers.',
+	},
+	{
+		displayName: 'Cluster Within Groups',
+		name: 'withinGroups',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to cluster separately inside each value of a field, e.g. inside each RFM segment, to get micro-segments such as "Champions · 2"',
+	},
+	{
+		displayName: 'Group Field',
+		name: 'groupField',
+		type: 'string',
+		default: 'rfm.segment',
+		required: true,
+		displayOptions: { show: { withinGroups: [true] } },
+		description: 'Field whose values define the groups (dotted paths allowed). Customers without a value form the group "(empty)".',
+	},
+	{
+		displayName: 'Output',
+		name: 'output',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'Customers', value: 'customers', description: 'Every customer item with a cluster group of fields added' },
+			{
+				name: 'Cluster Summary',
+				value: 'summary',
+				description: 'One item per cluster: size, share, centre and average values, silhouette',
+			},
+			{ name: 'Customers and Summary', value: 'both', description: 'Customers on the first output, the summary on a second output' },
+		],
+		default: 'customers',
+		description: 'What the node emits',
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Max Iterations',
+				name: 'maxIterations',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 300,
+				description: 'Upper limit of refinement rounds per run (the algorithm usually settles in 10–60)',
+			},
+			{
+				displayName: 'Restarts',
+				name: 'restarts',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 0,
+				description:
+					'How many times to start over from different seeds and keep the tightest clusters. 0 = automatic: 3 for a fixed number of clusters, 1 per number tried in automatic mode.',
+			},
+			{
+				displayName: 'Seed',
+				name: 'seed',
+				type: 'number',
+				default: 42,
+				description: 'The same customers and seed always give the same clusters and names; change it to try another starting point',
+			},
+			{
+				displayName: 'Silhouette Sample Size',
+				name: 'sampleSize',
+				type: 'number',
+				typeOptions: { minValue: 2 },
+				default: 10000,
+				description:
+					'Customers (picked the same way on every run) used to score how well clusters are separated. Larger is more precise and slower.',
+			},
+			{
+				displayName: 'Skip Invalid Items',
+				name: 'skipInvalid',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to pass customers with a missing or non-numeric feature through without a cluster (and count them) instead of stopping the workflow',
+			},
+			{
+				displayName: 'Tolerance',
+				name: 'tolerance',
+				type: 'number',
+				typeOptions: { minValue: 0, numberPrecision: 6 },
+				default: 0.0001,
+				description: 'Stop refining when the cluster centres move less than this (relative to the spread of the data)',
+			},
+		],
+	},
+];

@@ -1,0 +1,194 @@
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+} from 'n8n-workflow';
+import {
+	ClusterConfigError,
+	ClusterInputError,
+	clusterRecords,
+	type ClusterOptions,
+	type ClusterReport,
+	type FeatureSpec,
+	type FeatureTransform,
+} from '../core/kmeans/cluster';
+import type { Scaling } from '../core/kmeans/scaling';
+
+type OutputMode = 'customers' | 'summary' | 'both';
+
+function num(value: unknown, fallback: number): number {
+	const n = typeof value === 'number' ? value : Number(value);
+	return Number.isFinite(n) ? n : fallback;
+}
+
+/** Reads the node parameters into core options. */
+export function readOptions(ctx: IExecuteFunctions): { options: ClusterOptions; skipInvalid: boolean } {
+	const node = ctx.getNode();
+	const features = ctx.getNodeParameter('features', 0) as 'rfm' | 'custom';
+	let specs: FeatureSpec[] | undefined;
+	if (features === 'custom') {
+		const rows = ((ctx.getNodeParameter('customFeatures', 0, {}) as IDataObject).feature ?? []) as IDataObject[];
+		specs = rows.map((r, i) => {
+			const field = String(r.field ?? '').trim();
+			if (!field)
+				throw new NodeOperationError(node, `Custom feature ${i + 1} has no field name`, {
+					description: 'Type the field to read, e.g. rfm.monetary, or remove the empty feature',
+				});
+			return { field, transform: (r.transform as FeatureTransform) ?? 'auto' };
+		});
+		if (specs.length === 0)
+			throw new NodeOperationError(node, 'No custom features', {
+				description: 'Add at least one numeric field under "Custom Features", or use the RFM fields',
+			});
+	}
+	const opts = ctx.getNodeParameter('options', 0, {}) as IDataObject;
+	const mode = ctx.getNodeParameter('clusterCount', 0) as 'auto' | 'fixed';
+	const withinGroups = ctx.getNodeParameter('withinGroups', 0, false) as boolean;
+	const options: ClusterOptions = {
+		features: specs,
+		scaling: ctx.getNodeParameter('scaling', 0) as Scaling,
+		mode,
+		k: num(ctx.getNodeParameter('numberOfClusters', 0, 4), 4),
+		kMin: num(ctx.getNodeParameter('minClusters', 0, 2), 2),
+		kMax: num(ctx.getNodeParameter('maxClusters', 0, 8), 8),
+		nInit: num(opts.restarts, 0),
+		maxIter: num(opts.maxIterations, 300),
+		tol: num(opts.tolerance, 1e-4),
+		seed: num(opts.seed, 42),
+		sampleSize: num(opts.sampleSize, 10000),
+		onInvalid: 'skip',
+	};
+	if (mode === 'auto' && (options.kMax as number) < (options.kMin as number))
+		throw new NodeOperationError(node, `Maximum Clusters (${options.kMax}) is below Minimum Clusters (${options.kMin})`);
+	if (withinGroups) {
+		const groupField = String(ctx.getNodeParameter('groupField', 0, '') ?? '').trim();
+		if (!groupField) throw new NodeOperationError(node, 'Group Field is empty', { description: 'Type the field to group by, e.g. rfm.segment' });
+		options.groupField = groupField;
+	}
+	return { options, skipInvalid: opts.skipInvalid === true };
+}
+
+/** One summary item per cluster; run details (k tried, silhouettes, notices) in `details`. */
+export function summaryItems(report: ClusterReport, skipped: number): INodeExecutionData[] {
+	const runOf = new Map(report.runs.map((r) => [r.group, r]));
+	const common = {
+		features: report.features,
+		scaling: report.scaling,
+		mode: report.mode,
+		skipped,
+		notices: report.notices,
+	};
+	const items: INodeExecutionData[] = report.clusters.map((c) => {
+		const run = runOf.get(c.group);
+		const details = {
+			...common,
+			customers: run?.customers ?? 0,
+			k: run?.k ?? 0,
+			silhouette: run?.silhouette ?? null,
+			kTried: run?.kTried ?? [],
+			inertia: run?.inertia ?? 0,
+			iterations: run?.iterations ?? 0,
+			converged: run?.converged ?? true,
+			sampleSize: run?.sampleSize ?? 0,
+		};
+		return { json: { ...c, details } as unknown as IDataObject };
+	});
+	return items;
+}
+
+export async function executeClusterCustomers(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const mode = this.getNodeParameter('output', 0) as OutputMode;
+	const outputs = mode === 'both' ? 2 : 1;
+	if (items.length === 0) return Array.from({ length: outputs }, () => []);
+	const node = this.getNode();
+	const { options, skipInvalid } = readOptions(this);
+	// stop at the first bad item unless it is skipped or reported as an error item
+	options.onInvalid = skipInvalid || this.continueOnFail() ? 'skip' : 'error';
+
+	let report: ClusterReport;
+	try {
+		report = clusterRecords(
+			items.map((it) => it.json),
+			options,
+		);
+	} catch (error) {
+		if (error instanceof ClusterConfigError)
+			throw new NodeOperationError(node, error.message, {
+				description: 'Change the number of clusters, or switch Number of Clusters to Automatic',
+			});
+		if (error instanceof ClusterInputError)
+			throw new NodeOperationError(node, error.message, {
+				itemIndex: error.itemIndex,
+				description:
+					'Every feature must be a number. Fix the data or the feature fields, or turn on Options > "Skip Invalid Items" to pass these customers through without a cluster.',
+			});
+		throw new NodeOperationError(node, error as Error);
+	}
+
+	const errorItems: INodeExecutionData[] = [];
+	const invalid = new Map(report.skipped.map((s) => [s.itemIndex, s]));
+	if (invalid.size > 0 && !skipInvalid) {
+		if (!this.continueOnFail()) {
+			const first = report.skipped[0];
+			throw new NodeOperationError(node, first.message, {
+				itemIndex: first.itemIndex,
+				description:
+					(report.skipped.length > 1 ? `${report.skipped.length} items have problems (first shown). ` : '') +
+					'Every feature must be a number. Fix the data or the feature fields, or turn on Options > "Skip Invalid Items" to pass these customers through without a cluster.',
+			});
+		}
+		for (const s of report.skipped)
+			errorItems.push({
+				json: { error: s.message, field: s.field, reason: s.reason, itemIndex: s.itemIndex },
+				pairedItem: { item: s.itemIndex },
+			});
+	}
+
+	const customers: INodeExecutionData[] = [];
+	if (mode !== 'summary') {
+		for (let i = 0; i < items.length; i++) {
+			const tag = report.tags[i];
+			const skip = invalid.get(i);
+			if (skip && !skipInvalid) continue; // emitted as an error item
+			const cluster: IDataObject = tag
+				? { ...tag }
+				: { index: null, label: null, distance: null, skipped: skip ? skip.reason : 'not clustered' };
+			customers.push({ json: { ...items[i].json, cluster }, pairedItem: { item: i } });
+		}
+	}
+
+	let summary: INodeExecutionData[] = [];
+	if (mode !== 'customers') {
+		summary = summaryItems(report, report.skipped.length);
+		// pair every summary item with the customers of its cluster
+		const members = new Map<string, number[]>();
+		report.tags.forEach((t, i) => {
+			if (!t) return;
+			const key = `${t.group ?? ''}\u0000${t.index}`;
+			const list = members.get(key);
+			if (list) list.push(i);
+			else members.set(key, [i]);
+		});
+		summary.forEach((s, j) => {
+			const c = report.clusters[j];
+			const list = members.get(`${c.group ?? ''}\u0000${c.index}`) ?? [];
+			s.pairedItem = list.length === 1 ? { item: list[0] } : list.map((item) => ({ item }));
+		});
+		if (summary.length === 0)
+			summary.push({
+				json: { size: 0, details: { skipped: report.skipped.length, notices: report.notices, features: report.features } },
+				pairedItem: items.map((_, item) => ({ item })),
+			});
+	}
+
+	const addHints = (this as unknown as { addExecutionHints?: (...h: { message: string; location?: string }[]) => void })
+		.addExecutionHints;
+	if (report.notices.length > 0 && typeof addHints === 'function')
+		addHints.call(this, ...report.notices.map((message) => ({ message, location: 'outputPane' })));
+
+	if (mode === 'both') return [[...customers, ...errorItems], summary];
+	if (mode === 'summary') return [[...summary, ...errorItems]];
+	return [[...customers, ...errorItems]];
+}
