@@ -62,7 +62,7 @@ describe('Shopify client against the mock', () => {
 
 	test('waits for the cost bucket instead of running dry', async () => {
 		await mock.close();
-		// cost of a 10-customer page: 2 + 10 * 7 = 72; bucket of 100 refilling 400/s
+		// cost of a 10-customer page: 2 + 10 * 6 = 62; bucket of 100 refilling 400/s
 		mock = await startShopifyMock({ dataOptions: { seed: 7, customers: 60, orders: 200 }, maximumAvailable: 100, restoreRate: 400 });
 		const res = await fetchShopify(cfg(mock), opts(mock, { pageSize: 10 }));
 		expect(res.records).toHaveLength(60);

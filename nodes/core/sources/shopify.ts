@@ -54,8 +54,8 @@ export const SHOPIFY_ORDERS_QUERY = `query FetchOrders($first: Int!, $after: Str
   }
 }`;
 
-/** Objects per node in the queries above (Shopify charges 1 per object, 2 per connection). */
-const NODE_COST = { customers: 6, orders: 4 };
+/** Objects inside each node of the queries above (Shopify charges 1 per object, 2 per connection). */
+const NODE_COST = { customers: 5, orders: 3 };
 
 export function normalizeShopDomain(value: string): string {
 	const s = value.trim().replace(/^https?:\/\//i, '').replace(/\/.*$/, '');
