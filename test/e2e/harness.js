@@ -530,13 +530,16 @@ async function importInto(version, env, { workflows = [], credentials = [], dir 
 		timings.importCredentialsMs = res.ms;
 		if (res.code !== 0) throw new Error(`n8n import:credentials failed (exit ${res.code}):\n${tail(res.stdout + res.stderr)}`);
 	}
-	for (const [i, wf] of workflows.entries()) {
-		const file = path.join(dir, `workflow-${i}.json`);
-		fs.writeFileSync(file, JSON.stringify(wf, null, 2));
-		const res = await runN8n(version, ['import:workflow', `--input=${file}`], { env });
-		timings.importWorkflowMs = (timings.importWorkflowMs || 0) + res.ms;
+	if (workflows.length) {
+		// One n8n boot for all workflows: --separate imports every *.json of a folder.
+		const wfDir = path.join(dir, 'workflows');
+		fs.mkdirSync(wfDir, { recursive: true });
+		for (const [i, wf] of workflows.entries()) fs.writeFileSync(path.join(wfDir, `workflow-${i}.json`), JSON.stringify(wf, null, 2));
+		const args = workflows.length === 1 ? ['import:workflow', `--input=${path.join(wfDir, 'workflow-0.json')}`] : ['import:workflow', '--separate', `--input=${wfDir}`];
+		const res = await runN8n(version, args, { env });
+		timings.importWorkflowMs = res.ms;
 		if (res.code !== 0 || /An error occurred while importing/i.test(res.stdout + res.stderr))
-			throw new Error(`n8n import:workflow failed for "${wf.name}" (exit ${res.code}):\n${tail(res.stdout + res.stderr)}`);
+			throw new Error(`n8n import:workflow failed for ${workflows.map((w) => `"${w.name}"`).join(', ')} (exit ${res.code}):\n${tail(res.stdout + res.stderr)}`);
 	}
 	return timings;
 }
