@@ -211,6 +211,13 @@ describe('decideRoute', () => {
 		expect(dropped).toMatchObject({ outputIndex: -1, dropped: 'fallback' });
 	});
 
+	it('suppresses opted-out unmatched items when Fallback is an output, drops them as unmatched otherwise', () => {
+		const item = { unsubscribed: true };
+		expect(decideRoute(input({ item, ruleIndex: -1 }), config)).toMatchObject({ outputIndex: layout.suppressedIndex, route: { output: 'Suppressed', segment: null } });
+		const drop = { ...config, outputs: { ...config.outputs, fallback: 'drop' as const } };
+		expect(decideRoute(input({ item, ruleIndex: -1 }), drop)).toMatchObject({ outputIndex: -1, dropped: 'fallback', route: { suppressed: false } });
+	});
+
 	it('cannot draw a holdout without a customer ID and says so', () => {
 		const d = decideRoute(input({ customerId: undefined, holdoutPercent: 100 }), config);
 		expect(d.outputIndex).toBe(0);

@@ -1,9 +1,11 @@
 /**
  * Segment routing: which output an item goes to, with which playbook, and why.
  * Order of decisions for one item (documented in docs/SegmentRouter.md):
- *   1. the first segment rule that matches wins; no match -> Fallback (or dropped);
- *   2. consent for the branch's channel: an opted-out item goes to Suppressed (or is dropped),
- *      whatever its segment — it never reaches a campaign branch and is never in a control group;
+ *   1. the first segment rule that matches wins; no match -> Fallback (or dropped, when the
+ *      Fallback output is off: such items are counted as unmatched, whatever their consent);
+ *   2. consent for the branch's channel (the default channel for Fallback): an opted-out item goes
+ *      to Suppressed (or is dropped) — it never reaches a campaign branch or the Fallback output,
+ *      and is never in a control group;
  *   3. holdout: a matched, contactable item whose bucket (hash of campaign key + customer id) is
  *      under the segment's holdout share goes to Holdout (or stays in its branch, flagged).
  */
@@ -293,7 +295,14 @@ export function decideRoute(input: RouteInput, config: RouteConfig): RouteDecisi
 		holdoutPercent: percent,
 	};
 
-	// 2. consent (before holdout: a suppressed customer is never part of a control group)
+	// Unmatched items that are dropped anyway are not campaign candidates: counted as unmatched.
+	if (!matched && outputs.fallback === 'drop') {
+		route.reason = `no segment rule matched (${input.matchNote})`;
+		return { route, outputIndex: -1, dropped: 'fallback' };
+	}
+
+	// 2. consent (before holdout: a suppressed customer is never part of a control group). The
+	//    Fallback output may feed a campaign too, so its items are checked as well.
 	if (config.consent) {
 		// An unrecognised channel is checked against every channel: the strictest reading.
 		const channels: readonly Channel[] = channel ? [channel] : CHANNELS;
