@@ -348,9 +348,13 @@ export async function runDelivery(inputs: readonly DeliveryInput[], opts: Delive
 	// 4. Live run.
 	let requestCount = 0;
 	const limitedTransport: HttpTransport = async (request) => {
-		await limiter.acquire();
+		const release = await limiter.acquire();
 		requestCount++;
-		return opts.transport(request);
+		try {
+			return await opts.transport(request);
+		} finally {
+			release();
+		}
 	};
 	const aborted = () => opts.signal?.aborted === true;
 	const ctl = { stopped: undefined as { reason: string; detail?: string } | undefined };

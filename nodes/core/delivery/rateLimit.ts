@@ -45,26 +45,38 @@ export interface RateLimiterStats {
 	waitedMs: number;
 }
 
+/** Ends a request's hold on its slot (call it when the response or the error arrived). */
+export type Release = () => void;
+
+/**
+ * At most `limit` requests per `intervalMs`, as the provider counts them. The provider sees a
+ * request somewhere between the moment we start it and the moment its answer arrives, so a slot is
+ * held from the start until `intervalMs` after the answer: then no window of `intervalMs` at the
+ * provider can ever contain more than `limit` arrivals, whatever the network or event-loop delays
+ * (a start-time-only window overshoots when an early request is delayed and a later one is not).
+ * The cost is one request latency per window (≈ 2–5 % at 1 s windows, less at HubSpot's 10 s).
+ */
 export class SlidingWindowLimiter {
-	private starts: number[] = [];
+	/** Completion times of finished requests still inside the window; in-flight requests count separately. */
+	private done: number[] = [];
+	private inFlight = 0;
 	private pausedUntil = 0;
 	private chain: Promise<unknown> = Promise.resolve();
+	private wake: (() => void) | undefined;
 	readonly stats: RateLimiterStats = { acquired: 0, waitedMs: 0 };
-	/** Extra spacing added to the window so network jitter never lets the server count limit+1 in one window. */
-	readonly marginMs: number;
 
 	constructor(
 		readonly limit: number,
 		readonly intervalMs: number,
 		private readonly clock: Clock = realClock,
-		marginMs?: number,
+		/** Extra spacing for clock granularity (default 5 ms). */
+		readonly marginMs = 5,
 	) {
 		if (!(limit >= 1) || !(intervalMs > 0)) throw new Error('Rate limit must allow at least 1 request per positive interval');
-		this.marginMs = marginMs ?? Math.min(500, Math.ceil(intervalMs * 0.05) + 10);
 	}
 
-	/** Waits until a request may start, then records the start. Callers are served in order. */
-	acquire(): Promise<void> {
+	/** Waits until a request may start; the returned function must be called when it finished. Callers are served in order. */
+	acquire(): Promise<Release> {
 		const next = this.chain.then(() => this.take());
 		this.chain = next.catch(() => undefined);
 		return next;
@@ -75,7 +87,15 @@ export class SlidingWindowLimiter {
 		if (untilMs > this.pausedUntil) this.pausedUntil = untilMs;
 	}
 
-	private async take(): Promise<void> {
+	private release(): void {
+		this.inFlight--;
+		this.done.push(this.clock.now());
+		const w = this.wake;
+		this.wake = undefined;
+		w?.();
+	}
+
+	private async take(): Promise<Release> {
 		const window = this.intervalMs + this.marginMs;
 		for (;;) {
 			const now = this.clock.now();
@@ -85,15 +105,28 @@ export class SlidingWindowLimiter {
 				await this.clock.sleep(wait);
 				continue;
 			}
-			while (this.starts.length > 0 && this.starts[0] <= now - window) this.starts.shift();
-			if (this.starts.length < this.limit) {
-				this.starts.push(now);
+			this.done.sort((a, b) => a - b);
+			while (this.done.length > 0 && this.done[0] <= now - window) this.done.shift();
+			if (this.inFlight + this.done.length < this.limit) {
+				this.inFlight++;
 				this.stats.acquired++;
-				return;
+				let released = false;
+				return () => {
+					if (released) return;
+					released = true;
+					this.release();
+				};
 			}
-			const wait = Math.max(1, this.starts[0] + window - now);
-			this.stats.waitedMs += wait;
-			await this.clock.sleep(wait);
+			const started = now;
+			if (this.done.length > 0) {
+				// The oldest finished request leaves the window first (or an in-flight one finishes).
+				const wait = Math.max(1, this.done[0] + window - now);
+				await Promise.race([this.clock.sleep(wait), new Promise<void>((resolve) => (this.wake = resolve))]);
+			} else {
+				// Every slot is held by a request in flight: wait for one to finish.
+				await new Promise<void>((resolve) => (this.wake = resolve));
+			}
+			this.stats.waitedMs += Math.max(0, this.clock.now() - started);
 		}
 	}
 }
