@@ -1,5 +1,5 @@
 import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
-import { campaignSendCredentials, campaignSendProperties } from './CampaignSend.description';
+import { campaignSendProperties } from './CampaignSend.description';
 import { executeCampaignSend, testPostgresLedger } from './CampaignSend.execute';
 
 export class CampaignSend implements INodeType {
@@ -16,8 +16,16 @@ export class CampaignSend implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Recipients', 'Summary'],
+		// Literal (the n8n lint rules read it statically); a unit test checks it matches the provider registry.
 		credentials: [
-			...campaignSendCredentials(),
+			{ name: 'microSendGridApi', required: true, displayOptions: { show: { provider: ['sendgrid'] } } },
+			{ name: 'microBrevoApi', required: true, displayOptions: { show: { provider: ['brevo'] } } },
+			// eslint-disable-next-line n8n-nodes-base/node-class-description-credentials-name-unsuffixed -- SMTP server login (named like n8n's own "smtp" credential), not an API
+			{ name: 'microSmtp', required: true, displayOptions: { show: { provider: ['smtp'] } } },
+			{ name: 'microHubSpotApi', required: true, displayOptions: { show: { provider: ['hubspotEmail', 'hubspot'] } } },
+			{ name: 'microOneSignalApi', required: true, displayOptions: { show: { provider: ['onesignal'] } } },
+			{ name: 'microFcmServiceAccountApi', required: true, displayOptions: { show: { provider: ['fcm'] } } },
+			{ name: 'microWebPushVapidApi', required: true, displayOptions: { show: { provider: ['webpush'] } } },
 			{
 				name: 'microPostgresLedger',
 				required: true,

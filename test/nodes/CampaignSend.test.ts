@@ -6,6 +6,8 @@
 import { NodeOperationError, type IDataObject, type IHttpRequestOptions, type INodeExecutionData, type INodeType } from 'n8n-workflow';
 import { CampaignSend } from '../../nodes/CampaignSend/CampaignSend.node';
 import { localDate } from '../../nodes/CampaignSend/CampaignSend.execute';
+import { campaignSendCredentials } from '../../nodes/CampaignSend/CampaignSend.description';
+import { providerModules } from '../../nodes/CampaignSend/providers';
 import { runNode, toItems, type RunNodeOptions } from '../helpers/runNode';
 import { SendGridMock } from '../mocks/sendgrid';
 import { BrevoMock } from '../mocks/brevo';
@@ -66,6 +68,18 @@ function sendgridRun(items: INodeExecutionData[], extra: Partial<RunNodeOptions>
 }
 
 describe('Campaign Send node', () => {
+	test('description: one credential per provider credential type (matching the registry), outputs Recipients and Summary', () => {
+		const d = new CampaignSend().description;
+		const declared = (d.credentials ?? []).filter((c) => c.name !== 'microPostgresLedger');
+		expect(declared).toEqual(campaignSendCredentials());
+		expect(d.credentials!.find((c) => c.name === 'microPostgresLedger')).toMatchObject({ testedBy: 'microPostgresLedgerTest', displayOptions: { show: { ledger: ['postgres'] } } });
+		expect(d.outputNames).toEqual(['Recipients', 'Summary']);
+		const providerOption = d.properties.find((p) => p.name === 'provider')!;
+		expect((providerOption.options as { value: string }[]).map((o) => o.value)).toEqual(providerModules.map((m) => m.id));
+		const names = d.properties.map((p) => p.name);
+		expect(new Set(names).size).toBe(names.length);
+	});
+
 	test('one item per recipient with the delivery group, fields kept, skips explained, a summary output', async () => {
 		const logs: string[] = [];
 		const staticData: IDataObject = {};
