@@ -254,3 +254,49 @@ describe('Campaign Send node with Brevo and HubSpot', () => {
 		).rejects.toThrow('List ID');
 	});
 });
+
+describe('Campaign Send node with the PostgreSQL ledger', () => {
+	const url = process.env.MICRO_TEST_PG_URL;
+	if (!url) {
+		if (process.env.CI)
+			test('needs MICRO_TEST_PG_URL in CI', () => {
+				throw new Error('MICRO_TEST_PG_URL is not set: run `bash .ci/postgres.sh` and export the URL it prints');
+			});
+		else test.skip('PostgreSQL ledger (MICRO_TEST_PG_URL not set)', () => undefined);
+		return;
+	}
+	const table = `node_ledger_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
+	afterAll(async () => {
+		const { Pool } = await import('pg');
+		const pool = new Pool({ connectionString: url });
+		await pool.query(`DROP TABLE IF EXISTS ${table}`);
+		await pool.query(`DROP TABLE IF EXISTS ${table}_customers`);
+		await pool.end();
+	});
+
+	test('two workflows sharing the table: the second skips what the first sent, and the cap spans both', async () => {
+		const run = (campaignKey: string, staticData: IDataObject) =>
+			sendgridRun(toItems(customers()), {
+				staticData,
+				credentials: { microSendGridApi: { apiKey: 'SG.key', baseUrl: sg.url }, microPostgresLedger: { connectionUrl: url, ssl: 'disable' } },
+				parameters: { ledger: 'postgres', campaignKey, frequencyCapMessages: 1, options: { ledgerTable: table } },
+			});
+		const [a, sa] = await run('thanks', {});
+		expect(sa[0].json.summary).toMatchObject({ ledger: 'postgres', sent: 3 });
+		const [b] = await run('thanks', {});
+		expect(b.filter((o) => (o.json.delivery as IDataObject).reason === 'already_sent')).toHaveLength(3);
+		const [c] = await run('another-campaign', {});
+		expect(c.filter((o) => (o.json.delivery as IDataObject).reason === 'frequency_cap')).toHaveLength(3);
+		expect(sg.messages).toHaveLength(3);
+		expect(a).toHaveLength(7);
+	});
+
+	test('credential test connects (and reports a bad password without echoing it)', async () => {
+		const { testPostgresLedger } = await import('../../nodes/CampaignSend/CampaignSend.execute');
+		const ok = await testPostgresLedger.call({} as never, { id: '1', name: 'pg', type: 'microPostgresLedger', data: { connectionUrl: url } });
+		expect(ok.status).toBe('OK');
+		const bad = await testPostgresLedger.call({} as never, { id: '1', name: 'pg', type: 'microPostgresLedger', data: { host: '127.0.0.1', port: 1, database: 'x', user: 'x', password: 'S3cret-pass' } });
+		expect(bad.status).toBe('Error');
+		expect(bad.message).not.toContain('S3cret-pass');
+	});
+});
