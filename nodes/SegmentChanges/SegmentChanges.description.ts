@@ -6,7 +6,8 @@ import type { INodeProperties } from 'n8n-workflow';
  * double brace in their text. Keep in step with SegmentChanges.execute.ts `changesLayout`.
  */
 export const changesInputs = (parameters: Record<string, unknown>) => {
-	if (parameters.operation !== 'confirm' && parameters.snapshotSource === 'input') {
+	if (parameters.operation === 'confirm') return [{ type: 'main' }];
+	if (parameters.snapshotSource === 'input') {
 		return [
 			{ type: 'main', displayName: 'Customers' },
 			{ type: 'main', displayName: 'Previous Snapshot' },

@@ -9,7 +9,7 @@ export class SegmentChanges implements INodeType {
 		icon: 'file:segmentChanges.svg',
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["outputMode"] === "field" ? "change field" : "separate outputs"}}',
+		subtitle: '={{$parameter["operation"] === "confirm" ? "confirm snapshot" : $parameter["outputMode"] === "field" ? "change field" : "separate outputs"}}',
 		description: 'Compare each customer\'s segment with the previous run: new, moved up or down, unchanged, gone',
 		defaults: { name: 'Segment Changes' },
 		usableAsTool: true,

@@ -135,3 +135,59 @@ describe(`Segment Router outputs follow its options on n8n ${version}`, () => {
 		for (const c of flagged) expect(c.route.output).toBe(c.rfm.segment);
 	});
 });
+
+/**
+ * The editor draws the outputs n8n computes from the node's parameters: open the examples in the
+ * real editor (headless Debian Chromium) and read the output labels on the canvas.
+ */
+const fs = require('fs');
+const harness = require('./harness');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+(fs.existsSync(CHROMIUM) ? describe : describe.skip)(`the n8n ${version} editor shows the outputs named by segment`, () => {
+	const labels = {};
+	beforeAll(async () => {
+		const { chromium } = require('playwright-core');
+		const server = await harness.startN8n({ version, workflows: ['examples/rfm-playbook.json', 'examples/win-back-on-slip.json'] });
+		let browser;
+		try {
+			const { cookie } = await harness.setupOwner(server.url);
+			browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+			const context = await browser.newContext({ viewport: { width: 1800, height: 1400 } });
+			const [name, ...rest] = cookie.split('=');
+			await context.addCookies([{ name, value: rest.join('='), domain: 'localhost', path: '/' }]);
+			await context.addInitScript((id) => {
+				try {
+					window.localStorage.setItem('n8n-browserId', id);
+				} catch {
+					/* storage not ready */
+				}
+			}, harness.BROWSER_ID);
+			for (const id of ['msRfmPlaybook001', 'msWinBackSlip001']) {
+				const page = await context.newPage();
+				await page.goto(`${server.url}/workflow/${id}`, { waitUntil: 'domcontentloaded' });
+				await page.waitForSelector('[data-test-id="canvas-node-output-handle"]', { timeout: 60000 });
+				await page.waitForTimeout(1000);
+				const handles = await page.$$eval('[data-test-id="canvas-node-output-handle"]', (els) =>
+					els.map((e) => ({ node: e.getAttribute('data-node-name'), index: Number(e.getAttribute('data-index')), label: e.innerText.trim() })),
+				);
+				for (const h of handles.sort((a, b) => a.index - b.index)) (labels[h.node] = labels[h.node] || []).push(h.label);
+				await page.close();
+			}
+		} finally {
+			if (browser) await browser.close().catch(() => {});
+			await server.stop();
+			fs.rmSync(server.userFolder, { recursive: true, force: true });
+		}
+	});
+
+	test('Segment Router (RFM preset): the 10 segments, then Holdout, Suppressed, Fallback', () => {
+		expect(labels['Segment Router']).toEqual([...SEGMENTS, 'Holdout', 'Suppressed', 'Fallback']);
+	});
+
+	test('Segment Router (custom rules, fallback dropped) and Segment Changes', () => {
+		expect(labels['Slipped From Champions or Loyal']).toEqual(['Slipped VIPs', 'Holdout', 'Suppressed']);
+		expect(labels['Segment Changes']).toEqual(['New', 'Moved Up', 'Moved Down', 'Moved (Unranked)', 'Unchanged', 'Gone']);
+		expect(labels['Confirm Snapshot']).toEqual(['Items']);
+	});
+});
