@@ -207,6 +207,31 @@ export const fetchCustomersProperties: INodeProperties[] = [
 				description: 'Records per request; 0 uses the largest the service allows (Shopify 250, WooCommerce / HubSpot / Stripe 100)',
 			},
 			{
+				displayName: 'Shopify Read Method',
+				name: 'shopifyMethod',
+				type: 'options',
+				displayOptions: { show: { '/source': ['shopify'] } },
+				options: [
+					{
+						name: 'Automatic',
+						value: 'auto',
+						description: 'Pages when everything fits in one page or a limit is set, otherwise a bulk export',
+					},
+					{
+						name: 'Bulk Export',
+						value: 'bulk',
+						description: 'Shopify prepares one file with every record: not slowed by the API cost limit, starts after a few seconds',
+					},
+					{
+						name: 'Pages',
+						value: 'pages',
+						description: '250 records per request, paced by Shopify\'s cost limit (about 15 s per page on the standard plan)',
+					},
+				],
+				default: 'auto',
+				description: 'How to read large shops',
+			},
+			{
 				displayName: 'Start Over',
 				name: 'startOver',
 				type: 'boolean',

@@ -69,6 +69,7 @@ async function sourceConfig(ctx: IExecuteFunctions, source: ApiSource, options: 
 					baseUrl: shopifyBaseUrl(String(creds.shopDomain ?? ''), baseUrl),
 					apiVersion: String(creds.apiVersion ?? '').trim() || undefined,
 					includeTestOrders: options.includeTestOrders === true,
+					method: (options.shopifyMethod as 'auto' | 'pages' | 'bulk') ?? 'auto',
 				},
 			};
 		case 'wooCommerce':
@@ -115,7 +116,7 @@ async function fetchCsvItems(ctx: IExecuteFunctions, mode: OutputMode, options: 
 				defaultCurrency: (options.defaultCurrency as string) || 'USD',
 				includeSource: options.includeSource === true,
 				onInvalid: options.invalidRecords === 'fail' ? 'fail' : 'skip',
-				maxRecords: maxRecords ? Math.max(0, maxRecords - out.length) || -1 : 0,
+				maxRecords: maxRecords ? maxRecords - out.length : 0,
 				since,
 			});
 			report(ctx, `file ${property} of item ${i}`, res.records.length, mode, res.stats, res.skipped, res.truncated);
@@ -157,6 +158,8 @@ export async function executeFetchCustomers(this: IExecuteFunctions): Promise<IN
 		const pageSize = Number(options.pageSize ?? 0);
 		const result = await fetchFromSource(cfg, {
 			transport: n8nTransport(this, CREDENTIAL_TYPES[source]),
+			// Shopify bulk export files sit behind signed links: fetched without the credential
+			downloadTransport: n8nTransport(this),
 			mode,
 			pageSize: pageSize > 0 ? pageSize : undefined,
 			maxRecords,

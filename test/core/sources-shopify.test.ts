@@ -11,7 +11,7 @@ const fast = { baseDelayMs: 5, maxDelayMs: 20, maxRetries: 4 };
 function opts(mock: ShopifyMock, extra: Partial<FetchOptions> = {}): FetchOptions {
 	return { transport: fetchTransport, mode: 'customers', headers: { 'X-Shopify-Access-Token': TOKEN }, retry: fast, ...extra };
 }
-const cfg = (mock: ShopifyMock) => ({ baseUrl: mock.url, apiVersion: '2026-01' });
+const cfg = (mock: ShopifyMock) => ({ baseUrl: mock.url, apiVersion: '2026-01', method: 'pages' as const });
 
 describe('Shopify client against the mock', () => {
 	let mock: ShopifyMock;
@@ -134,7 +134,7 @@ describe('Shopify client against the mock', () => {
 	});
 
 	test('a malformed API version answers 404', async () => {
-		const err = await fetchShopify({ baseUrl: mock.url, apiVersion: '2025-02' }, opts(mock)).catch((e) => e);
+		const err = await fetchShopify({ baseUrl: mock.url, apiVersion: '2025-02', method: 'pages' }, opts(mock)).catch((e) => e);
 		expect(err.kind).toBe('notFound');
 	});
 
@@ -181,6 +181,68 @@ describe('Shopify client against the mock', () => {
 		const res = await fetchShopify(cfg(mock), opts(mock, { mode: 'orders', since }));
 		const expected = mock.data.ordUpdated.filter((u) => Math.floor(u / 1000) * 1000 >= Date.parse(since)).length;
 		expect(res.records).toHaveLength(expected);
+	});
+});
+
+describe('Shopify bulk export', () => {
+	let mock: ShopifyMock;
+	beforeEach(async () => {
+		mock = await startShopifyMock({ dataOptions: { seed: 7, customers: 600, orders: 1500 }, bulkDelayMs: 60, maximumAvailable: 100000, restoreRate: 100000 });
+	});
+	afterEach(() => mock.close());
+	const bulkCfg = (m: ShopifyMock, method: 'bulk' | 'auto' = 'bulk') => ({ baseUrl: m.url, apiVersion: '2026-01', method, bulkPollMs: 20 });
+
+	test('bulk gives exactly what paging gives, without sending the token to the file link', async () => {
+		const paged = await fetchShopify(cfg(mock), opts(mock, { mode: 'orders' }));
+		const bulk = await fetchShopify(bulkCfg(mock), opts(mock, { mode: 'orders' }));
+		expect(bulk.records).toHaveLength(1500);
+		expect(bulk.records).toEqual(paged.records);
+		expect(mock.stats.bulkDownloads).toBe(1);
+		expect(mock.stats.leakedTokenDownloads).toBe(0);
+		const customers = await fetchShopify(bulkCfg(mock), opts(mock));
+		const pagedCustomers = await fetchShopify(cfg(mock), opts(mock));
+		expect(customers.records).toEqual(pagedCustomers.records);
+	});
+
+	test('auto: one page for a small result, a bulk export when there is more than a page', async () => {
+		const small = await fetchShopify(bulkCfg(mock, 'auto'), opts(mock, { mode: 'orders', since: new Date(mock.data.order(1400).updated).toISOString() }));
+		expect(mock.stats.bulkDownloads).toBe(0);
+		expect(small.records.length).toBeGreaterThan(0);
+		expect(small.records.length).toBeLessThan(250);
+		const big = await fetchShopify(bulkCfg(mock, 'auto'), opts(mock, { mode: 'orders' }));
+		expect(big.records).toHaveLength(1500);
+		expect(mock.stats.bulkDownloads).toBe(1);
+		// a limit always pages
+		const limited = await fetchShopify(bulkCfg(mock, 'auto'), opts(mock, { mode: 'orders', maxRecords: 300 }));
+		expect(limited.records).toHaveLength(300);
+		expect(mock.stats.bulkDownloads).toBe(1);
+	});
+
+	test('incremental through bulk exports', async () => {
+		const first = await fetchShopify(bulkCfg(mock), opts(mock, { mode: 'orders', incremental: { since: null, seen: {} } }));
+		expect(first.records).toHaveLength(1500);
+		const added = mock.data.addOrders(4, { customer: 2 });
+		const second = await fetchShopify(bulkCfg(mock), opts(mock, { mode: 'orders', incremental: first.state }));
+		expect(second.records.map((o) => (o as NormalizedOrder).orderId).sort()).toEqual(added.map((i) => String(5000000 + i)).sort());
+		const third = await fetchShopify(bulkCfg(mock), opts(mock, { mode: 'orders', incremental: second.state }));
+		expect(third.records).toEqual([]);
+	});
+
+	test('a failed export and a missing scope are reported', async () => {
+		await mock.close();
+		mock = await startShopifyMock({ dataOptions: { seed: 7, customers: 20, orders: 40 }, bulkFailure: 'INTERNAL_SERVER_ERROR', bulkDelayMs: 20 });
+		await expect(fetchShopify(bulkCfg(mock), opts(mock))).rejects.toThrow(/bulk export failed \(INTERNAL_SERVER_ERROR\)/);
+		await mock.close();
+		mock = await startShopifyMock({ dataOptions: { seed: 7, customers: 20, orders: 40 }, bulkFailure: 'ACCESS_DENIED', bulkDelayMs: 20 });
+		await expect(fetchShopify(bulkCfg(mock), opts(mock))).rejects.toThrow(/read_customers/);
+	});
+
+	test('before 2026-01 a second export waits for the running one', async () => {
+		const a = fetchShopify({ ...bulkCfg(mock), apiVersion: '2025-10' }, opts(mock, { mode: 'orders' }));
+		const b = fetchShopify({ ...bulkCfg(mock), apiVersion: '2025-10' }, opts(mock, { retry: { baseDelayMs: 5, maxDelayMs: 10, maxRetries: 2 }, clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))) } }));
+		const [ra, rb] = await Promise.all([a, b]);
+		expect(ra.records).toHaveLength(1500);
+		expect(rb.records).toHaveLength(600);
 	});
 });
 

@@ -2,15 +2,18 @@
  * A small GraphQL reader for the Shopify mock: parses one operation (variables, aliases,
  * arguments, nested selections) so the mock can answer exactly the fields asked for, reject
  * unknown fields like Shopify does, and compute Shopify's query cost from the selection.
- * Not a general GraphQL implementation (no fragments, directives or multiple operations).
+ * Not a general GraphQL implementation (inline fragments only; no named fragments, directives or
+ * multiple operations).
  */
 export type GqlValue = string | number | boolean | null | GqlValue[] | { [k: string]: GqlValue } | { $var: string };
 
 export interface GqlField {
 	alias: string;
+	/** '...' for an inline fragment (`... on Type { }`), with `typeCondition`. */
 	name: string;
 	args: Record<string, GqlValue>;
 	selections: GqlField[] | null;
+	typeCondition?: string;
 }
 
 export interface GqlOperation {
@@ -35,7 +38,11 @@ function tokenize(src: string): Tok[] {
 			while (i < src.length && src[i] !== '\n') i++;
 			continue;
 		}
-		if (src.startsWith('...', i)) throw new Error('fragments are not supported by this mock');
+		if (src.startsWith('...', i)) {
+			out.push({ t: 'p', v: '...' });
+			i += 3;
+			continue;
+		}
 		if ('{}():$![]=@'.includes(ch)) {
 			out.push({ t: 'p', v: ch });
 			i++;
@@ -134,6 +141,14 @@ export function parseOperation(src: string): GqlOperation {
 		expect('{');
 		const fields: GqlField[] = [];
 		while (peek() && peek().v !== '}') {
+			if (peek().v === '...') {
+				k++;
+				const on = name();
+				if (on !== 'on') throw new Error('named fragments are not supported by this mock');
+				const typeCondition = name();
+				fields.push({ alias: '', name: '...', args: {}, selections: selectionSet(), typeCondition });
+				continue;
+			}
 			let alias = name();
 			let fname = alias;
 			if (peek()?.v === ':') {

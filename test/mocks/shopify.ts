@@ -13,6 +13,9 @@
  * - calculated query cost (2 per connection + per-node objects) with a leaky bucket
  *   (maximumAvailable 2000, restoreRate 100/s by default), `extensions.cost.throttleStatus` on
  *   every reply, MAX_COST_EXCEEDED and the HTTP-200 THROTTLED error exactly as Shopify sends them;
+ * - bulk exports: `bulkOperationRunQuery` (document validated, one export at a time before
+ *   2026-01), `node(id:) { ... on BulkOperation }` status polling (CREATED → RUNNING → COMPLETED or
+ *   FAILED), the JSONL file served at a signed-style URL that refuses requests carrying the token;
  * - ACCESS_DENIED when a scope is missing; faults on demand: any status or a dropped connection at
  *   the Nth data request.
  * Control endpoints (no auth): GET /__mock/stats, POST /__mock/add, POST /__mock/faults,
@@ -41,13 +44,17 @@ export interface ShopifyMockOptions {
 	malformedCustomers?: number[];
 	/** Orders whose createdAt is missing. */
 	malformedOrders?: number[];
+	/** Time a bulk export takes before it is COMPLETED (default 150 ms). */
+	bulkDelayMs?: number;
+	/** Make bulk exports fail with this errorCode (ACCESS_DENIED, INTERNAL_SERVER_ERROR, TIMEOUT). */
+	bulkFailure?: string;
 }
 
 export interface ShopifyMock {
 	url: string;
 	port: number;
 	data: ShopData;
-	stats: { requests: number; dataRequests: number; throttled: number; byRoot: Record<string, number> };
+	stats: { requests: number; dataRequests: number; throttled: number; byRoot: Record<string, number>; bulkDownloads: number; leakedTokenDownloads: number };
 	bucket: { available: number; max: number; restoreRate: number; at: number };
 	setFaults(faults: Fault[]): void;
 	close(): Promise<void>;
@@ -56,7 +63,15 @@ export interface ShopifyMock {
 const SCALAR = 's';
 type FieldDef = string; // 's' for scalars, else an object type name; 'Conn:X' for connections
 const SCHEMA: Record<string, Record<string, FieldDef>> = {
-	QueryRoot: { customers: 'Conn:Customer', orders: 'Conn:Order', shop: 'Shop' },
+	QueryRoot: { customers: 'Conn:Customer', orders: 'Conn:Order', shop: 'Shop', node: 'Node' },
+	Mutation: { bulkOperationRunQuery: 'BulkOperationRunQueryPayload' },
+	Node: { id: SCALAR },
+	BulkOperationRunQueryPayload: { bulkOperation: 'BulkOperation', userErrors: 'BulkOperationUserError' },
+	BulkOperationUserError: { field: SCALAR, message: SCALAR, code: SCALAR },
+	BulkOperation: {
+		id: SCALAR, status: SCALAR, errorCode: SCALAR, objectCount: SCALAR, rootObjectCount: SCALAR, url: SCALAR,
+		partialDataUrl: SCALAR, createdAt: SCALAR, completedAt: SCALAR, fileSize: SCALAR, query: SCALAR, type: SCALAR,
+	},
 	Shop: { name: SCALAR, myshopifyDomain: SCALAR, currencyCode: SCALAR, id: SCALAR },
 	PageInfo: { hasNextPage: SCALAR, hasPreviousPage: SCALAR, startCursor: SCALAR, endCursor: SCALAR },
 	Customer: {
@@ -97,6 +112,12 @@ function validateAndCost(typeName: string, fields: GqlField[], vars: Record<stri
 	let cost = 0;
 	for (const f of fields) {
 		if (f.name === '__typename') continue;
+		if (f.name === '...') {
+			const t = f.typeCondition ?? '';
+			if (!SCHEMA[t]) throw new GqlError(`No such type ${t}, so it can't be a fragment condition`, { code: 'undefinedType', typeName: t });
+			cost += validateAndCost(t, f.selections ?? [], vars, path);
+			continue;
+		}
 		const def = SCHEMA[typeName]?.[f.name];
 		if (!def)
 			throw new GqlError(`Field '${f.name}' doesn't exist on type '${typeName}'`, { code: 'undefinedField', typeName, fieldName: f.name }, [...path, f.name]);
@@ -142,7 +163,9 @@ function project(value: unknown, fields: GqlField[] | null): unknown {
 	const src = value as Json;
 	const out: Json = {};
 	for (const f of fields) {
-		if (f.name === '__typename') out[f.alias] = src.__typename;
+		if (f.name === '...') {
+			if (src.__typename === f.typeCondition) Object.assign(out, project(src, f.selections) as Json);
+		} else if (f.name === '__typename') out[f.alias] = src.__typename;
 		else out[f.alias] = project(src[f.name], f.selections);
 	}
 	return out;
@@ -188,7 +211,21 @@ export async function startShopifyMock(opts: ShopifyMockOptions = {}): Promise<S
 	const malformedCustomers = new Set(opts.malformedCustomers ?? []);
 	const malformedOrders = new Set(opts.malformedOrders ?? []);
 	const bucket = { available: opts.maximumAvailable ?? 2000, max: opts.maximumAvailable ?? 2000, restoreRate: opts.restoreRate ?? 100, at: Date.now() };
-	const stats = { requests: 0, dataRequests: 0, throttled: 0, byRoot: {} as Record<string, number> };
+	const stats = { requests: 0, dataRequests: 0, throttled: 0, byRoot: {} as Record<string, number>, bulkDownloads: 0, leakedTokenDownloads: 0 };
+	interface BulkOp {
+		n: number;
+		id: string;
+		status: string;
+		errorCode: string | null;
+		picked: number[];
+		root: 'customers' | 'orders';
+		selections: GqlField[];
+		createdAt: string;
+		completedAt: string | null;
+		query: string;
+	}
+	const bulkOps: BulkOp[] = [];
+	let origin = '';
 	const currency = data.currencyList[0];
 	const iso = (t: number) => new Date(Math.floor(t / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
@@ -262,9 +299,9 @@ export async function startShopifyMock(opts: ShopifyMockOptions = {}): Promise<S
 		return order;
 	};
 
-	const runConnection = (root: 'customers' | 'orders', f: GqlField, vars: Record<string, unknown>): { value: Json; returned: number } => {
-		const first = Number(argValue(f.args.first, vars));
-		if (!Number.isInteger(first) || first < 0 || first > 250)
+	const runConnection = (root: 'customers' | 'orders', f: GqlField, vars: Record<string, unknown>, unbounded = false): { value: Json; returned: number; picked: number[] } => {
+		const first = unbounded ? Infinity : Number(argValue(f.args.first, vars));
+		if (!unbounded && (!Number.isInteger(first) || first < 0 || first > 250))
 			throw new GqlError(`The value of the argument first must be between 0 and 250 (got ${String(argValue(f.args.first, vars))}).`, { code: 'BAD_REQUEST' }, [root]);
 		const after = argValue(f.args.after, vars);
 		const sortKey = String(argValue(f.args.sortKey, vars) ?? 'ID');
@@ -354,6 +391,7 @@ export async function startShopifyMock(opts: ShopifyMockOptions = {}): Promise<S
 			}
 			picked.push(idx);
 		}
+		if (unbounded) return { value: {}, returned: picked.length, picked };
 		const cursorOf = (idx: number) => Buffer.from(JSON.stringify({ k: keyOf(idx), i: idx })).toString('base64');
 		const build = root === 'customers' ? customerObj : orderObj;
 		const objs = picked.map(build);
@@ -367,7 +405,62 @@ export async function startShopifyMock(opts: ShopifyMockOptions = {}): Promise<S
 				endCursor: picked.length ? cursorOf(picked[picked.length - 1]) : null,
 			},
 		};
-		return { value, returned: picked.length };
+		return { value, returned: picked.length, picked };
+	};
+
+	const bulkObject = (op: BulkOp): Json => ({
+		__typename: 'BulkOperation',
+		id: op.id,
+		status: op.status,
+		errorCode: op.errorCode,
+		objectCount: String(op.status === 'COMPLETED' ? op.picked.length : 0),
+		rootObjectCount: String(op.status === 'COMPLETED' ? op.picked.length : 0),
+		url: op.status === 'COMPLETED' && op.picked.length ? `${origin}/__bulk/${op.n}.jsonl` : null,
+		partialDataUrl: null,
+		createdAt: op.createdAt,
+		completedAt: op.completedAt,
+		fileSize: null,
+		query: op.query,
+		type: 'QUERY',
+	});
+
+	/** bulkOperationRunQuery: validates the document like Shopify, then "runs" it after a delay. */
+	const runBulk = (document: unknown, version: string): Json => {
+		const userError = (message: string) => ({ bulkOperation: null, userErrors: [{ field: ['query'], message, code: 'INVALID' }] });
+		if (typeof document !== 'string') return userError('Invalid bulk query: query is required');
+		const running = bulkOps.find((o) => o.status === 'CREATED' || o.status === 'RUNNING');
+		if (running && version < '2026-01') return { bulkOperation: null, userErrors: [{ field: null, message: `A bulk query operation for this app and shop is already in progress: ${running.id}.`, code: 'OPERATION_IN_PROGRESS' }] };
+		let inner;
+		try {
+			inner = parseOperation(document);
+			validateAndCost('QueryRoot', inner.selections, {}, []);
+		} catch (e) {
+			return userError(`Invalid bulk query: ${(e as Error).message}`);
+		}
+		const conn = inner.selections.find((x) => x.name === 'customers' || x.name === 'orders');
+		if (!conn || inner.selections.length !== 1) return userError('Bulk queries must contain exactly one top-level connection field.');
+		const nodeSel =
+			conn.selections?.find((x) => x.name === 'nodes')?.selections ??
+			conn.selections?.find((x) => x.name === 'edges')?.selections?.find((x) => x.name === 'node')?.selections ??
+			null;
+		if (!nodeSel) return userError('Bulk queries must select edges { node } on the connection.');
+		const n = bulkOps.length + 1;
+		const op: BulkOp = { n, id: `gid://shopify/BulkOperation/${880000 + n}`, status: 'CREATED', errorCode: null, picked: [], root: conn.name as 'customers' | 'orders', selections: nodeSel, createdAt: new Date().toISOString(), completedAt: null, query: document };
+		bulkOps.push(op);
+		setTimeout(() => {
+			op.status = 'RUNNING';
+			setTimeout(() => {
+				if (opts.bulkFailure) {
+					op.status = 'FAILED';
+					op.errorCode = opts.bulkFailure;
+					return;
+				}
+				op.picked = runConnection(op.root, conn, {}, true).picked;
+				op.status = 'COMPLETED';
+				op.completedAt = new Date().toISOString();
+			}, (opts.bulkDelayMs ?? 150) / 2);
+		}, (opts.bulkDelayMs ?? 150) / 2);
+		return { bulkOperation: bulkObject(op), userErrors: [] };
 	};
 
 	const send = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -391,6 +484,25 @@ export async function startShopifyMock(opts: ShopifyMockOptions = {}): Promise<S
 		stats.requests++;
 		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
 		try {
+			const dl = /^\/__bulk\/(\d+)\.jsonl$/.exec(url.pathname);
+			if (dl) {
+				// a signed storage link: must be fetched without the shop's token
+				if (req.headers['x-shopify-access-token'] || req.headers.authorization) {
+					stats.leakedTokenDownloads++;
+					return send(res, 400, '<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidArgument</Code><Message>Unexpected credentials on a signed URL.</Message></Error>');
+				}
+				const op = bulkOps.find((o) => o.n === Number(dl[1]));
+				if (!op || op.status !== 'COMPLETED') return send(res, 404, '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code></Error>');
+				stats.bulkDownloads++;
+				const build = op.root === 'customers' ? customerObj : orderObj;
+				res.writeHead(200, { 'content-type': 'application/jsonl' });
+				for (let k = 0; k < op.picked.length; k += 2000) {
+					let chunk = '';
+					for (const idx of op.picked.slice(k, k + 2000)) chunk += JSON.stringify(project(build(idx), op.selections)) + '\n';
+					if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+				}
+				return res.end();
+			}
 			if (url.pathname.startsWith('/__mock/')) {
 				const body = req.method === 'POST' ? JSON.parse((await readBody(req)) || '{}') : {};
 				if (url.pathname === '/__mock/stats') return send(res, 200, { ...stats, customers: data.customerCount, orders: data.orderCount, bucket: throttleStatus() });
@@ -452,9 +564,10 @@ export async function startShopifyMock(opts: ShopifyMockOptions = {}): Promise<S
 			} catch (e) {
 				return send(res, 200, { errors: [{ message: `syntax error: ${(e as Error).message}`, extensions: { code: 'parseError' } }] });
 			}
+			const rootType = op.kind === 'mutation' ? 'Mutation' : 'QueryRoot';
 			let requested: number;
 			try {
-				requested = validateAndCost('QueryRoot', op.selections, vars, []);
+				requested = validateAndCost(rootType, op.selections, vars, []) + (op.kind === 'mutation' ? 10 : 0);
 				for (const [name, def] of Object.entries(op.variables))
 					if (def.type.endsWith('!') && (vars[name] === undefined || vars[name] === null) && def.defaultValue === undefined)
 						throw new GqlError(`Variable $${name} of type ${def.type} was provided invalid value`, { code: 'INVALID_VARIABLE' });
@@ -501,6 +614,14 @@ export async function startShopifyMock(opts: ShopifyMockOptions = {}): Promise<S
 						out[f.alias] = null;
 						errors.push({ message: e.message, path: e.path, extensions: e.extensions });
 					}
+				} else if (f.name === 'bulkOperationRunQuery') {
+					out[f.alias] = project(runBulk(argValue(f.args.query, vars), m[1]), f.selections);
+					actual += 10;
+				} else if (f.name === 'node') {
+					const id = argValue(f.args.id, vars);
+					const b = bulkOps.find((o) => o.id === id);
+					out[f.alias] = b ? project(bulkObject(b), f.selections) : null;
+					actual += 1;
 				} else if (f.name === 'shop') {
 					out[f.alias] = project({ __typename: 'Shop', id: 'gid://shopify/Shop/1', name: 'Mock Shop', myshopifyDomain: 'mock-shop.myshopify.com', currencyCode: currency }, f.selections);
 					actual += 1;
@@ -518,6 +639,7 @@ export async function startShopifyMock(opts: ShopifyMockOptions = {}): Promise<S
 	server.keepAliveTimeout = 5000;
 	await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
 	const port = (server.address() as AddressInfo).port;
+	origin = `http://127.0.0.1:${port}`;
 	return {
 		url: `http://127.0.0.1:${port}`,
 		port,
@@ -543,6 +665,7 @@ if (require.main === module) {
 		token: a.token,
 		maximumAvailable: a['max-available'] ? Number(a['max-available']) : undefined,
 		restoreRate: a['restore-rate'] ? Number(a['restore-rate']) : undefined,
+		bulkDelayMs: a['bulk-delay'] ? Number(a['bulk-delay']) : undefined,
 		dataOptions: {
 			seed: a.seed ? Number(a.seed) : undefined,
 			customers: a.customers ? Number(a.customers) : undefined,

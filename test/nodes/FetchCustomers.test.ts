@@ -109,6 +109,14 @@ describe('Fetch Customers node: Shopify', () => {
 		expect(JSON.stringify(out)).not.toContain('shpat_wrong');
 	});
 
+	test('bulk export: the file link is fetched without the credential', async () => {
+		const http = httpVia(creds);
+		const [out] = await runNode(node, trigger, { parameters: { source: 'shopify', output: 'orders', options: { shopifyMethod: 'bulk' } }, credentials: creds, httpRequest: http.fn });
+		expect(out).toHaveLength(mock.data.orderCount);
+		expect(http.calls.some((c) => c.startsWith('GET /__bulk/'))).toBe(true);
+		expect(mock.stats.leakedTokenDownloads).toBe(0);
+	});
+
 	test('no input items: no request, no output', async () => {
 		const http = httpVia(creds);
 		const out = await runNode(node, [], { parameters: { source: 'shopify' }, credentials: creds, httpRequest: http.fn });

@@ -95,8 +95,8 @@ export class SourceHttp {
 	}
 
 	/**
-	 * Sends the request, retrying what is transient. `inspect` sees every response with status < 400
-	 * and 429 first; it may ask for a retry (throttle) or fail with its own error.
+	 * Sends the request, retrying what is transient. `inspect` sees every response first; it may ask
+	 * for a retry (a throttle the status does not show) or fail with its own error.
 	 */
 	async send(request: HttpRequest, inspect?: (res: HttpResponse) => ResponseVerdict | undefined): Promise<HttpResponse> {
 		const req: HttpRequest = {
@@ -128,7 +128,7 @@ export class SourceHttp {
 				continue;
 			}
 			const res = outcome.res;
-			const verdict = res.status < 400 || res.status === 429 ? inspect?.(res) : undefined;
+			const verdict = inspect?.(res);
 			if (verdict?.error) throw verdict.error;
 			if (verdict?.retry || res.status === 429 || res.status >= 500) {
 				const isThrottle = verdict?.throttle ?? false;

@@ -27,18 +27,34 @@ export interface ShopifyConfig {
 	apiVersion?: string;
 	/** Include orders flagged as test orders (default false). */
 	includeTestOrders?: boolean;
+	/**
+	 * 'pages': cursor paging (cost-throttled); 'bulk': a bulk export (bulkOperationRunQuery, one
+	 * JSONL download, no cost limit); 'auto' (default): pages when everything fits in one page or a
+	 * limit is set, else bulk.
+	 */
+	method?: 'auto' | 'pages' | 'bulk';
+	/** Delay between bulk status checks (first one; grows to 15 s). */
+	bulkPollMs?: number;
 }
+
+/** Fields read per customer (paged queries and bulk exports select the same). */
+export const SHOPIFY_CUSTOMER_FIELDS = `id firstName lastName createdAt updatedAt numberOfOrders tags
+      amountSpent { amount currencyCode }
+      lastOrder { createdAt }
+      defaultEmailAddress { emailAddress marketingState }
+      defaultPhoneNumber { phoneNumber marketingState }
+      defaultAddress { countryCodeV2 }`;
+
+/** Fields read per order. */
+export const SHOPIFY_ORDER_FIELDS = `id name email createdAt updatedAt cancelledAt test displayFinancialStatus
+      customer { id }
+      currentTotalPriceSet { shopMoney { amount currencyCode } }`;
 
 export const SHOPIFY_CUSTOMERS_QUERY = `query FetchCustomers($first: Int!, $after: String, $query: String, $sortKey: CustomerSortKeys) {
   customers(first: $first, after: $after, query: $query, sortKey: $sortKey) {
     pageInfo { hasNextPage endCursor }
     nodes {
-      id firstName lastName createdAt updatedAt numberOfOrders tags
-      amountSpent { amount currencyCode }
-      lastOrder { createdAt }
-      defaultEmailAddress { emailAddress marketingState }
-      defaultPhoneNumber { phoneNumber marketingState }
-      defaultAddress { countryCodeV2 }
+      ${SHOPIFY_CUSTOMER_FIELDS}
     }
   }
 }`;
@@ -47,12 +63,32 @@ export const SHOPIFY_ORDERS_QUERY = `query FetchOrders($first: Int!, $after: Str
   orders(first: $first, after: $after, query: $query, sortKey: $sortKey) {
     pageInfo { hasNextPage endCursor }
     nodes {
-      id name email createdAt updatedAt cancelledAt test displayFinancialStatus
-      customer { id }
-      currentTotalPriceSet { shopMoney { amount currencyCode } }
+      ${SHOPIFY_ORDER_FIELDS}
     }
   }
 }`;
+
+export const SHOPIFY_BULK_RUN = `mutation RunBulkExport($query: String!) {
+  bulkOperationRunQuery(query: $query) {
+    bulkOperation { id status }
+    userErrors { field message }
+  }
+}`;
+
+export const SHOPIFY_BULK_STATUS = `query BulkExportStatus($id: ID!) {
+  node(id: $id) {
+    ... on BulkOperation { id status errorCode objectCount url partialDataUrl }
+  }
+}`;
+
+/** The bulk export document: the same fields, every record, no paging. */
+export function shopifyBulkQuery(kind: 'customers' | 'orders', search: string | null, byUpdate: boolean): string {
+	const args: string[] = [];
+	if (search) args.push(`query: ${JSON.stringify(search)}`);
+	if (byUpdate) args.push('sortKey: UPDATED_AT');
+	const fields = kind === 'customers' ? SHOPIFY_CUSTOMER_FIELDS : SHOPIFY_ORDER_FIELDS;
+	return `{ ${kind}${args.length ? `(${args.join(', ')})` : ''} { edges { node { ${fields.replace(/\s+/g, ' ')} } } } }`;
+}
 
 /** Objects inside each node of the queries above (Shopify charges 1 per object, 2 per connection). */
 const NODE_COST = { customers: 5, orders: 3 };
@@ -236,6 +272,9 @@ export async function fetchShopify(config: ShopifyConfig, opts: FetchOptions): P
 	const searchQuery = shopifySearchQuery(kind, since, config.includeTestOrders ?? false);
 	const query = kind === 'customers' ? SHOPIFY_CUSTOMERS_QUERY : SHOPIFY_ORDERS_QUERY;
 	const maxRecords = opts.maxRecords && opts.maxRecords > 0 ? opts.maxRecords : Infinity;
+	const method = config.method ?? 'auto';
+	// Oldest change first: an incremental run cut short by a limit resumes where it stopped.
+	const byUpdate = !!(since || tracker);
 	let first = Math.max(1, Math.min(SHOPIFY_MAX_PAGE, Math.floor(opts.pageSize ?? SHOPIFY_MAX_PAGE)));
 	if (maxRecords < first) first = maxRecords;
 
@@ -243,85 +282,185 @@ export async function fetchShopify(config: ShopifyConfig, opts: FetchOptions): P
 	const skipped: SkippedRecord[] = [];
 	const seenIds = new Set<string>();
 	let bucket = null as Bucket | null;
-	let after: string | null = null;
 	let truncated = false;
 
 	const estimate = () => 2 + first * (1 + NODE_COST[kind]);
 
-	for (;;) {
-		// Wait before running dry: the bucket must hold this query's cost.
+	/** One GraphQL call: waits for the cost budget first, retries THROTTLED, returns data + errors. */
+	const gql = async (body: { query: string; variables: Record<string, unknown> }, cost: number) => {
 		if (bucket) {
 			const now = http.clock.now();
-			const available = Math.min(
-				bucket.maximumAvailable,
-				bucket.currentlyAvailable + (bucket.restoreRate * (now - bucket.at)) / 1000,
-			);
-			const need = Math.min(estimate(), bucket.maximumAvailable);
+			const available = Math.min(bucket.maximumAvailable, bucket.currentlyAvailable + (bucket.restoreRate * (now - bucket.at)) / 1000);
+			const need = Math.min(cost, bucket.maximumAvailable);
 			if (available < need) {
 				const waitMs = Math.ceil(((need - available) / bucket.restoreRate) * 1000);
 				http.log(`Shopify: waiting ${waitMs} ms for the query cost budget to refill`);
 				await http.wait(waitMs);
 			}
 		}
-		const variables: Record<string, unknown> = { first, after, query: searchQuery };
-		// Oldest change first: an incremental run cut short by Max Records resumes where it stopped.
-		if (since || tracker) variables.sortKey = 'UPDATED_AT';
-		const res: HttpResponse = await http.send({ method: 'POST', url, body: { query, variables } }, (r): ResponseVerdict | undefined => {
-				const errs = graphqlErrors(r.body);
-				const { requested, bucket: b } = readCost(r.body);
-				if (b) bucket = { ...b, at: http.clock.now() };
-				if (errs.some((e) => e.code === 'THROTTLED' || /^throttled$/i.test(e.message))) {
-					const need = requested ?? estimate();
-					const waitMs = b ? Math.max(250, Math.ceil(((need - b.currentlyAvailable) / b.restoreRate) * 1000)) : undefined;
-					return { retry: true, throttle: true, waitMs };
-				}
-				return undefined;
-			});
+		const res: HttpResponse = await http.send({ method: 'POST', url, body }, (r): ResponseVerdict | undefined => {
+			const errs = graphqlErrors(r.body);
+			const { requested, bucket: b } = readCost(r.body);
+			if (b) bucket = { ...b, at: http.clock.now() };
+			if (errs.some((e) => e.code === 'THROTTLED' || /^throttled$/i.test(e.message))) {
+				const need = requested ?? cost;
+				const waitMs = b ? Math.max(250, Math.ceil(((need - b.currentlyAvailable) / b.restoreRate) * 1000)) : undefined;
+				return { retry: true, throttle: true, waitMs };
+			}
+			return undefined;
+		});
 		tracker?.noteServerTime(res.headers['date'], http.clock.now());
-		const errs = graphqlErrors(res.body);
-		const data = obj(obj(res.body)?.data);
+		return { data: obj(obj(res.body)?.data), errs: graphqlErrors(res.body) };
+	};
+
+	const refused = (errs: Array<{ message: string; code?: string }>): SourceError => {
+		if (errs.some((e) => e.code === 'ACCESS_DENIED'))
+			return new SourceError(
+				'forbidden',
+				`Shopify denied access to ${kind}. The custom app behind the credential "Microsegments Shopify API" needs the read_customers and read_orders scopes (read_all_orders for orders older than 60 days). Shopify said: "${redact(errs[0].message)}"`,
+			);
+		return new SourceError('badRequest', `Shopify rejected the query: "${redact(errs.map((e) => e.message).join('; '))}". Check the API version in the credential (2025-04 or later).`);
+	};
+
+	/** Normalizes one node and keeps it; true when the limit is reached. */
+	const take = (n: unknown): boolean => {
+		const node = obj(n);
+		if (!node) return false;
+		const norm = kind === 'customers' ? normalizeShopifyCustomer(node, !!opts.includeSource) : normalizeShopifyOrder(node, !!opts.includeSource);
+		if (!('customerId' in norm)) {
+			if (opts.onInvalid === 'fail')
+				throw new SourceError('invalidRecord', `Shopify ${kind === 'customers' ? 'customer' : 'order'} ${norm.id}: ${norm.reason}.`, { recordId: norm.id });
+			skipped.push(norm);
+			return false;
+		}
+		const id = kind === 'customers' ? norm.customerId : (norm as NormalizedOrder).orderId;
+		if (seenIds.has(id)) return false;
+		seenIds.add(id);
+		const changedAt = norm.updatedAt ?? null;
+		if (tracker) {
+			if (tracker.alreadyDelivered(id, changedAt)) return false;
+			tracker.note(id, changedAt);
+		}
+		records.push(norm);
+		return records.length >= maxRecords;
+	};
+
+	const readBulk = async (): Promise<void> => {
+		const document = shopifyBulkQuery(kind, searchQuery, byUpdate);
+		let op: string | null = null;
+		for (let attempt = 0; !op; attempt++) {
+			const { data, errs } = await gql({ query: SHOPIFY_BULK_RUN, variables: { query: document } }, 10);
+			const payload = obj(data?.bulkOperationRunQuery);
+			if (!payload) throw refused(errs.length ? errs : [{ message: 'no bulkOperationRunQuery result' }]);
+			const userErrors = Array.isArray(payload.userErrors) ? payload.userErrors.map((e) => String(obj(e)?.message ?? '')) : [];
+			if (userErrors.length) {
+				// another export of this app still runs on the shop (one at a time before 2026-01)
+				if (userErrors.some((m) => /in progress/i.test(m)) && attempt < 30) {
+					http.log('Shopify: another bulk export is running, waiting 10 s');
+					await http.wait(10000);
+					continue;
+				}
+				throw new SourceError('badRequest', `Shopify refused the bulk export: "${redact(userErrors.join('; '))}".`);
+			}
+			op = str(obj(payload.bulkOperation)?.id);
+			if (!op) throw new SourceError('badResponse', 'Shopify started a bulk export without an id.');
+		}
+		let pollMs = config.bulkPollMs ?? 1000;
+		let fileUrl: string | null = null;
+		for (;;) {
+			await http.wait(pollMs);
+			pollMs = Math.min(15000, Math.round(pollMs * 1.5));
+			const { data, errs } = await gql({ query: SHOPIFY_BULK_STATUS, variables: { id: op } }, 1);
+			const bulk = obj(data?.node);
+			if (!bulk) throw refused(errs.length ? errs : [{ message: 'bulk export not found' }]);
+			const status = String(bulk.status ?? '');
+			http.log(`Shopify: bulk export ${status.toLowerCase()}, ${String(bulk.objectCount ?? 0)} records so far`);
+			if (status === 'COMPLETED') {
+				fileUrl = str(bulk.url);
+				break;
+			}
+			if (status === 'FAILED') {
+				const code = String(bulk.errorCode ?? 'unknown');
+				if (code === 'ACCESS_DENIED') throw refused([{ message: 'bulk export: access denied', code: 'ACCESS_DENIED' }]);
+				throw new SourceError('server', `Shopify's bulk export failed (${code}). Try again later, or set Options > Shopify Read Method to "Pages".`);
+			}
+			if (status === 'CANCELED' || status === 'CANCELING' || status === 'EXPIRED')
+				throw new SourceError('server', `Shopify's bulk export was ${status.toLowerCase()} (by another app or an admin). Run the workflow again.`);
+		}
+		if (!fileUrl) return; // nothing matched
+		// The file is on Shopify's storage behind a signed URL: fetched without the shop's token.
+		const download = new SourceHttp({
+			transport: opts.downloadTransport ?? opts.transport,
+			service: 'Shopify (bulk export file)',
+			credential: 'Microsegments Shopify API',
+			authHint: 'the export link may have expired; run the workflow again',
+			notFoundHint: 'The bulk export file is gone (links expire after 7 days); run the workflow again.',
+			clock: opts.clock,
+			retry: opts.retry,
+			timeoutMs: Math.max(opts.timeoutMs ?? 0, 600000),
+			log: opts.log,
+		});
+		const res = await download.send({ method: 'GET', url: fileUrl, headers: { accept: 'application/jsonl, application/json, text/plain' } });
+		http.stats.requests += download.stats.requests;
+		http.stats.retries += download.stats.retries;
+		http.stats.pages++;
+		const body = res.body;
+		if (typeof body === 'string') {
+			let start = 0;
+			while (start < body.length) {
+				let end = body.indexOf('\n', start);
+				if (end < 0) end = body.length;
+				const line = body.slice(start, end).trim();
+				start = end + 1;
+				if (!line) continue;
+				let node: unknown;
+				try {
+					node = JSON.parse(line);
+				} catch {
+					throw new SourceError('badResponse', 'Shopify\'s bulk export file has a line that is not JSON.');
+				}
+				http.stats.read++;
+				if (take(node)) {
+					truncated = true;
+					return;
+				}
+			}
+		} else if (body && typeof body === 'object') {
+			http.stats.read++;
+			take(body);
+		}
+	};
+
+	let useBulk = method === 'bulk' && maxRecords === Infinity;
+	let after: string | null = null;
+	while (!useBulk) {
+		const variables: Record<string, unknown> = { first, after, query: searchQuery };
+		if (byUpdate) variables.sortKey = 'UPDATED_AT';
+		const { data, errs } = await gql({ query, variables }, estimate());
 		if (errs.length && !data?.[kind]) {
 			if (errs.some((e) => e.code === 'MAX_COST_EXCEEDED') && first > 10) {
 				first = Math.max(10, Math.floor(first / 2));
 				http.log(`Shopify: query too expensive, lowering the page size to ${first}`);
 				continue;
 			}
-			if (errs.some((e) => e.code === 'ACCESS_DENIED'))
-				throw new SourceError(
-					'forbidden',
-					`Shopify denied access to ${kind}. The custom app behind the credential "Microsegments Shopify API" needs the read_customers and read_orders scopes (read_all_orders for orders older than 60 days). Shopify said: "${redact(errs[0].message)}"`,
-				);
-			throw new SourceError('badRequest', `Shopify rejected the query: "${redact(errs.map((e) => e.message).join('; '))}". Check the API version in the credential (2025-04 or later).`);
+			throw refused(errs);
 		}
 		const conn = obj(data?.[kind]);
 		const nodes = conn?.nodes;
 		if (!conn || !Array.isArray(nodes)) throw new SourceError('badResponse', `Shopify answered without a ${kind} list.`);
+		const pageInfo = obj(conn.pageInfo);
+		if (method === 'auto' && after === null && maxRecords === Infinity && pageInfo?.hasNextPage === true) {
+			// more than one page: a bulk export reads everything without the cost limit
+			http.log(`Shopify: more than ${nodes.length} ${kind}, switching to a bulk export`);
+			useBulk = true;
+			break;
+		}
 		http.stats.pages++;
 		http.stats.read += nodes.length;
-		for (const n of nodes) {
-			const node = obj(n);
-			if (!node) continue;
-			const norm = kind === 'customers' ? normalizeShopifyCustomer(node, !!opts.includeSource) : normalizeShopifyOrder(node, !!opts.includeSource);
-			if (!('customerId' in norm)) {
-				if (opts.onInvalid === 'fail')
-					throw new SourceError('invalidRecord', `Shopify ${kind === 'customers' ? 'customer' : 'order'} ${norm.id}: ${norm.reason}.`, { recordId: norm.id });
-				skipped.push(norm);
-				continue;
-			}
-			const id = kind === 'customers' ? norm.customerId : (norm as NormalizedOrder).orderId;
-			if (seenIds.has(id)) continue;
-			seenIds.add(id);
-			const changedAt = norm.updatedAt ?? null;
-			if (tracker) {
-				if (tracker.alreadyDelivered(id, changedAt)) continue;
-				tracker.note(id, changedAt);
-			}
-			records.push(norm);
-			if (records.length >= maxRecords) break;
-		}
-		const pageInfo = obj(conn.pageInfo);
+		let full = false;
+		for (const n of nodes) if ((full = take(n))) break;
 		http.log(`Shopify: page ${http.stats.pages}, ${records.length} ${kind} so far`);
-		if (records.length >= maxRecords) {
+		if (full) {
 			truncated = pageInfo?.hasNextPage === true || nodes.length > 0;
 			break;
 		}
@@ -330,8 +469,9 @@ export async function fetchShopify(config: ShopifyConfig, opts: FetchOptions): P
 		if (!cursor || cursor === after) throw new SourceError('badResponse', 'Shopify said there are more pages but sent no new cursor.');
 		after = cursor;
 	}
+	if (useBulk) await readBulk();
 	const result: FetchResult = { mode: kind, records, skipped, stats: http.stats, truncated };
-	// Records come oldest change first, so a run stopped by Max Records can save its cursor too.
+	// Paged records come oldest change first, so a run stopped by a limit can save its cursor too.
 	if (tracker) result.state = tracker.next();
 	return result;
 }

@@ -109,6 +109,11 @@ export interface FetchOptions {
 	includeSource?: boolean;
 	/** What to do with a record that cannot be normalized. */
 	onInvalid?: 'skip' | 'fail';
+	/**
+	 * Transport for files behind signed links (Shopify bulk exports): must not add the service's
+	 * credentials. Defaults to `transport` without `headers`.
+	 */
+	downloadTransport?: HttpTransport;
 	/** Extra headers on every request (auth in tests and benches; n8n adds auth itself). */
 	headers?: Record<string, string>;
 	log?: (message: string) => void;
