@@ -5,6 +5,7 @@
  *
  *   node bench/fetch-run.js --lib bench/.data/fetch-js --source shopify --mode orders --url http://127.0.0.1:1234
  *   ... --baseline   raw paging only (fetch + JSON.parse, no normalization): the reference
+ *   ... --method bulk   Shopify bulk export instead of pages
  */
 const path = require('path');
 
@@ -77,7 +78,7 @@ async function main() {
     const opts = { transport: fetchTransport, mode: a.mode, retry: { baseDelayMs: 100, maxDelayMs: 2000, maxRetries: 6 } };
     const res =
       a.source === 'shopify'
-        ? await fetchShopify({ baseUrl: a.url, apiVersion: '2026-01' }, { ...opts, headers: { 'X-Shopify-Access-Token': SHOPIFY_TOKEN } })
+        ? await fetchShopify({ baseUrl: a.url, apiVersion: '2026-01', method: a.method || 'pages', bulkPollMs: 250 }, { ...opts, headers: { 'X-Shopify-Access-Token': SHOPIFY_TOKEN } })
         : await fetchWooCommerce({ baseUrl: a.url }, { ...opts, headers: { Authorization: WOO_AUTH } });
     out = { requests: res.stats.requests, pages: res.stats.pages, records: res.records.length, read: res.stats.read, retries: res.stats.retries, skipped: res.skipped.length, waitedMs: Math.round(res.stats.waitedMs) };
   }
