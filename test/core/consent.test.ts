@@ -23,6 +23,8 @@ describe('default consent checks', () => {
 		['optedOut true', { optedOut: true }],
 		['doNotContact yes', { doNotContact: 'yes' }],
 		['Shopify GraphQL UNSUBSCRIBED', { emailMarketingConsent: { marketingState: 'UNSUBSCRIBED' } }],
+		['Shopify GraphQL defaultEmailAddress UNSUBSCRIBED', { defaultEmailAddress: { marketingState: 'UNSUBSCRIBED' } }],
+		['acceptsMarketing false with consent.email unsubscribed', { acceptsMarketing: false, consent: { email: 'unsubscribed' } }],
 		['Shopify GraphQL NOT_SUBSCRIBED', { emailMarketingConsent: { marketingState: 'NOT_SUBSCRIBED' } }],
 		['Shopify GraphQL PENDING (double opt-in not confirmed)', { emailMarketingConsent: { marketingState: 'PENDING' } }],
 		['Shopify GraphQL REDACTED', { emailMarketingConsent: { marketingState: 'REDACTED' } }],
@@ -45,6 +47,7 @@ describe('default consent checks', () => {
 		['accepts_marketing true', { accepts_marketing: true }],
 		['Shopify SUBSCRIBED', { emailMarketingConsent: { marketingState: 'SUBSCRIBED' } }],
 		['consent.email unknown (source without consent data)', { consent: { email: 'unknown' } }],
+		['Fetch Customers WooCommerce/Stripe shape: acceptsMarketing false derived from unknown', { acceptsMarketing: false, consent: { email: 'unknown', sms: 'unknown' } }],
 		['consent.email subscribed', { consent: { email: 'subscribed' } }],
 		['hs_email_optout false', { hs_email_optout: 'false' }],
 		['unsubscribed false', { unsubscribed: false }],
@@ -60,6 +63,7 @@ describe('default consent checks', () => {
 		expect(allowed(emailOut, 'email')).toBe(false);
 		expect(allowed(emailOut, 'sms')).toBe(true);
 		expect(allowed(emailOut, 'push')).toBe(true);
+		expect(allowed({ defaultPhoneNumber: { marketingState: 'NOT_SUBSCRIBED' } }, 'sms')).toBe(false);
 		const smsOut = { smsMarketingConsent: { marketingState: 'UNSUBSCRIBED' } };
 		expect(allowed(smsOut, 'sms')).toBe(false);
 		expect(allowed(smsOut, 'email')).toBe(true);

@@ -10,6 +10,8 @@
  *   (customer data erased) are not consent, so they suppress like UNSUBSCRIBED / NOT_SUBSCRIBED.
  * - The normalized `consent.<channel>` of Fetch Customers: 'unsubscribed', 'not_subscribed' and
  *   'pending' suppress; 'unknown' (the source has no consent data) does not, unless opt-in is required.
+ *   Its `acceptsMarketing` flag is derived from consent.email (false also for 'unknown'), so it
+ *   only counts when the item has no consent.email.
  */
 import { getPath } from '../fields';
 
@@ -23,6 +25,11 @@ export interface ConsentRule {
 	channel: Channel | 'all';
 	/** Values (compared trimmed, case-insensitive) that mean "do not contact". */
 	values: string[];
+	/**
+	 * Skip the rule when this field has a value: a derived flag yields to the field it was derived
+	 * from (Fetch Customers sets acceptsMarketing = false also when consent.email is "unknown").
+	 */
+	deferTo?: string;
 }
 
 export interface OptInRule {
@@ -46,8 +53,9 @@ export const DEFAULT_CONSENT_RULES: readonly ConsentRule[] = [
 	{ field: 'doNotContact', channel: 'all', values: TRUE_VALUES },
 	// Email
 	{ field: 'accepts_marketing', channel: 'email', values: FALSE_VALUES },
-	{ field: 'acceptsMarketing', channel: 'email', values: FALSE_VALUES },
+	{ field: 'acceptsMarketing', channel: 'email', values: FALSE_VALUES, deferTo: 'consent.email' },
 	{ field: 'emailMarketingConsent.marketingState', channel: 'email', values: SHOPIFY_NO },
+	{ field: 'defaultEmailAddress.marketingState', channel: 'email', values: SHOPIFY_NO },
 	{ field: 'email_marketing_consent.state', channel: 'email', values: SHOPIFY_NO },
 	{ field: 'consent.email', channel: 'email', values: NORMALIZED_NO },
 	{ field: 'hs_email_optout', channel: 'email', values: TRUE_VALUES },
@@ -57,6 +65,7 @@ export const DEFAULT_CONSENT_RULES: readonly ConsentRule[] = [
 	{ field: 'subscriptions.email.marketing.consent', channel: 'email', values: KLAVIYO_NO },
 	// SMS
 	{ field: 'smsMarketingConsent.marketingState', channel: 'sms', values: SHOPIFY_NO },
+	{ field: 'defaultPhoneNumber.marketingState', channel: 'sms', values: SHOPIFY_NO },
 	{ field: 'sms_marketing_consent.state', channel: 'sms', values: SHOPIFY_NO },
 	{ field: 'consent.sms', channel: 'sms', values: NORMALIZED_NO },
 	{ field: 'sms_opt_out', channel: 'sms', values: TRUE_VALUES },
@@ -72,12 +81,14 @@ export const DEFAULT_CONSENT_RULES: readonly ConsentRule[] = [
 export const DEFAULT_OPT_IN_RULES: readonly OptInRule[] = [
 	{ field: 'consent.email', channel: 'email', values: ['subscribed'] },
 	{ field: 'emailMarketingConsent.marketingState', channel: 'email', values: ['subscribed'] },
+	{ field: 'defaultEmailAddress.marketingState', channel: 'email', values: ['subscribed'] },
 	{ field: 'email_marketing_consent.state', channel: 'email', values: ['subscribed'] },
 	{ field: 'acceptsMarketing', channel: 'email', values: TRUE_VALUES },
 	{ field: 'accepts_marketing', channel: 'email', values: TRUE_VALUES },
 	{ field: 'subscriptions.email.marketing.consent', channel: 'email', values: ['subscribed'] },
 	{ field: 'consent.sms', channel: 'sms', values: ['subscribed'] },
 	{ field: 'smsMarketingConsent.marketingState', channel: 'sms', values: ['subscribed'] },
+	{ field: 'defaultPhoneNumber.marketingState', channel: 'sms', values: ['subscribed'] },
 	{ field: 'sms_marketing_consent.state', channel: 'sms', values: ['subscribed'] },
 	{ field: 'subscriptions.sms.marketing.consent', channel: 'sms', values: ['subscribed'] },
 	{ field: 'consent.push', channel: 'push', values: ['subscribed'] },
@@ -132,6 +143,7 @@ function show(value: unknown): string {
 export function checkConsent(item: unknown, channel: Channel, options: ConsentOptions): ConsentVerdict {
 	for (const rule of options.rules) {
 		if (rule.channel !== 'all' && rule.channel !== channel) continue;
+		if (rule.deferTo && consentText(getPath(item, rule.deferTo)) !== null) continue;
 		const raw = getPath(item, rule.field);
 		const text = consentText(raw);
 		if (text !== null && rule.values.includes(text)) {
