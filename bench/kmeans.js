@@ -3,14 +3,15 @@
 /**
  * k-means speed and quality against scikit-learn, on the same matrices, in one run.
  *
- *   node bench/kmeans.js [--runs 5] [--orders 1000000,5000000] [--ks 4,8] [--auto-runs 3]
+ *   node bench/kmeans.js [--runs 7] [--orders 1000000,5000000] [--ks 4,8] [--auto-runs 3]
  *
  * Matrices: customers aggregated from bench/lib/synth.js generateOrders(1e6, 42) (~148k customers)
  * and generateOrders(5e6, 42) (~739k), recency / frequency / monetary, log1p, z-scored (see
  * bench/kmeans-lib.js). For every matrix and k, our k-means (Hamerly, k-means++, n_init = 1) and
  * sklearn KMeans(n_init=1) (lloyd, its default) run alternately with seeds 0..runs-1 so both see
  * the same machine load; the bench prints medians of wall time, iterations and inertia and the
- * ratios ours / sklearn. Then auto-k 2–8 on the ~148k matrix (silhouette on 10,000 sampled
+ * ratios ours / sklearn. A second comparison starts both from the same centres (our k-means++),
+ * so both do the same iterations and the time ratio is not a matter of lucky seeds. Then auto-k 2–8 on the ~148k matrix (silhouette on 10,000 sampled
  * customers), ours vs the same procedure in sklearn. Results: bench/results/kmeans.json.
  *
  * Needs /usr/bin/python3 with python3-sklearn (Debian). The TypeScript core is compiled into a
@@ -27,7 +28,7 @@ function arg(name, def) {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : def;
 }
-const RUNS = Number(arg('runs', 5));
+const RUNS = Number(arg('runs', 7));
 const AUTO_RUNS = Number(arg('auto-runs', 3));
 const ORDERS = String(arg('orders', '1000000,5000000')).split(',').map(Number);
 const KS = String(arg('ks', '4,8')).split(',').map(Number);
@@ -85,6 +86,20 @@ async function main() {
         const s = await py.ask({ op: 'fit', file: M.file, d: 3, k, seed });
         sk.push({ time: s.time * 1000, cpu: s.cpu * 1000, iterations: s.iterations, inertia: s.inertia });
       }
+      // the same starting centres (our k-means++) for both: removes the luck of the seed from the
+      // comparison (same start -> same iterations and inertia for two exact Lloyd-equivalent runs)
+      const oursSame = [];
+      const skSame = [];
+      for (let seed = 0; seed < RUNS; seed++) {
+        const init = new Float64Array(k * 3);
+        core.kmeansPlusPlus(M.X, M.n, 3, k, new core.Random(core.mixSeed(seed, k, 0)), init);
+        const c0 = process.cpuUsage();
+        const t0 = process.hrtime.bigint();
+        const r = core.kmeans(M.X, M.n, 3, { k, initialCenters: init.slice() });
+        oursSame.push({ time: ms(t0), cpu: cpuMs(c0), iterations: r.iterations, inertia: r.inertia });
+        const s = await py.ask({ op: 'fit', file: M.file, d: 3, k, seed, init: Array.from(init) });
+        skSame.push({ time: s.time * 1000, cpu: s.cpu * 1000, iterations: s.iterations, inertia: s.inertia });
+      }
       const med = (xs, f) => median(xs.map(f));
       const c = {
         orders,
@@ -108,12 +123,25 @@ async function main() {
           timesMs: sk.map((x) => r3(x.time)),
         },
       };
+      c.sameStart = {
+        oursMedianMs: r3(med(oursSame, (x) => x.time)),
+        oursMedianCpuMs: r3(med(oursSame, (x) => x.cpu)),
+        sklearnMedianMs: r3(med(skSame, (x) => x.time)),
+        sklearnMedianCpuMs: r3(med(skSame, (x) => x.cpu)),
+        oursIterations: oursSame.map((x) => x.iterations),
+        sklearnIterations: skSame.map((x) => x.iterations),
+        maxInertiaRatio: Math.round(Math.max(...oursSame.map((x, i) => x.inertia / skSame[i].inertia)) * 1e7) / 1e7,
+      };
+      c.sameStart.timeRatio = r3(c.sameStart.oursMedianMs / c.sameStart.sklearnMedianMs);
       c.timeRatio = r3(c.ours.medianMs / c.sklearn.medianMs);
       c.inertiaRatio = Math.round((c.ours.medianInertia / c.sklearn.medianInertia) * 1e5) / 1e5;
       c.bestInertiaRatio = Math.round((c.ours.bestInertia / c.sklearn.bestInertia) * 1e5) / 1e5;
       cases.push(c);
       console.log(
         `${M.n} x 3, k=${k}: ours ${c.ours.medianMs.toFixed(0)} ms (cpu ${c.ours.medianCpuMs.toFixed(0)}, ${c.ours.medianIterations} it) | sklearn ${c.sklearn.medianMs.toFixed(0)} ms (cpu ${c.sklearn.medianCpuMs.toFixed(0)}, ${c.sklearn.medianIterations} it) | time ratio ${c.timeRatio} | inertia ratio ${c.inertiaRatio} (best ${c.bestInertiaRatio})`,
+      );
+      console.log(
+        `   same start: ours ${c.sameStart.oursMedianMs.toFixed(0)} ms | sklearn ${c.sameStart.sklearnMedianMs.toFixed(0)} ms | time ratio ${c.sameStart.timeRatio} | iterations ${c.sameStart.oursIterations.join(',')} vs ${c.sameStart.sklearnIterations.join(',')} | max inertia ratio ${c.sameStart.maxInertiaRatio}`,
       );
     }
     if (orders === ORDERS[0]) {
@@ -166,9 +194,10 @@ async function main() {
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
   const worst = Math.max(...cases.map((c) => c.timeRatio));
+  const worstSame = Math.max(...cases.map((c) => c.sameStart.timeRatio));
   const worstInertia = Math.max(...cases.map((c) => c.inertiaRatio));
   console.log(
-    `kmeans: time ratio ours/sklearn ${cases.map((c) => `${c.customers}/k${c.k} ${c.timeRatio}`).join(', ')} (worst ${worst}); median inertia ratio worst ${worstInertia}` +
+    `kmeans: time ratio ours/sklearn ${cases.map((c) => `${c.customers}/k${c.k} ${c.timeRatio}`).join(', ')} (worst ${worst}; same start worst ${worstSame}); median inertia ratio worst ${worstInertia}` +
       (autoCase ? `; auto-k 2-8 on ${autoCase.customers}: ${autoCase.oursMedianMs.toFixed(0)} ms` : '') +
       ` -> ${path.relative(root, out)}`,
   );

@@ -6,6 +6,7 @@ Node bench can interleave its own runs with sklearn's under the same machine loa
   {"op": "fit", "file": m.f64, "d": 3, "k": 4, "seed": 0, "algorithm": "lloyd"}
       -> KMeans(n_clusters=k, n_init=1, random_state=seed, algorithm=...) on the n x d float64
          little-endian matrix: {"time": s, "cpu": s (all threads), "iterations": n, "inertia": x}
+      with "init": [k*d numbers] the run starts from those centres instead of k-means++
   {"op": "auto", "file": ..., "d": 3, "kMin": 2, "kMax": 8, "sampleSize": 10000, "seed": 0}
       -> the same auto-k as Cluster Customers: KMeans(n_init=1) for every k, silhouette_score on a
          sample of sampleSize points; {"time": s, "best": k, "scores": [...]}
@@ -38,8 +39,9 @@ def handle(req):
         return {"sklearn": sklearn.__version__, "numpy": np.__version__, "threads": threads}
     X = matrix(req["file"], req["d"])
     if op == "fit":
+        init = np.array(req["init"], dtype=float).reshape(req["k"], req["d"]) if "init" in req else "k-means++"
         t, c = time.perf_counter(), time.process_time()
-        km = KMeans(n_clusters=req["k"], n_init=1, random_state=req["seed"],
+        km = KMeans(n_clusters=req["k"], n_init=1, random_state=req["seed"], init=init,
                     algorithm=req.get("algorithm", "lloyd")).fit(X)
         return {"time": time.perf_counter() - t, "cpu": time.process_time() - c,
                 "iterations": int(km.n_iter_), "inertia": float(km.inertia_)}

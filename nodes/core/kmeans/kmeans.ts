@@ -183,11 +183,20 @@ export function kmeansPlusPlus(
 	return placed;
 }
 
+/**
+ * Working memory of a run. Hamerly's bounds are stored relative to the centres' accumulated
+ * movement, so a point whose bounds still prune it costs reads only, no writes:
+ *   upper bound of point i = B[2i] + D[label],  lower bound = B[2i+1] − G[label],
+ * where D[j] sums centre j's movements and G[j] sums the largest movement of any other centre
+ * (exactly the amounts Hamerly adds to / subtracts from the bounds each iteration).
+ */
 interface Work {
 	sums: Float64Array;
 	counts: Int32Array;
-	upper: Float64Array;
-	lower: Float64Array;
+	/** interleaved stored bounds: B[2i] upper, B[2i + 1] lower */
+	B: Float64Array;
+	D: Float64Array;
+	G: Float64Array;
 	s: Float64Array;
 	p: Float64Array;
 	oldC: Float64Array;
@@ -197,8 +206,9 @@ function makeWork(n: number, d: number, k: number): Work {
 	return {
 		sums: new Float64Array(k * d),
 		counts: new Int32Array(k),
-		upper: new Float64Array(n),
-		lower: new Float64Array(n),
+		B: new Float64Array(2 * n),
+		D: new Float64Array(k),
+		G: new Float64Array(k),
 		s: new Float64Array(k),
 		p: new Float64Array(k),
 		oldC: new Float64Array(k * d),
@@ -244,8 +254,9 @@ function repairEmpty(
 			C[a * d + t] = w.sums[a * d + t] / w.counts[a];
 		}
 		labels[far] = j;
-		w.upper[far] = 0;
-		w.lower[far] = 0;
+		// upper 0 and lower 0 as of now (both stay valid once this iteration's movement is added)
+		w.B[2 * far] = -w.D[j];
+		w.B[2 * far + 1] = w.G[j];
 		moved.push(far);
 	}
 	return moved;
@@ -261,16 +272,33 @@ function moveCenters(k: number, d: number, C: Float64Array, w: Work): void {
 	}
 }
 
+/**
+ * Centre movements of the last M-step into w.p; accumulates them into the bound offsets D and G;
+ * returns the summed squared shift (scikit-learn's convergence measure).
+ */
 function shifts(k: number, d: number, C: Float64Array, w: Work): number {
 	let total = 0;
+	let max1 = 0;
+	let max2 = 0;
+	let arg1 = -1;
 	for (let j = 0; j < k; j++) {
 		let s = 0;
 		for (let t = 0; t < d; t++) {
 			const v = C[j * d + t] - w.oldC[j * d + t];
 			s += v * v;
 		}
-		w.p[j] = Math.sqrt(s);
+		const pj = Math.sqrt(s);
+		w.p[j] = pj;
 		total += s;
+		if (pj > max1) {
+			max2 = max1;
+			max1 = pj;
+			arg1 = j;
+		} else if (pj > max2) max2 = pj;
+	}
+	for (let j = 0; j < k; j++) {
+		w.D[j] += w.p[j];
+		w.G[j] += j === arg1 ? max2 : max1;
 	}
 	return total;
 }
@@ -279,6 +307,8 @@ function shifts(k: number, d: number, C: Float64Array, w: Work): number {
 function assignAll(X: Float64Array, n: number, d: number, k: number, C: Float64Array, labels: Int32Array, w: Work): void {
 	w.sums.fill(0);
 	w.counts.fill(0);
+	w.D.fill(0);
+	w.G.fill(0);
 	for (let i = 0; i < n; i++) {
 		let b1 = Infinity;
 		let b2 = Infinity;
@@ -305,31 +335,12 @@ function assignAll(X: Float64Array, n: number, d: number, k: number, C: Float64A
 			} else if (s < b2) b2 = s;
 		}
 		labels[i] = a;
-		w.upper[i] = Math.sqrt(b1);
-		w.lower[i] = k > 1 ? Math.sqrt(b2) : Infinity;
+		w.B[2 * i] = Math.sqrt(b1);
+		w.B[2 * i + 1] = k > 1 ? Math.sqrt(b2) : Infinity;
 		w.counts[a]++;
 		const so = a * d;
 		for (let t = 0; t < d; t++) w.sums[so + t] += X[xo + t];
 	}
-}
-
-/**
- * Largest and second-largest centre movement (w.p): Hamerly's lower bounds drop by the largest
- * movement of any other centre. Returns [max1, argmax, max2].
- */
-function maxMoves(k: number, p: Float64Array): [number, number, number] {
-	let max1 = 0;
-	let max2 = 0;
-	let arg1 = -1;
-	for (let j = 0; j < k; j++) {
-		const v = p[j];
-		if (v > max1) {
-			max2 = max1;
-			max1 = v;
-			arg1 = j;
-		} else if (v > max2) max2 = v;
-	}
-	return [max1, arg1, max2];
 }
 
 /** Half the distance from each centre to its nearest other centre. */
@@ -352,27 +363,23 @@ function halfNearest(k: number, d: number, C: Float64Array, s: Float64Array): vo
 /** Hamerly assignment step with bounds; returns how many labels changed. */
 function hamerlyAssign(X: Float64Array, n: number, d: number, k: number, C: Float64Array, labels: Int32Array, w: Work): number {
 	halfNearest(k, d, C, w.s);
-	const { upper, lower, s, sums, counts, p } = w;
-	const [max1, arg1, max2] = maxMoves(k, p);
+	const { B, D, G, s, sums, counts } = w;
 	let changed = 0;
 	for (let i = 0; i < n; i++) {
 		const a = labels[i];
-		// bounds follow the centres' last movement
-		const ub = upper[i] + p[a];
-		const lb = lower[i] - (a === arg1 ? max2 : max1);
-		upper[i] = ub;
-		lower[i] = lb;
+		const bi = 2 * i;
+		const lb = B[bi + 1] - G[a];
 		const m = s[a] > lb ? s[a] : lb;
-		if (ub <= m) continue;
+		if (B[bi] + D[a] <= m) continue;
 		const xo = i * d;
-		let u = 0;
 		const ao = a * d;
+		let u = 0;
 		for (let t = 0; t < d; t++) {
 			const v = X[xo + t] - C[ao + t];
 			u += v * v;
 		}
 		u = Math.sqrt(u);
-		upper[i] = u;
+		B[bi] = u - D[a];
 		if (u <= m) continue;
 		let b1 = Infinity;
 		let b2 = Infinity;
@@ -390,8 +397,8 @@ function hamerlyAssign(X: Float64Array, n: number, d: number, k: number, C: Floa
 				b = j;
 			} else if (q < b2) b2 = q;
 		}
-		upper[i] = Math.sqrt(b1);
-		lower[i] = Math.sqrt(b2);
+		B[bi] = Math.sqrt(b1) - D[b];
+		B[bi + 1] = Math.sqrt(b2) + G[b];
 		if (b !== a) {
 			labels[i] = b;
 			counts[a]--;
@@ -411,17 +418,15 @@ function hamerlyAssign(X: Float64Array, n: number, d: number, k: number, C: Floa
 /** hamerlyAssign for d = 3 (the RFM case), unrolled: same arithmetic, same result. */
 function hamerlyAssign3(X: Float64Array, n: number, k: number, C: Float64Array, labels: Int32Array, w: Work): number {
 	halfNearest(k, 3, C, w.s);
-	const { upper, lower, s, sums, counts, p } = w;
-	const [max1, arg1, max2] = maxMoves(k, p);
+	const { B, D, G, s, sums, counts } = w;
 	let changed = 0;
 	for (let i = 0; i < n; i++) {
 		const a = labels[i];
-		const ub = upper[i] + p[a];
-		const lb = lower[i] - (a === arg1 ? max2 : max1);
-		upper[i] = ub;
-		lower[i] = lb;
-		const m = s[a] > lb ? s[a] : lb;
-		if (ub <= m) continue;
+		const bi = 2 * i;
+		const lb = B[bi + 1] - G[a];
+		const sa = s[a];
+		const m = sa > lb ? sa : lb;
+		if (B[bi] + D[a] <= m) continue;
 		const xo = i * 3;
 		const x0 = X[xo];
 		const x1 = X[xo + 1];
@@ -431,7 +436,7 @@ function hamerlyAssign3(X: Float64Array, n: number, k: number, C: Float64Array, 
 		let v1 = x1 - C[ao + 1];
 		let v2 = x2 - C[ao + 2];
 		const u = Math.sqrt(v0 * v0 + v1 * v1 + v2 * v2);
-		upper[i] = u;
+		B[bi] = u - D[a];
 		if (u <= m) continue;
 		let b1 = Infinity;
 		let b2 = Infinity;
@@ -447,8 +452,8 @@ function hamerlyAssign3(X: Float64Array, n: number, k: number, C: Float64Array, 
 				b = j;
 			} else if (q < b2) b2 = q;
 		}
-		upper[i] = Math.sqrt(b1);
-		lower[i] = Math.sqrt(b2);
+		B[bi] = Math.sqrt(b1) - D[b];
+		B[bi + 1] = Math.sqrt(b2) + G[b];
 		if (b !== a) {
 			labels[i] = b;
 			counts[a]--;
