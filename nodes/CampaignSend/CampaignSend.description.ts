@@ -27,7 +27,7 @@ export const campaignSendProperties: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. winback-2025',
 		description:
-			"Names this campaign in the ledger: a customer gets a campaign at most once per run key. Leave empty to use the Segment Router's campaign of the items (route.campaignKey), else this node's name. Changing it makes everyone eligible again.",
+			"Names this campaign in the ledger: a customer gets a campaign at most once per run key. Leave empty to use each item's Segment Router campaign (route.campaignKey), else this node's name; items of several campaigns are then sent as one run per campaign. Changing it makes everyone eligible again.",
 	},
 	{
 		displayName: 'Run Key',

@@ -112,11 +112,10 @@ export async function executeCampaignSend(this: IExecuteFunctions): Promise<INod
 	if (capMessages < 0) throw new NodeOperationError(node, 'Max Messages per Customer cannot be negative');
 
 	// Campaign and run keys.
-	let campaignKey = String(this.getNodeParameter('campaignKey', 0, '') ?? '').trim();
-	if (!campaignKey) {
-		const fromRoute = items.map((it) => stringValue(readField(it.json, 'route.campaignKey'))).find((v) => v !== undefined);
-		campaignKey = fromRoute ?? node.name;
-	}
+	// Campaign key: the parameter, else each item's Segment Router campaign (route.campaignKey), else
+	// the node's name. Items of several campaigns (merged branches) are sent as one run per campaign.
+	const fixedCampaignKey = String(this.getNodeParameter('campaignKey', 0, '') ?? '').trim();
+	const campaignKeyOf = (json: IDataObject): string => fixedCampaignKey || stringValue(readField(json, 'route.campaignKey')) || node.name;
 	const now = Date.now();
 	const runKey = String(this.getNodeParameter('runKey', 0, '') ?? '').trim() || localDate(now, this.getTimezone());
 
@@ -186,29 +185,42 @@ export async function executeCampaignSend(this: IExecuteFunctions): Promise<INod
 	const credentialId = (node.credentials?.[module.credentialType] as { id?: string | null } | undefined)?.id ?? 'default';
 	const limiter = sharedLimiter(`${provider.id}:${credentialId}`, effective.requestsPerInterval, effective.intervalMs);
 
-	let result: DeliveryResult;
+	const groups = new Map<string, DeliveryInput[]>();
+	for (const input of inputs) {
+		const key = campaignKeyOf(input.fields as IDataObject);
+		const g = groups.get(key);
+		if (g) g.push(input);
+		else groups.set(key, [input]);
+	}
+	if (groups.size === 0) groups.set(fixedCampaignKey || node.name, []);
+
+	const results: DeliveryResult[] = [];
 	try {
-		result = await runDelivery(inputs, {
-			provider,
-			transport,
-			ledger,
-			campaignKey,
-			runKey,
-			dryRun,
-			limits,
-			limiter,
-			frequencyCap: capMessages > 0 ? { maxMessages: capMessages, days: capDays } : null,
-			countsTowardCap: module.channel !== 'crm',
-			retry: { maxAttempts: numberOption(options, 'maxAttempts') },
-			unconfirmed: options.unconfirmedSends === 'resend' ? 'resend' : 'fail',
-			log: (message) => this.logger.info(message, { node: node.name }),
-		});
+		for (const [campaignKey, group] of groups) {
+			results.push(
+				await runDelivery(group, {
+					provider,
+					transport,
+					ledger,
+					campaignKey,
+					runKey,
+					dryRun,
+					limits,
+					limiter,
+					frequencyCap: capMessages > 0 ? { maxMessages: capMessages, days: capDays } : null,
+					countsTowardCap: module.channel !== 'crm',
+					retry: { maxAttempts: numberOption(options, 'maxAttempts') },
+					unconfirmed: options.unconfirmedSends === 'resend' ? 'resend' : 'fail',
+					log: (message) => this.logger.info(message, { node: node.name }),
+				}),
+			);
+		}
 	} catch (error) {
 		const code = (error as { code?: string }).code;
 		const message =
 			ledgerKind === 'postgres'
 				? `The PostgreSQL ledger could not be used${code ? ` (${code})` : ''}: ${redact((error as Error).message) ?? 'unknown error'}`
-				: redact((error as Error).message) ?? 'Delivery failed';
+				: (redact((error as Error).message) ?? 'Delivery failed');
 		throw new NodeOperationError(node, message);
 	} finally {
 		if (ledger instanceof PostgresLedger && !dryRun) await ledger.prune(now - retentionDays * 86400000).catch(() => 0);
@@ -216,17 +228,17 @@ export async function executeCampaignSend(this: IExecuteFunctions): Promise<INod
 		if (provider.close) await provider.close().catch(() => undefined);
 	}
 
-	const { summary } = result;
-	if (summary.stopped && summary.sent === 0 && !this.continueOnFail()) {
-		throw new NodeOperationError(
-			node,
-			`${provider.id} refused the run (${summary.stopped.reason})${summary.stopped.detail ? `: ${summary.stopped.detail}` : ''}`,
-			{ description: 'Nothing was sent. Check the credential and the provider settings; a rerun sends everything (nothing was recorded).' },
-		);
+	const totalSent = results.reduce((n, r) => n + r.summary.sent, 0);
+	const stopped = results.map((r) => r.summary.stopped).find((x) => x !== undefined);
+	if (stopped && totalSent === 0 && !this.continueOnFail()) {
+		throw new NodeOperationError(node, `${provider.id} refused the run (${stopped.reason})${stopped.detail ? `: ${stopped.detail}` : ''}`, {
+			description: 'Nothing was sent. Check the credential and the provider settings; a rerun sends everything (nothing was recorded).',
+		});
 	}
+	const records = results.flatMap((r) => r.records).sort((a, b) => a.itemIndex - b.itemIndex);
 
 	const errorOutput = node.onError === 'continueErrorOutput';
-	const recipients: INodeExecutionData[] = result.records.map((r) => {
+	const recipients: INodeExecutionData[] = records.map((r) => {
 		const out: INodeExecutionData = {
 			json: { ...items[r.itemIndex].json, delivery: deliveryJson(r) },
 			pairedItem: { item: r.itemIndex },
@@ -236,21 +248,23 @@ export async function executeCampaignSend(this: IExecuteFunctions): Promise<INod
 		return out;
 	});
 
-	const summaryItem: INodeExecutionData = {
-		json: { summary: summary as unknown as IDataObject },
-		pairedItem: items.map((_, i) => ({ item: i })),
-	};
-	const summaryOutput = [summaryItem];
-	if (dryRun && result.plannedRequests)
-		for (const req of result.plannedRequests)
-			summaryOutput.push({
-				json: {
-					request: { method: req.method, url: req.url, headers: req.headers ?? {}, body: req.body as IDataObject } as IDataObject,
-					batch: req.batch,
-					recipients: req.itemIndexes.length,
-				},
-				pairedItem: req.itemIndexes.map((i) => ({ item: i })),
-			});
+	// One summary item per campaign, then (dry run) one item per request that would be sent.
+	const summaryOutput: INodeExecutionData[] = results.map((r) => ({
+		json: { summary: r.summary as unknown as IDataObject },
+		pairedItem: r.records.map((rec) => ({ item: rec.itemIndex })),
+	}));
+	if (dryRun)
+		for (const r of results)
+			for (const req of r.plannedRequests ?? [])
+				summaryOutput.push({
+					json: {
+						campaignKey: r.summary.campaignKey,
+						request: { method: req.method, url: req.url, headers: req.headers ?? {}, body: req.body as IDataObject } as IDataObject,
+						batch: req.batch,
+						recipients: req.itemIndexes.length,
+					},
+					pairedItem: req.itemIndexes.map((i) => ({ item: i })),
+				});
 	return [recipients, summaryOutput];
 }
 

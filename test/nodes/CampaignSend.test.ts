@@ -132,6 +132,25 @@ describe('Campaign Send node', () => {
 		expect(out2.map((o) => (o.json.delivery as IDataObject).reason)).toEqual(['frequency_cap', 'frequency_cap']);
 	});
 
+	test('merged branches: one run and one summary per Segment Router campaign', async () => {
+		const items = [
+			{ customerId: 'a', email: 'a@example.com', route: { campaignKey: 'Champions: Early Access', segment: 'Champions' } },
+			{ customerId: 'b', email: 'b@example.com', route: { campaignKey: 'At Risk: Win-Back', segment: 'At Risk' } },
+			{ customerId: 'c', email: 'c@example.com', route: { campaignKey: 'Champions: Early Access', segment: 'Champions' } },
+		];
+		const [out, summary] = await sendgridRun(toItems(items), { parameters: { campaignKey: '' } });
+		expect(out.map((o) => (o.json.delivery as IDataObject).status)).toEqual(['sent', 'sent', 'sent']);
+		expect(out.map((o) => o.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(summary.map((s) => (s.json.summary as IDataObject).campaignKey)).toEqual(['Champions: Early Access', 'At Risk: Win-Back']);
+		expect(summary.map((s) => (s.json.summary as IDataObject).sent)).toEqual([2, 1]);
+		expect(Object.fromEntries(sg.messages.map((m) => [m.email, m.campaign]))).toEqual({
+			'a@example.com': 'Champions: Early Access',
+			'b@example.com': 'At Risk: Win-Back',
+			'c@example.com': 'Champions: Early Access',
+		});
+		expect(sg.messages.find((m) => m.email === 'b@example.com')!.segment).toBe('At Risk');
+	});
+
 	test('dry run: the Summary output lists the exact requests; nothing sent, nothing recorded', async () => {
 		const staticData: IDataObject = {};
 		const [out, summary] = await sendgridRun(toItems(customers()), { staticData, parameters: { dryRun: true } });
