@@ -236,3 +236,52 @@ describe(`n8n ${version} saves static data even when a later node fails`, () => 
 		expect(next.items('Segment Changes', OUT.down)).toEqual([]);
 	});
 });
+
+describe(`Segment Changes with the previous snapshot from a second input on n8n ${version}`, () => {
+	test('two inputs (this week, last week\'s table) give the planted moves and the rows to store', async () => {
+		const read = (id, name, file, y) => [
+			{ id: `${id}r`, name: `Read ${name}`, type: 'n8n-nodes-base.readWriteFile', typeVersion: 1, position: [220, y], parameters: { fileSelector: data(file), options: {} } },
+			{ id: `${id}p`, name: `Parse ${name}`, type: 'n8n-nodes-base.extractFromFile', typeVersion: 1, position: [440, y], parameters: { options: { headerRow: true } } },
+		];
+		const wf = {
+			id: 'msChangesE2E0003',
+			name: 'E2E: previous snapshot from an input',
+			settings: { executionOrder: 'v1' },
+			nodes: [
+				{ id: 'e1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 100], parameters: {} },
+				...read('a', 'This Week', 'playbook-segments-week2.csv', 0),
+				...read('b', 'Stored Snapshot', 'playbook-segments-week1.csv', 200),
+				{
+					id: 'e4',
+					name: 'Segment Changes',
+					type: 'CUSTOM.segmentChanges',
+					typeVersion: 1,
+					position: [700, 100],
+					parameters: { segmentField: 'segment', customerIdField: 'customer_id', snapshotSource: 'input', options: { keyMode: 'plain', previousKeyField: 'customer_id', previousSegmentField: 'segment' } },
+				},
+			],
+			connections: {
+				Start: { main: [[{ node: 'Read This Week', type: 'main', index: 0 }, { node: 'Read Stored Snapshot', type: 'main', index: 0 }]] },
+				'Read This Week': { main: [[{ node: 'Parse This Week', type: 'main', index: 0 }]] },
+				'Read Stored Snapshot': { main: [[{ node: 'Parse Stored Snapshot', type: 'main', index: 0 }]] },
+				'Parse This Week': { main: [[{ node: 'Segment Changes', type: 'main', index: 0 }]] },
+				'Parse Stored Snapshot': { main: [[{ node: 'Segment Changes', type: 'main', index: 1 }]] },
+			},
+		};
+		const run = await runWorkflow({ workflow: wf });
+		run.assertOk();
+		expect(run.outputs('Segment Changes')).toHaveLength(7);
+		expect(ids(run.items('Segment Changes', OUT.new))).toEqual(['C031', 'C032']);
+		expect(ids(run.items('Segment Changes', OUT.up))).toEqual(['C002', 'C007', 'C011']);
+		expect(ids(run.items('Segment Changes', OUT.down))).toEqual(['C001', 'C005']);
+		expect(ids(run.items('Segment Changes', OUT.unranked))).toEqual(['C013']);
+		expect(run.items('Segment Changes', OUT.gone).map((g) => [g.customerId, g.change.from])).toEqual([
+			['C020', 'Champions'],
+			['C029', 'At Risk'],
+		]);
+		const rows = run.items('Segment Changes', 6);
+		expect(rows).toHaveLength(32);
+		expect(rows.find((r) => r.key === 'C001')).toMatchObject({ segment: 'At Risk' });
+		expect(rows.find((r) => r.key === 'C020')).toMatchObject({ segment: null });
+	});
+});
