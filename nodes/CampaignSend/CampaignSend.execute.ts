@@ -239,13 +239,15 @@ export async function executeCampaignSend(this: IExecuteFunctions): Promise<INod
 
 	const errorOutput = node.onError === 'continueErrorOutput';
 	const recipients: INodeExecutionData[] = records.map((r) => {
-		const out: INodeExecutionData = {
-			json: { ...items[r.itemIndex].json, delivery: deliveryJson(r) },
-			pairedItem: { item: r.itemIndex },
-		};
-		if (r.status === 'failed' && errorOutput)
-			out.error = new NodeOperationError(node, `Not sent: ${r.reason}${r.detail ? ` (${r.detail})` : ''}`, { itemIndex: r.itemIndex });
-		return out;
+		if (r.status === 'failed' && errorOutput) {
+			// n8n moves an item whose json is only `{ error }` to the error output and merges the
+			// customer's input fields back in (an item-level `error` would replace the json instead).
+			return {
+				json: { error: { message: `Not sent: ${r.reason}${r.detail ? ` (${r.detail})` : ''}`, ...deliveryJson(r) } },
+				pairedItem: { item: r.itemIndex },
+			};
+		}
+		return { json: { ...items[r.itemIndex].json, delivery: deliveryJson(r) }, pairedItem: { item: r.itemIndex } };
 	});
 
 	// One summary item per campaign, then (dry run) one item per request that would be sent.

@@ -5,6 +5,7 @@
  * with the mocks' base URLs. The same workflow is run twice in the same user folder: the second
  * run sends nothing (the mocks' counters prove it) and reports every recipient as already_sent.
  */
+const fs = require('fs');
 const path = require('path');
 const { spawn } = require('child_process');
 const { runWorkflow, createUserFolder, defaultVersion, ROOT } = require('./harness');
@@ -130,5 +131,72 @@ describe(`examples/campaign-send.json on n8n ${version}`, () => {
 			for (const item of items) expect(item.delivery).toEqual(expect.objectContaining({ status: 'skipped', reason: 'already_sent' }));
 			expect(second.items(name, 1)[0].summary.requests).toBe(0);
 		}
+	});
+});
+
+describe(`Campaign Send error output on n8n ${version}`, () => {
+	let mocks;
+	let run;
+
+	beforeAll(async () => {
+		mocks = await startMocks();
+		const userFolder = createUserFolder('send-errors');
+		const csv = path.join(userFolder, 'customers.csv');
+		fs.writeFileSync(
+			csv,
+			['customerId,email,first_name,accepts_marketing', 'a1,ann@example.com,Ann,true', 'a2,not-an-address,Bob,true', 'a3,cy@example.com,Cy,false', 'a4,,Di,true', 'a5,ed@example.com,Ed,true'].join('\n') + '\n',
+		);
+		const node = (name, type, position, parameters = {}, extra = {}) => ({ id: `e2e-${name}`, name, type, typeVersion: 1, position, parameters, ...extra });
+		const workflow = {
+			id: 'msSendErrorOut01',
+			name: 'Campaign Send error output (e2e)',
+			nodes: [
+				node('Start', 'n8n-nodes-base.manualTrigger', [0, 0]),
+				node('Read CSV', 'n8n-nodes-base.readWriteFile', [200, 0], { fileSelector: csv, options: {} }),
+				node('Parse CSV', 'n8n-nodes-base.extractFromFile', [400, 0], { options: { headerRow: true } }),
+				node(
+					'Campaign Send',
+					'CUSTOM.campaignSend',
+					[600, 0],
+					{ provider: 'sendgrid', sendgridTemplateId: 'd-22222222222222222222222222222222', sendgridFromEmail: 'hello@shop.example', campaignKey: 'errors-e2e' },
+					{ onError: 'continueErrorOutput', credentials: { microSendGridApi: { id: 'microSendGridDemo', name: 'SendGrid (test)' } } },
+				),
+				node('Sent', 'n8n-nodes-base.noOp', [800, -100]),
+				node('Summary', 'n8n-nodes-base.noOp', [800, 0]),
+				node('Failed', 'n8n-nodes-base.noOp', [800, 100]),
+			],
+			connections: {
+				Start: { main: [[{ node: 'Read CSV', type: 'main', index: 0 }]] },
+				'Read CSV': { main: [[{ node: 'Parse CSV', type: 'main', index: 0 }]] },
+				'Parse CSV': { main: [[{ node: 'Campaign Send', type: 'main', index: 0 }]] },
+				'Campaign Send': {
+					main: [[{ node: 'Sent', type: 'main', index: 0 }], [{ node: 'Summary', type: 'main', index: 0 }], [{ node: 'Failed', type: 'main', index: 0 }]],
+				},
+			},
+			settings: { executionOrder: 'v1' },
+		};
+		run = await runWorkflow({
+			workflow,
+			userFolder,
+			credentials: [{ id: 'microSendGridDemo', name: 'SendGrid (test)', type: 'microSendGridApi', data: { apiKey: 'SG.e2e-key', baseUrl: mocks.urls.sendgrid } }],
+		});
+		run.assertOk();
+	});
+
+	afterAll(() => {
+		if (mocks) mocks.child.kill('SIGTERM');
+	});
+
+	test('failed recipients leave through the error output; sent and skipped stay on Recipients', () => {
+		const main = run.items('Campaign Send', 0);
+		const failed = run.items('Campaign Send', 2);
+		expect(main.map((i) => `${i.customerId}:${i.delivery.status}:${i.delivery.reason || ''}`)).toEqual(['a1:sent:', 'a3:skipped:no_consent', 'a4:skipped:no_address', 'a5:sent:']);
+		expect(failed).toHaveLength(1);
+		// The customer's fields come back (n8n merges the input item) with the delivery record under `error`.
+		expect(failed[0]).toEqual(
+			expect.objectContaining({ customerId: 'a2', first_name: 'Bob', error: expect.objectContaining({ message: 'Not sent: invalid_address', status: 'failed', reason: 'invalid_address' }) }),
+		);
+		expect(run.items('Failed', 0)).toHaveLength(1);
+		expect(run.items('Summary', 0)[0].summary).toEqual(expect.objectContaining({ sent: 2, failed: 1, skipped: 2 }));
 	});
 });

@@ -181,7 +181,7 @@ describe('Campaign Send node', () => {
 		expect(out.filter((o) => (o.json.delivery as IDataObject).reason === 'unauthorized')).toHaveLength(3);
 	});
 
-	test('with "On Error: Continue (using error output)" failed recipients carry an error so n8n routes them to the error output', async () => {
+	test('with "On Error: Continue (using error output)" failed recipients are shaped for n8n\'s error output', async () => {
 		const node = new CampaignSend();
 		const withErrorOutput: INodeType = {
 			description: node.description,
@@ -202,10 +202,11 @@ describe('Campaign Send node', () => {
 			continueOnFail: true,
 			parameters: { provider: 'sendgrid', sendgridTemplateId: TEMPLATE, sendgridFromEmail: 'shop@example.com' },
 		});
-		expect(out[0].error).toBeUndefined();
-		expect(out[1].error).toBeInstanceOf(NodeOperationError);
-		expect(out[1].error!.message).toBe('Not sent: invalid_address');
-		expect(out[1].json).toMatchObject({ customerId: 'b', delivery: { status: 'failed', reason: 'invalid_address' } });
+		expect(out[0].json).toMatchObject({ customerId: 'a', delivery: { status: 'sent' } });
+		// n8n's error-output format: only `error` (n8n merges the input item's fields back in).
+		expect(Object.keys(out[1].json)).toEqual(['error']);
+		expect(out[1].json.error).toMatchObject({ message: 'Not sent: invalid_address', status: 'failed', reason: 'invalid_address', provider: 'sendgrid' });
+		expect(out[1].pairedItem).toEqual({ item: 1 });
 	});
 
 	test('bad settings are reported before anything is sent', async () => {
