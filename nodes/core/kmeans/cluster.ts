@@ -5,7 +5,7 @@
  * optionally separately inside each value of a group field (e.g. the RFM segment), then number
  * clusters by size, name them, and report per-cluster figures in the customers' own units.
  */
-import { kmeans, type KMeansResult } from './kmeans';
+import { kmeans, type KMeansOptions, type KMeansResult } from './kmeans';
 import { clusterLabels, featureKind } from './labels';
 import { Random, mixSeed, sampleIndices } from './random';
 import {
@@ -244,12 +244,41 @@ export interface MatrixResult {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
+/**
+ * k-means runs the computation needs next. They are independent of each other, so a runner may
+ * execute them in any order or in parallel (worker threads were tried: no gain on the 2-core shared
+ * bench machine, so runSteps runs them one after the other).
+ */
+export interface KMeansBatch {
+	X: Float64Array;
+	n: number;
+	d: number;
+	jobs: KMeansOptions[];
+}
+
+/** A computation that asks for k-means batches and finally returns T. */
+export type Steps<T> = Generator<KMeansBatch, T, KMeansResult[]>;
+
+/** Runs the batches of a computation here, one k-means after the other. */
+export function runSteps<T>(steps: Steps<T>): T {
+	let step = steps.next(undefined as unknown as KMeansResult[]);
+	while (!step.done) {
+		const b = step.value;
+		step = steps.next(b.jobs.map((job) => kmeans(b.X, b.n, b.d, job)));
+	}
+	return step.value;
+}
+
 /** k-means (fixed k or auto-k by silhouette) on an already scaled n × d matrix with n ≥ 1. */
 export function clusterMatrix(X: Float64Array, n: number, d: number, o: MatrixOptions): MatrixResult {
+	return runSteps(matrixSteps(X, n, d, o));
+}
+
+/** clusterMatrix as steps: every k of the range is one job of a single batch. */
+export function* matrixSteps(X: Float64Array, n: number, d: number, o: MatrixOptions): Steps<MatrixResult> {
 	const notices: string[] = [];
 	const sample = sampleIndices(n, Math.max(2, Math.floor(o.sampleSize)), new Random(mixSeed(o.seed, 0x51a3)));
 	const m = sample.length;
-	const run = (k: number) => kmeans(X, n, d, { k, nInit: o.nInit, maxIter: o.maxIter, tol: o.tol, seed: o.seed });
 	const score = (results: KMeansResult[]) =>
 		silhouetteSample(
 			X,
@@ -286,9 +315,16 @@ export function clusterMatrix(X: Float64Array, n: number, d: number, o: MatrixOp
 		}
 	}
 
+	const all: KMeansResult[] = yield {
+		X,
+		n,
+		d,
+		jobs: candidates.map((k) => ({ k, nInit: o.nInit, maxIter: o.maxIter, tol: o.tol, seed: o.seed })),
+	};
 	const results: KMeansResult[] = [];
-	for (const k of candidates) {
-		const r = run(k);
+	for (let i = 0; i < candidates.length; i++) {
+		const k = candidates[i];
+		const r = all[i];
 		if (r.k === k || !results.some((p) => p.k === r.k)) results.push(r);
 		if (r.k < k) {
 			notices.push(
@@ -357,6 +393,11 @@ function resolveOptions(options: ClusterOptions): MatrixOptions & { scaling: Sca
 
 /** Runs Cluster Customers on records; see the file comment. */
 export function clusterRecords(records: readonly unknown[], options: ClusterOptions = {}): ClusterReport {
+	return runSteps(recordSteps(records, options));
+}
+
+/** clusterRecords as steps (one batch of k-means runs per group). */
+export function* recordSteps(records: readonly unknown[], options: ClusterOptions = {}): Steps<ClusterReport> {
 	const o = resolveOptions(options);
 	const specs = options.features && options.features.length > 0 ? options.features : defaultFeatures(records);
 	const fields = specs.map((s) => s.field.trim());
@@ -425,7 +466,7 @@ export function clusterRecords(records: readonly unknown[], options: ClusterOpti
 		const T = X.slice(); // transformed, unscaled (for names)
 		const scaler: Scaler = fitScaler(X, n, d, o.scaling);
 		applyScaler(X, n, d, scaler);
-		const mr = clusterMatrix(X, n, d, o);
+		const mr = yield* matrixSteps(X, n, d, o);
 		const res = mr.result;
 		const k = res.k;
 
