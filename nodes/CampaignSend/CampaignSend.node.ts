@@ -1,6 +1,8 @@
 import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
 import { campaignSendProperties } from './CampaignSend.description';
 import { executeCampaignSend, testPostgresLedger } from './CampaignSend.execute';
+import { microSmtpConnectionTest } from './providers/smtp';
+import { microWebPushVapidApiTest } from './providers/webpush';
 
 export class CampaignSend implements INodeType {
 	description: INodeTypeDescription = {
@@ -21,11 +23,11 @@ export class CampaignSend implements INodeType {
 			{ name: 'microSendGridApi', required: true, displayOptions: { show: { provider: ['sendgrid'] } } },
 			{ name: 'microBrevoApi', required: true, displayOptions: { show: { provider: ['brevo'] } } },
 			// eslint-disable-next-line n8n-nodes-base/node-class-description-credentials-name-unsuffixed -- SMTP server login (named like n8n's own "smtp" credential), not an API
-			{ name: 'microSmtp', required: true, displayOptions: { show: { provider: ['smtp'] } } },
+			{ name: 'microSmtp', required: true, testedBy: 'microSmtpConnectionTest', displayOptions: { show: { provider: ['smtp'] } } },
 			{ name: 'microHubSpotApi', required: true, displayOptions: { show: { provider: ['hubspotEmail', 'hubspot'] } } },
 			{ name: 'microOneSignalApi', required: true, displayOptions: { show: { provider: ['onesignal'] } } },
 			{ name: 'microFcmServiceAccountApi', required: true, displayOptions: { show: { provider: ['fcm'] } } },
-			{ name: 'microWebPushVapidApi', required: true, displayOptions: { show: { provider: ['webpush'] } } },
+			{ name: 'microWebPushVapidApi', required: true, testedBy: 'microWebPushVapidApiTest', displayOptions: { show: { provider: ['webpush'] } } },
 			{
 				name: 'microPostgresLedger',
 				required: true,
@@ -37,7 +39,7 @@ export class CampaignSend implements INodeType {
 	};
 
 	methods = {
-		credentialTest: { microPostgresLedgerTest: testPostgresLedger },
+		credentialTest: { microPostgresLedgerTest: testPostgresLedger, microSmtpConnectionTest, microWebPushVapidApiTest },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -70,8 +70,12 @@ function sendgridRun(items: INodeExecutionData[], extra: Partial<RunNodeOptions>
 describe('Campaign Send node', () => {
 	test('description: one credential per provider credential type (matching the registry), outputs Recipients and Summary', () => {
 		const d = new CampaignSend().description;
-		const declared = (d.credentials ?? []).filter((c) => c.name !== 'microPostgresLedger');
+		const declared = (d.credentials ?? []).filter((c) => c.name !== 'microPostgresLedger').map(({ testedBy: _t, ...c }) => c);
 		expect(declared).toEqual(campaignSendCredentials());
+		const tested = (d.credentials ?? []).filter((c) => c.testedBy).map((c) => c.testedBy as string);
+		expect(tested.sort()).toEqual(['microPostgresLedgerTest', 'microSmtpConnectionTest', 'microWebPushVapidApiTest']);
+		const methods = new CampaignSend().methods.credentialTest as Record<string, unknown>;
+		for (const t of tested) expect(typeof methods[t]).toBe('function');
 		expect(d.credentials!.find((c) => c.name === 'microPostgresLedger')).toMatchObject({ testedBy: 'microPostgresLedgerTest', displayOptions: { show: { ledger: ['postgres'] } } });
 		expect(d.outputNames).toEqual(['Recipients', 'Summary']);
 		const providerOption = d.properties.find((p) => p.name === 'provider')!;
