@@ -250,9 +250,18 @@ export async function executeCampaignSend(this: IExecuteFunctions): Promise<INod
 		return { json: { ...items[r.itemIndex].json, delivery: deliveryJson(r) }, pairedItem: { item: r.itemIndex } };
 	});
 
+	// Manual executions in the editor do not save workflow static data: say so where it is seen.
+	const warning =
+		ledgerKind === 'staticData' && !dryRun && this.getMode() === 'manual' && totalSent > 0
+			? 'Manual execution: n8n does not save workflow static data, so the ledger will not remember these sends and a second manual run would send again. Use Dry Run while testing, or the PostgreSQL ledger.'
+			: undefined;
+	if (warning) {
+		const hints = (this as unknown as { addExecutionHints?: (...h: Array<{ message: string; location?: string }>) => void }).addExecutionHints;
+		if (typeof hints === 'function') hints.call(this, { message: warning, location: 'outputPane' });
+	}
 	// One summary item per campaign, then (dry run) one item per request that would be sent.
 	const summaryOutput: INodeExecutionData[] = results.map((r) => ({
-		json: { summary: r.summary as unknown as IDataObject },
+		json: { summary: (warning ? { ...r.summary, warning } : r.summary) as unknown as IDataObject },
 		pairedItem: r.records.map((rec) => ({ item: rec.itemIndex })),
 	}));
 	if (dryRun)

@@ -118,6 +118,8 @@ describe('Campaign Send node', () => {
 			runKey: localDate(Date.now(), 'UTC'),
 		});
 		expect(logs.join('\n')).not.toMatch(/@example\.com|SG\.key/);
+		// runNode runs in 'manual' mode: the static-data ledger is not saved by n8n there, and the summary says so.
+		expect((summary[0].json.summary as IDataObject).warning).toMatch(/Manual execution/);
 		// The rerun skips everyone already sent.
 		const [again] = await sendgridRun(toItems(customers()), { staticData });
 		expect(again.filter((o) => (o.json.delivery as IDataObject).reason === 'already_sent')).toHaveLength(3);
