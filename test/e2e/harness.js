@@ -250,6 +250,22 @@ function missingFiles(dir) {
 	return expectedDistFiles().filter((rel) => !fs.existsSync(path.join(dir, rel)));
 }
 
+/**
+ * Loads every node and credential file of a build in a separate Node process, as n8n will: a file
+ * that throws (a missing module, a syntax error) would make n8n refuse every import. Returns the
+ * failures as "<file>: <message>".
+ */
+function unloadableFiles(dir) {
+	const files = expectedDistFiles().filter((rel) => rel.endsWith('.js'));
+	const script = `const p=require('path');const out=[];for(const f of JSON.parse(process.argv[1])){try{const m=require(p.join(process.argv[2],f));for(const C of Object.values(m)){if(typeof C==='function'){try{new C()}catch(e){out.push(f+': '+e.message.split('\\n')[0])}}}}catch(e){out.push(f+': '+e.message.split('\\n')[0])}}process.stdout.write(JSON.stringify(out))`;
+	try {
+		const out = execFileSync(process.execPath, ['-e', script, JSON.stringify(files), dir], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60000 });
+		return JSON.parse(out || '[]');
+	} catch (e) {
+		return [`loading the build failed: ${(e.stderr || e.message).split('\n')[0]}`];
+	}
+}
+
 let extensionsDir = null;
 /**
  * Runs `npm run build` (scripts/build.js -> dist/) when dist/ is older than the sources (once per
@@ -308,6 +324,12 @@ function buildPackage({ force = false, quiet = false } = {}) {
 				lastProblem = `dist/ changed while it was copied (${e.message})`;
 				continue;
 			}
+		}
+		const broken = unloadableFiles(snapshot);
+		if (broken.length) {
+			lastProblem = `the build does not load: ${broken.join('; ')}`;
+			fs.rmSync(snapshot, { recursive: true, force: true });
+			continue;
 		}
 		// Old snapshots (another build of the package) are removed after an hour.
 		for (const name of fs.readdirSync(WORK_DIR)) {
@@ -728,8 +750,10 @@ async function startN8n({ version = defaultVersion(), userFolder, port, workflow
 			throw new Error(`n8n ${version} did not answer on ${url} within ${startTimeoutMs / 1000} s:\n${tail(lines.join(''))}`);
 		}
 		try {
+			// /rest/settings answers before every controller is registered: also wait for the
+			// login route (401 without a session, 404 while n8n is still starting).
 			const res = await httpJson(`${url}/rest/settings`, { timeoutMs: 3000 });
-			if (res.status === 200) break;
+			if (res.status === 200 && (await httpJson(`${url}/rest/login`, { timeoutMs: 3000 })).status !== 404) break;
 		} catch {
 			/* not listening yet */
 		}
@@ -751,6 +775,7 @@ async function startN8n({ version = defaultVersion(), userFolder, port, workflow
  * logs in. Resolves { cookie, created, owner }.
  */
 async function setupOwner(url, owner = DEV_OWNER) {
+	for (let i = 0; i < 60 && (await httpJson(`${url}/rest/login`)).status === 404; i++) await new Promise((r) => setTimeout(r, 1000));
 	const settings = await httpJson(`${url}/rest/settings`);
 	const um = (settings.json && settings.json.data && settings.json.data.userManagement) || {};
 	let created = false;
