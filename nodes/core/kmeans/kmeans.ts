@@ -89,9 +89,16 @@ function sqDist(X: Float64Array, i: number, C: Float64Array, c: number, d: numbe
 	return s;
 }
 
+/** Reusable buffers of kmeansPlusPlus (n values each). */
+export interface SeedScratch {
+	closest: Float64Array;
+	cum: Float64Array;
+}
+
 /**
  * Greedy k-means++ (scikit-learn's variant). Writes up to k centres into `centers` and returns how
- * many it placed: fewer than k only when every distinct point is already a centre.
+ * many it placed: fewer than k only when every distinct point is already a centre. The candidates
+ * of a step are drawn first, then scored in one pass over the points.
  */
 export function kmeansPlusPlus(
 	X: Float64Array,
@@ -100,32 +107,27 @@ export function kmeansPlusPlus(
 	k: number,
 	rng: Random,
 	centers: Float64Array,
+	scratch?: SeedScratch,
 ): number {
 	const nLocal = 2 + Math.floor(Math.log(k));
 	const first = rng.int(n);
 	for (let t = 0; t < d; t++) centers[t] = X[first * d + t];
-	let closest = new Float64Array(n);
-	let best = new Float64Array(n);
-	let trial = new Float64Array(n);
-	const cum = new Float64Array(n);
-	let pot = 0;
+	const closest = scratch && scratch.closest.length >= n ? scratch.closest : new Float64Array(n);
+	const cum = scratch && scratch.cum.length >= n ? scratch.cum : new Float64Array(n);
+	let acc = 0;
 	for (let i = 0; i < n; i++) {
 		const v = sqDist(X, i, centers, 0, d);
 		closest[i] = v;
-		pot += v;
+		acc += v;
+		cum[i] = acc;
 	}
 	let placed = 1;
-	const cand = new Float64Array(d);
+	const ids = new Int32Array(nLocal);
+	const cand = new Float64Array(nLocal * d);
+	const pots = new Float64Array(nLocal);
 	while (placed < k) {
-		let acc = 0;
-		for (let i = 0; i < n; i++) {
-			acc += closest[i];
-			cum[i] = acc;
-		}
-		pot = acc;
+		const pot = acc;
 		if (!(pot > 0)) break; // every distinct point is a centre
-		let bestId = -1;
-		let bestPot = Infinity;
 		for (let trialNo = 0; trialNo < nLocal; trialNo++) {
 			const r = rng.next() * pot;
 			// first index whose cumulative potential exceeds r (a point with positive weight)
@@ -136,48 +138,48 @@ export function kmeansPlusPlus(
 				if (cum[mid] > r) hi = mid;
 				else lo = mid + 1;
 			}
-			const id = lo;
-			for (let t = 0; t < d; t++) cand[t] = X[id * d + t];
-			let p = 0;
-			if (d === 3) {
-				const c0 = cand[0];
-				const c1 = cand[1];
-				const c2 = cand[2];
-				for (let i = 0, xo = 0; i < n; i++, xo += 3) {
-					const v0 = X[xo] - c0;
-					const v1 = X[xo + 1] - c1;
-					const v2 = X[xo + 2] - c2;
-					const s = v0 * v0 + v1 * v1 + v2 * v2;
-					const ci = closest[i];
-					const m = s < ci ? s : ci;
-					trial[i] = m;
-					p += m;
-				}
-			} else {
-				for (let i = 0; i < n; i++) {
-					let s = 0;
-					const xo = i * d;
+			ids[trialNo] = lo;
+			for (let t = 0; t < d; t++) cand[trialNo * d + t] = X[lo * d + t];
+		}
+		// potential after adding each candidate: sum over points of min(closest, distance to it)
+		pots.fill(0);
+		for (let i = 0; i < n; i++) {
+			const ci = closest[i];
+			const xo = i * d;
+			for (let c = 0; c < nLocal; c++) {
+				let q = 0;
+				const co = c * d;
+				if (d === 3) {
+					const v0 = X[xo] - cand[co];
+					const v1 = X[xo + 1] - cand[co + 1];
+					const v2 = X[xo + 2] - cand[co + 2];
+					q = v0 * v0 + v1 * v1 + v2 * v2;
+				} else {
 					for (let t = 0; t < d; t++) {
-						const v = X[xo + t] - cand[t];
-						s += v * v;
+						const v = X[xo + t] - cand[co + t];
+						q += v * v;
 					}
-					const m = s < closest[i] ? s : closest[i];
-					trial[i] = m;
-					p += m;
 				}
-			}
-			if (p < bestPot) {
-				bestPot = p;
-				bestId = id;
-				const sw = best;
-				best = trial;
-				trial = sw;
+				pots[c] += q < ci ? q : ci;
 			}
 		}
-		for (let t = 0; t < d; t++) centers[placed * d + t] = X[bestId * d + t];
-		const sw = closest;
-		closest = best;
-		best = sw;
+		let best = 0;
+		for (let c = 1; c < nLocal; c++) if (pots[c] < pots[best]) best = c;
+		const bo = best * d;
+		for (let t = 0; t < d; t++) centers[placed * d + t] = cand[bo + t];
+		// keep the new closest distances and their running sum
+		acc = 0;
+		for (let i = 0; i < n; i++) {
+			let q = 0;
+			const xo = i * d;
+			for (let t = 0; t < d; t++) {
+				const v = X[xo + t] - cand[bo + t];
+				q += v * v;
+			}
+			if (q < closest[i]) closest[i] = q;
+			acc += closest[i];
+			cum[i] = acc;
+		}
 		placed++;
 	}
 	return placed;
@@ -570,6 +572,7 @@ export function kmeans(X: Float64Array, n: number, d: number, options: KMeansOpt
 	let C: Float64Array = new Float64Array(requested * d);
 	let labels: Int32Array = new Int32Array(n);
 	const works = new Map<number, Work>();
+	const scratch: SeedScratch = { closest: new Float64Array(0), cum: new Float64Array(0) };
 	for (let r = 0; r < nInit; r++) {
 		let k = requested;
 		if (options.initialCenters) {
@@ -577,7 +580,11 @@ export function kmeans(X: Float64Array, n: number, d: number, options: KMeansOpt
 			C.set(options.initialCenters);
 		} else {
 			const rng = new Random(mixSeed(seed, requested, r));
-			k = kmeansPlusPlus(X, n, d, requested, rng, C);
+			if (scratch.closest.length < n) {
+				scratch.closest = new Float64Array(n);
+				scratch.cum = new Float64Array(n);
+			}
+			k = kmeansPlusPlus(X, n, d, requested, rng, C, scratch);
 		}
 		let w = works.get(k);
 		if (!w) {
