@@ -22,6 +22,13 @@ function num(value: unknown, fallback: number): number {
 	return Number.isFinite(n) ? n : fallback;
 }
 
+function invalidHint(field: string): string {
+	const rfm = field.startsWith('rfm.')
+		? 'These are the fields RFM Score adds: put RFM Score before this node, or pick Custom Fields. '
+		: '';
+	return `${rfm}Every feature must be a number. Fix the data or the feature fields, or turn on Options > "Skip Invalid Items" to pass these customers through without a cluster.`;
+}
+
 /** Reads the node parameters into core options. */
 export function readOptions(ctx: IExecuteFunctions): { options: ClusterOptions; skipInvalid: boolean } {
 	const node = ctx.getNode();
@@ -121,8 +128,7 @@ export async function executeClusterCustomers(this: IExecuteFunctions): Promise<
 		if (error instanceof ClusterInputError)
 			throw new NodeOperationError(node, error.message, {
 				itemIndex: error.itemIndex,
-				description:
-					'Every feature must be a number. Fix the data or the feature fields, or turn on Options > "Skip Invalid Items" to pass these customers through without a cluster.',
+				description: invalidHint(error.field),
 			});
 		throw new NodeOperationError(node, error as Error);
 	}
@@ -136,7 +142,7 @@ export async function executeClusterCustomers(this: IExecuteFunctions): Promise<
 				itemIndex: first.itemIndex,
 				description:
 					(report.skipped.length > 1 ? `${report.skipped.length} items have problems (first shown). ` : '') +
-					'Every feature must be a number. Fix the data or the feature fields, or turn on Options > "Skip Invalid Items" to pass these customers through without a cluster.',
+					invalidHint(first.field),
 			});
 		}
 		for (const s of report.skipped)

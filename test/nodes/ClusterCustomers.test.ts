@@ -123,7 +123,12 @@ describe('Cluster Customers node', () => {
 			await runNode(node, toItems(rows));
 		} catch (e) {
 			expect((e as { context?: IDataObject }).context?.itemIndex).toBe(5);
+			expect((e as { description?: string }).description).toMatch(/put RFM Score before this node/);
 		}
+		// raw customers without RFM fields: the hint says where the fields come from
+		await expect(runNode(node, toItems([{ customerId: 'A', totalSpent: 10 }]))).rejects.toThrow(
+			'Item 0: "rfm.recencyDays" is missing',
+		);
 	});
 
 	it('Skip Invalid Items: passes them through without a cluster and counts them', async () => {
