@@ -406,6 +406,40 @@ async function n8nEnv({ userFolder, env = {}, allowedPaths = [], logLevel = 'inf
 	};
 }
 
+/**
+ * Seeds an empty user folder with a migrated database: a fresh SQLite database needs all of n8n's
+ * migrations (2-5 s per run). The template, test/e2e/.work/template-<version>/, is made once per
+ * version by an n8n command that only opens the database.
+ */
+async function seedUserFolder(version, userFolder, extensions) {
+	const target = path.join(userFolder, '.n8n');
+	if (fs.existsSync(path.join(target, 'database.sqlite'))) return false;
+	const template = path.join(WORK_DIR, `template-${version}`);
+	const ready = path.join(template, '.ready');
+	if (!fs.existsSync(ready)) {
+		const tmp = `${template}.tmp-${process.pid}-${Date.now()}`;
+		fs.mkdirSync(tmp, { recursive: true });
+		const env = await n8nEnv({ userFolder: tmp, extensions });
+		const res = await runN8n(version, ['list:workflow'], { env });
+		if (res.code !== 0 || !fs.existsSync(path.join(tmp, '.n8n', 'database.sqlite'))) {
+			fs.rmSync(tmp, { recursive: true, force: true });
+			return false; // not fatal: the run migrates its own database
+		}
+		fs.writeFileSync(path.join(tmp, '.ready'), version + '\n');
+		try {
+			fs.renameSync(tmp, template);
+		} catch {
+			fs.rmSync(tmp, { recursive: true, force: true }); // another process made it first
+		}
+		if (!fs.existsSync(ready)) return false;
+	}
+	fs.mkdirSync(target, { recursive: true });
+	for (const name of fs.readdirSync(path.join(template, '.n8n'))) {
+		if (name === 'config' || name.startsWith('database.sqlite')) fs.cpSync(path.join(template, '.n8n', name), path.join(target, name), { recursive: true });
+	}
+	return true;
+}
+
 /** Runs an n8n CLI command to completion; resolves { code, stdout, stderr, ms }. */
 function runN8n(version, args, { env, timeoutMs = DEFAULT_RUN_TIMEOUT_MS, cwd = ROOT } = {}) {
 	const started = Date.now();
@@ -664,20 +698,48 @@ async function runWorkflow(options = {}) {
 	const extensions = buildPackage();
 	const userFolder = options.userFolder || tempDir('run');
 	fs.mkdirSync(userFolder, { recursive: true });
+	if (options.seed !== false) await seedUserFolder(version, userFolder, extensions);
 	const dir = tempDir('import');
-	const env = await n8nEnv({ userFolder, env: options.env, allowedPaths: options.allowedPaths, extensions });
-	const started = Date.now();
-	const timings = await importInto(version, env, { workflows: [wf], credentials: options.credentials || [], dir });
-	const res = await runN8n(version, ['execute', `--id=${wf.id}`, '--rawOutput'], { env, timeoutMs: options.timeoutMs });
-	timings.executeMs = res.ms;
-	timings.totalMs = Date.now() - started;
-	const raw = parseRunJson(res.stdout);
-	fs.writeFileSync(path.join(dir, 'stdout.txt'), res.stdout);
-	fs.writeFileSync(path.join(dir, 'stderr.txt'), res.stderr);
-	if (!options.keepImportDir) fs.rmSync(dir, { recursive: true, force: true });
-	// A user folder we created is thrown away (a SQLite DB of a few MB per run); a given one is kept.
-	if (!options.userFolder && !options.keepUserFolder) fs.rmSync(userFolder, { recursive: true, force: true });
-	return new WorkflowRun({ raw, workflow: wf, version, stdout: res.stdout, stderr: res.stderr, code: res.code, timings, userFolder });
+	try {
+		const env = await n8nEnv({ userFolder, env: options.env, allowedPaths: options.allowedPaths, extensions });
+		const started = Date.now();
+		const timings = await importInto(version, env, { workflows: [wf], credentials: options.credentials || [], dir });
+		const res = await runN8n(version, ['execute', `--id=${wf.id}`, '--rawOutput'], { env, timeoutMs: options.timeoutMs });
+		timings.executeMs = res.ms;
+		timings.totalMs = Date.now() - started;
+		const raw = parseRunJson(res.stdout);
+		if (options.keepImportDir) {
+			fs.writeFileSync(path.join(dir, 'stdout.txt'), res.stdout);
+			fs.writeFileSync(path.join(dir, 'stderr.txt'), res.stderr);
+		}
+		return new WorkflowRun({ raw, workflow: wf, version, stdout: res.stdout, stderr: res.stderr, code: res.code, timings, userFolder });
+	} finally {
+		if (!options.keepImportDir) fs.rmSync(dir, { recursive: true, force: true });
+		// A user folder we created is thrown away (a SQLite DB of a few MB per run); a given one is kept.
+		if (!options.userFolder && !options.keepUserFolder) fs.rmSync(userFolder, { recursive: true, force: true });
+	}
+}
+
+/**
+ * Removes what earlier runs left in test/e2e/.work/ (user folders of tests, snapshots) once it is
+ * older than `maxAgeHours`; recent entries may belong to a run still going on.
+ */
+function cleanWorkDir(maxAgeHours = 6) {
+	if (!fs.existsSync(WORK_DIR)) return 0;
+	let removed = 0;
+	for (const name of fs.readdirSync(WORK_DIR)) {
+		const p = path.join(WORK_DIR, name);
+		if (p === extensionsDir || name.startsWith('template-')) continue;
+		try {
+			if (Date.now() - fs.statSync(p).mtimeMs > maxAgeHours * 3600e3) {
+				fs.rmSync(p, { recursive: true, force: true });
+				removed++;
+			}
+		} catch {
+			/* removed meanwhile */
+		}
+	}
+	return removed;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -721,6 +783,7 @@ async function startN8n({ version = defaultVersion(), userFolder, port, workflow
 	const extensions = buildPackage();
 	userFolder = userFolder || tempDir('server');
 	fs.mkdirSync(userFolder, { recursive: true });
+	await seedUserFolder(version, userFolder, extensions);
 	port = port || (await freePort());
 	const baseEnv = await n8nEnv({ userFolder, allowedPaths, extensions, env: { N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_HOST: 'localhost', N8N_PROTOCOL: 'http', N8N_EDITOR_BASE_URL: `http://localhost:${port}/`, ...env } });
 	const loaded = workflows.map((w) => normalizeWorkflow(loadWorkflow(w).wf, { manualStart: false }));
@@ -817,6 +880,8 @@ module.exports = {
 	buildPackage,
 	runWorkflow,
 	createUserFolder,
+	cleanWorkDir,
+	seedUserFolder,
 	n8nEnv,
 	runN8n,
 	importInto,

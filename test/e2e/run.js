@@ -42,6 +42,7 @@ async function main() {
 	const started = Date.now();
 	console.log(`e2e: n8n ${versions.join(', ')}${editor ? ' + editor check' : ''}`);
 
+	harness.cleanWorkDir();
 	// Build once; every child reuses the snapshot (MICROSEGMENTS_E2E_SKIP_BUILD=1 below).
 	harness.buildPackage();
 
