@@ -3,7 +3,7 @@
 /**
  * k-means speed and quality against scikit-learn, on the same matrices, in one run.
  *
- *   node bench/kmeans.js [--runs 7] [--orders 1000000,5000000] [--ks 4,8] [--auto-runs 3]
+ *   node bench/kmeans.js [--runs 11] [--orders 1000000,5000000] [--ks 4,8] [--auto-runs 3]
  *
  * Matrices: customers aggregated from bench/lib/synth.js generateOrders(1e6, 42) (~148k customers)
  * and generateOrders(5e6, 42) (~739k), recency / frequency / monetary, log1p, z-scored (see
@@ -28,7 +28,7 @@ function arg(name, def) {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : def;
 }
-const RUNS = Number(arg('runs', 7));
+const RUNS = Number(arg('runs', 11));
 const AUTO_RUNS = Number(arg('auto-runs', 3));
 const ORDERS = String(arg('orders', '1000000,5000000')).split(',').map(Number);
 const KS = String(arg('ks', '4,8')).split(',').map(Number);
@@ -134,11 +134,16 @@ async function main() {
       };
       c.sameStart.timeRatio = r3(c.sameStart.oursMedianMs / c.sameStart.sklearnMedianMs);
       c.timeRatio = r3(c.ours.medianMs / c.sklearn.medianMs);
+      // per iteration (total time / iterations of each run, median): independent of how many
+      // iterations a seed happens to need
+      c.ours.medianMsPerIteration = r3(med(ours, (x) => x.time / x.iterations));
+      c.sklearn.medianMsPerIteration = r3(med(sk, (x) => x.time / x.iterations));
+      c.perIterationRatio = r3(c.ours.medianMsPerIteration / c.sklearn.medianMsPerIteration);
       c.inertiaRatio = Math.round((c.ours.medianInertia / c.sklearn.medianInertia) * 1e5) / 1e5;
       c.bestInertiaRatio = Math.round((c.ours.bestInertia / c.sklearn.bestInertia) * 1e5) / 1e5;
       cases.push(c);
       console.log(
-        `${M.n} x 3, k=${k}: ours ${c.ours.medianMs.toFixed(0)} ms (cpu ${c.ours.medianCpuMs.toFixed(0)}, ${c.ours.medianIterations} it) | sklearn ${c.sklearn.medianMs.toFixed(0)} ms (cpu ${c.sklearn.medianCpuMs.toFixed(0)}, ${c.sklearn.medianIterations} it) | time ratio ${c.timeRatio} | inertia ratio ${c.inertiaRatio} (best ${c.bestInertiaRatio})`,
+        `${M.n} x 3, k=${k}: ours ${c.ours.medianMs.toFixed(0)} ms (cpu ${c.ours.medianCpuMs.toFixed(0)}, ${c.ours.medianIterations} it) | sklearn ${c.sklearn.medianMs.toFixed(0)} ms (cpu ${c.sklearn.medianCpuMs.toFixed(0)}, ${c.sklearn.medianIterations} it) | time ratio ${c.timeRatio} (per iteration ${c.perIterationRatio}) | inertia ratio ${c.inertiaRatio} (best ${c.bestInertiaRatio})`,
       );
       console.log(
         `   same start: ours ${c.sameStart.oursMedianMs.toFixed(0)} ms | sklearn ${c.sameStart.sklearnMedianMs.toFixed(0)} ms | time ratio ${c.sameStart.timeRatio} | iterations ${c.sameStart.oursIterations.join(',')} vs ${c.sameStart.sklearnIterations.join(',')} | max inertia ratio ${c.sameStart.maxInertiaRatio}`,
@@ -195,9 +200,10 @@ async function main() {
   fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
   const worst = Math.max(...cases.map((c) => c.timeRatio));
   const worstSame = Math.max(...cases.map((c) => c.sameStart.timeRatio));
+  const worstPerIt = Math.max(...cases.map((c) => c.perIterationRatio));
   const worstInertia = Math.max(...cases.map((c) => c.inertiaRatio));
   console.log(
-    `kmeans: time ratio ours/sklearn ${cases.map((c) => `${c.customers}/k${c.k} ${c.timeRatio}`).join(', ')} (worst ${worst}; same start worst ${worstSame}); median inertia ratio worst ${worstInertia}` +
+    `kmeans: time ratio ours/sklearn ${cases.map((c) => `${c.customers}/k${c.k} ${c.timeRatio}`).join(', ')} (worst ${worst}; per iteration worst ${worstPerIt}; same start worst ${worstSame}); median inertia ratio worst ${worstInertia}` +
       (autoCase ? `; auto-k 2-8 on ${autoCase.customers}: ${autoCase.oursMedianMs.toFixed(0)} ms` : '') +
       ` -> ${path.relative(root, out)}`,
   );
