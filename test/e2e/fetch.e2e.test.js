@@ -1,6 +1,7 @@
 /**
  * Fetch Customers in a real n8n, against the local Shopify and WooCommerce mocks started as child
- * processes: examples/shopify-rfm.json (customers → RFM Score on customers) and
+ * processes: examples/shopify-rfm.json (customers, read as a Shopify bulk export → RFM Score on
+ * customers) and
  * examples/woocommerce-rfm.json (orders → RFM Score on orders), with the credentials imported into
  * n8n pointing at the mocks; then incremental mode: a second run in the same user folder (same
  * static data) returns only the records added to the mock between the runs.
@@ -88,6 +89,10 @@ describe(`Fetch Customers on n8n ${version}`, () => {
 		}
 		const summary = run.items('RFM Score', 1);
 		expect(summary.reduce((n, s) => n + s.customers, 0)).toBe(withOrders.length);
+		// more than one page: read as a bulk export, whose file link got no access token
+		const stats = await control(shopify, '/__mock/stats');
+		expect(stats.bulkDownloads).toBeGreaterThanOrEqual(1);
+		expect(stats.leakedTokenDownloads).toBe(0);
 	});
 
 	test('examples/woocommerce-rfm.json: WooCommerce orders (guests included) scored by RFM Score', async () => {
