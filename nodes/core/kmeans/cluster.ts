@@ -19,6 +19,7 @@ import {
 	type Transform,
 } from './scaling';
 import { silhouetteSample } from './silhouette';
+import { getPath } from '../fields';
 
 export type FeatureTransform = Transform | 'auto';
 
@@ -145,19 +146,7 @@ export class ClusterConfigError extends Error {
 export const RFM_FEATURES: readonly string[] = ['rfm.recencyDays', 'rfm.frequency', 'rfm.monetary'];
 export const AOV_FEATURE = 'rfm.averageOrderValue';
 
-/** Reads `a.b.c`; a key that itself contains the dots wins over the path. */
-export function getPath(obj: unknown, path: string): unknown {
-	if (obj === null || typeof obj !== 'object') return undefined;
-	const o = obj as Record<string, unknown>;
-	if (path in o) return o[path];
-	if (!path.includes('.')) return undefined;
-	let cur: unknown = obj;
-	for (const part of path.split('.')) {
-		if (cur === null || typeof cur !== 'object') return undefined;
-		cur = (cur as Record<string, unknown>)[part];
-	}
-	return cur;
-}
+export { getPath };
 
 const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 

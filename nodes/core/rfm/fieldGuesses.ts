@@ -17,7 +17,7 @@ export const CUSTOMER_FIELDS = {
 	firstOrderDate: ['firstOrderDate', 'first_order_date', 'firstOrderAt', 'first_order_at'],
 } as const;
 
-/** Order statuses excluded by default (case-insensitive): the order never happened. */
-export const DEFAULT_EXCLUDED_STATUSES = ['cancelled', 'canceled', 'voided', 'void', 'failed', 'declined', 'expired', 'draft', 'trash', 'checkout-draft'];
+/** Order statuses excluded by default (case-insensitive): the order never happened or is not paid yet. */
+export const DEFAULT_EXCLUDED_STATUSES = ['cancelled', 'canceled', 'voided', 'void', 'failed', 'declined', 'expired', 'pending', 'on-hold', 'unpaid', 'draft', 'trash', 'checkout-draft'];
 /** Statuses of orders refunded in full: excluded from frequency and monetary. */
 export const DEFAULT_REFUNDED_STATUSES = ['refunded', 'fully_refunded', 'returned', 'chargeback'];
