@@ -1,6 +1,6 @@
 /**
  * Real-n8n harness: installs a pinned n8n into test/e2e/n8n-<version>/, builds this package into
- * dist/, loads it into n8n through N8N_CUSTOM_EXTENSIONS (our nodes appear as `CUSTOM.<name>`),
+ * dist/ (loaded from a snapshot copy) through N8N_CUSTOM_EXTENSIONS (our nodes appear as `CUSTOM.<name>`),
  * imports a workflow (and test credentials) into a throwaway user folder and runs it with
  * `n8n execute --id=<id> --rawOutput`. The run's JSON is parsed so a test asserts on the items each
  * node emitted.
@@ -10,7 +10,8 @@
  *   run.items('RFM Score');          // json of the items the node emitted (output 0, last run)
  *
  * Static data (what `this.getWorkflowStaticData('global')` holds) persists between two runs that
- * share a `userFolder` (see `createUserFolder()` and static-data.e2e.test.js).
+ * share a `userFolder` (see `createUserFolder()` and harness.e2e.test.js). docs/REAL_N8N.md has
+ * the whole API and what we learnt about `n8n execute` on 1.123 and 2.8.
  *
  * CommonJS on purpose: used by jest e2e tests, scripts/demo.js, scripts/dev.js and the editor check.
  */
