@@ -1,10 +1,14 @@
 import type { INodeCredentialDescription, INodeProperties } from 'n8n-workflow';
 import { providerModules } from './providers';
 
-/** One credential entry per provider credential type, shown for the providers that use it (the ledger credential is in the node). */
+/**
+ * One credential entry per provider credential type, shown for the providers that use it (the ledger credential is in the node).
+ * The Local Outbox needs none: that also keeps `provider` an ordinary parameter in the editor (n8n treats a field as the node's
+ * authentication selector, and hides it, when every one of its options has a credential).
+ */
 export function campaignSendCredentials(): INodeCredentialDescription[] {
 	const byType = new Map<string, string[]>();
-	for (const m of providerModules) byType.set(m.credentialType, [...(byType.get(m.credentialType) ?? []), m.id]);
+	for (const m of providerModules) if (m.credentialType) byType.set(m.credentialType, [...(byType.get(m.credentialType) ?? []), m.id]);
 	const out: INodeCredentialDescription[] = [...byType].map(([name, ids]) => ({ name, required: true, displayOptions: { show: { provider: ids } } }));
 	return out;
 }

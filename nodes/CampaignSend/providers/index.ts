@@ -7,6 +7,7 @@ import { fcmModule } from './fcm';
 import { hubspotEmailModule, hubspotModule } from './hubspot';
 import type { ProviderModule } from './module';
 import { onesignalModule } from './onesignal';
+import { outboxModule } from './outbox';
 import { sendgridModule } from './sendgrid';
 import { smtpModule } from './smtp';
 import { webpushModule } from './webpush';
@@ -20,6 +21,7 @@ export const providerModules: ProviderModule[] = [
 	onesignalModule,
 	fcmModule,
 	webpushModule,
+	outboxModule,
 ];
 
 export function findProviderModule(id: string): ProviderModule | undefined {
