@@ -28,7 +28,10 @@ export function n8nTransport(ctx: IExecuteFunctions, credentialType?: string): H
 		} catch (error) {
 			const err = error as Error & { code?: string; cause?: { code?: string } };
 			const code = err.code ?? err.cause?.code ?? 'ECONNRESET';
-			// Never include the request (it may carry secrets or recipients) in the message.
+			// Never include the request (it may carry secrets or recipients) in the message. The
+			// engine needs the transport contract's TransportError (its code decides retry vs unknown
+			// outcome); nodes turn what is left into NodeApiError/NodeOperationError.
+			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error
 			throw new TransportError(`request failed: ${code}`, code);
 		}
 		const headers: Record<string, string> = {};
