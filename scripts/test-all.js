@@ -36,6 +36,15 @@ function run(name, args) {
 
 async function main() {
 	const results = [];
+	if (process.env.SKIP_E2E !== '1') {
+		// Install the n8n versions first (reused when present): the node tests also check the
+		// routers' outputs with the n8n-workflow 1.x that n8n 1.123 ships (test/e2e/n8n-1.123.0).
+		const versions = (process.env.N8N_VERSIONS || '1.123.0').split(/[\s,]+/).filter(Boolean);
+		if (!versions.includes('1.123.0')) versions.push('1.123.0');
+		const harness = require(path.join(ROOT, 'test', 'e2e', 'harness.js'));
+		console.log(`\n=== n8n installs: ${versions.join(', ')}`);
+		await Promise.all(versions.map((v) => harness.ensureN8n(v)));
+	}
 	results.push(await run('unit tests', [require.resolve('jest/bin/jest'), '--ci']));
 	if (process.env.SKIP_E2E === '1') console.log('\n=== workflow tests in real n8n: skipped (SKIP_E2E=1)');
 	else results.push(await run('workflow tests in real n8n + editor check', [path.join(ROOT, 'test', 'e2e', 'run.js')]));
