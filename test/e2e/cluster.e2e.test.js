@@ -26,10 +26,11 @@ describe(`examples/rfm-clusters.json on n8n ${version}`, () => {
 		run.assertOk();
 		// the compiled core n8n loaded (the harness's build snapshot), copied out of test/e2e/.work
 		// because jest does not load modules from there
-		const from = path.join(buildPackage({ quiet: true }), 'nodes/core/kmeans');
+		// (the whole core: k-means imports shared helpers such as ../fields)
+		const from = path.join(buildPackage({ quiet: true }), 'nodes/core');
 		const to = fs.mkdtempSync(path.join(os.tmpdir(), 'cluster-e2e-core-'));
-		for (const f of fs.readdirSync(from)) if (f.endsWith('.js')) fs.copyFileSync(path.join(from, f), path.join(to, f));
-		core = require(path.join(to, 'index.js'));
+		fs.cpSync(from, to, { recursive: true, filter: (src) => fs.statSync(src).isDirectory() || src.endsWith('.js') });
+		core = require(path.join(to, 'kmeans', 'index.js'));
 		rfmItems = run.items('RFM Score');
 	});
 
