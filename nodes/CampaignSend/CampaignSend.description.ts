@@ -23,6 +23,29 @@ export const campaignSendProperties: INodeProperties[] = [
 		default: 'sendgrid',
 		description: 'Where the messages go. Every provider gets batching, rate limits, retries, consent checks, frequency caps and the never-send-twice ledger.',
 	},
+	// Ledger comes right after Provider: n8n's editor draws the credential picker just before the last
+	// parameter a credential depends on (Provider for the provider credentials, Ledger for PostgreSQL),
+	// so this puts the picker under Provider instead of far down the list.
+	{
+		displayName: 'Ledger',
+		name: 'ledger',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Workflow Static Data',
+				value: 'staticData',
+				description: 'Kept with this workflow by n8n; shared by the Campaign Send nodes of this workflow. Not saved by manual test runs.',
+			},
+			{
+				name: 'PostgreSQL',
+				value: 'postgres',
+				description: 'A table shared by every workflow and n8n worker: safe for concurrent runs and caps across workflows',
+			},
+		],
+		default: 'staticData',
+		description: 'Where sends are recorded so that nobody gets a campaign twice',
+	},
 	...providerModules.flatMap((m) => m.properties),
 	{
 		displayName: 'Campaign Key',
@@ -84,26 +107,6 @@ export const campaignSendProperties: INodeProperties[] = [
 		default: 7,
 		displayOptions: { hide: { frequencyCapMessages: [0] } },
 		description: 'Length of the frequency-cap window in calendar days (UTC), today included: 7 lets a customer get one message every Monday with a cap of 1',
-	},
-	{
-		displayName: 'Ledger',
-		name: 'ledger',
-		type: 'options',
-		noDataExpression: true,
-		options: [
-			{
-				name: 'Workflow Static Data',
-				value: 'staticData',
-				description: 'Kept with this workflow by n8n; shared by the Campaign Send nodes of this workflow. Not saved by manual test runs.',
-			},
-			{
-				name: 'PostgreSQL',
-				value: 'postgres',
-				description: 'A table shared by every workflow and n8n worker: safe for concurrent runs and caps across workflows',
-			},
-		],
-		default: 'staticData',
-		description: 'Where sends are recorded so that nobody gets a campaign twice',
 	},
 	{
 		displayName:

@@ -50,6 +50,14 @@ describe('Campaign Send: Local Outbox', () => {
 		expect(options.filter((v) => !withCredential.has(v))).toEqual(['outbox']);
 	});
 
+	it('puts the credential picker under Provider (n8n draws it before the last parameter a credential depends on)', () => {
+		const d = new CampaignSend().description;
+		const names = d.properties.map((p) => p.name);
+		const dependsOn = new Set((d.credentials ?? []).flatMap((c) => Object.keys(c.displayOptions?.show ?? {})));
+		expect([...dependsOn].sort()).toEqual(['ledger', 'provider']);
+		expect(names.indexOf('ledger')).toBe(names.indexOf('provider') + 1);
+	});
+
 	it('resolves the folder', () => {
 		expect(resolveOutboxDirectory('~/x')).toBe(path.join(os.homedir(), 'x'));
 		expect(resolveOutboxDirectory('')).toMatch(/\.n8n[\\/]microsegments-outbox$/);
