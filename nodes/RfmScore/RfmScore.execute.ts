@@ -173,34 +173,38 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 		if (mode !== 'summary') {
 			const carry = input === 'orders' ? list(this.getNodeParameter('customerFields', 0, '')) : [];
 			const keepAll = options.keepLatestOrderFields === true;
-			for (let k = 0; k < result.customers.length; k++) {
-				const c = result.customers[k];
+			const col = result.columns;
+			for (let k = 0; k < result.count; k++) {
+				const r = col.r[k];
+				const f = col.f[k];
+				const m = col.m[k];
 				const rfm = {
-					recencyDays: c.recencyDays,
-					frequency: c.frequency,
-					monetary: c.monetary,
-					averageOrderValue: c.averageOrderValue,
-					r: c.r,
-					f: c.f,
-					m: c.m,
-					cell: c.cell,
-					score: c.score,
-					segment: c.segment,
-					lastOrderDate: iso(c.lastOrderTime),
-					firstOrderDate: iso(c.firstOrderTime),
-					currency: c.currency ?? null,
+					recencyDays: col.recencyDays[k],
+					frequency: col.frequency[k],
+					monetary: col.monetary[k],
+					averageOrderValue: col.averageOrderValue[k],
+					r,
+					f,
+					m,
+					cell: col.cell[k],
+					score: r + f + m,
+					segment: col.segment[k],
+					lastOrderDate: iso(col.lastOrderTime[k]),
+					firstOrderDate: iso(col.firstOrderTime[k]),
+					currency: col.currency[k] ?? null,
 					referenceDate,
 				};
+				const latestItemIndex = col.latestItemIndex[k];
 				let json: IDataObject;
-				if (input === 'customers') json = { ...items[c.latestItemIndex].json, rfm };
+				if (input === 'customers') json = { ...items[latestItemIndex].json, rfm };
 				else {
-					const latest = items[c.latestItemIndex].json;
+					const latest = items[latestItemIndex].json;
 					json = keepAll ? { ...latest } : {};
 					for (const field of carry) {
 						const v = getPath(latest, field);
 						if (v !== undefined && v !== null && v !== '') json[field] = v as IDataObject[string];
 					}
-					json = { customerId: c.customerId, ...json, rfm };
+					json = { customerId: col.customerId[k], ...json, rfm };
 				}
 				customerItems.push({
 					json,
@@ -222,7 +226,7 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 					});
 		}
 		const extra: IDataObject = {
-			customersScored: result.customers.length,
+			customersScored: result.count,
 			fields: rows.fields as IDataObject,
 		};
 		if (keepWithoutOrders) extra.customersWithoutOrders = withoutOrders.length;

@@ -38,39 +38,61 @@ function fromNumber(n: number): number | null {
 const ISO_RE =
 	/^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
 
-const D0 = 48;
-function digits(s: string, from: number, len: number): number {
-	let v = 0;
-	for (let i = from; i < from + len; i++) {
-		const d = s.charCodeAt(i) - D0;
-		if (d < 0 || d > 9) return -1;
-		v = v * 10 + d;
-	}
-	return v;
+/** UTC milliseconds at the start of each month of 1900..2199 (index (year - 1900) * 12 + month - 1). */
+const MONTH_START = new Float64Array(300 * 12);
+for (let y = 1900; y < 2200; y++) for (let m = 1; m <= 12; m++) MONTH_START[(y - 1900) * 12 + m - 1] = ymd(y, m, 1) as number;
+
+/** Value of the decimal digit at position i, or a value above 9 when it is not a digit. */
+function digit(s: string, i: number): number {
+	return (s.charCodeAt(i) - 48) >>> 0;
 }
 
-/** Fast path for the canonical shapes "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS[.sss]Z" (what most APIs and exports emit). */
+/**
+ * Fast path for the canonical shapes "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SSZ" and
+ * "YYYY-MM-DDTHH:MM:SS.sssZ" (what most APIs and exports emit), years 1900..2199.
+ * Returns undefined for any other shape (the general parser decides), null for an impossible date.
+ */
 function fastIso(s: string): number | null | undefined {
 	const n = s.length;
-	if (n !== 10 && n !== 20 && n !== 24) return undefined;
-	if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return undefined;
-	const y = digits(s, 0, 4);
-	const m = digits(s, 5, 2);
-	const d = digits(s, 8, 2);
-	if (y < 0 || m < 0 || d < 0) return undefined;
-	const day = ymd(y, m, d);
-	if (day === null) return null;
+	if ((n !== 10 && n !== 20 && n !== 24) || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return undefined;
+	const y0 = digit(s, 0);
+	const y1 = digit(s, 1);
+	const y2 = digit(s, 2);
+	const y3 = digit(s, 3);
+	const m0 = digit(s, 5);
+	const m1 = digit(s, 6);
+	const d0 = digit(s, 8);
+	const d1 = digit(s, 9);
+	if (y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || m0 > 9 || m1 > 9 || d0 > 9 || d1 > 9) return undefined;
+	const y = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+	const m = m0 * 10 + m1;
+	const d = d0 * 10 + d1;
+	if (y < 1900 || y >= 2200) return undefined;
+	if (m < 1 || m > 12 || d < 1 || d > 28) {
+		// rare days (29..31) and impossible dates: the exact calendar check
+		if (ymd(y, m, d) === null) return null;
+	}
+	const day = MONTH_START[(y - 1900) * 12 + m - 1] + (d - 1) * DAY_MS;
 	if (n === 10) return day;
-	if (s.charCodeAt(10) !== 84 || s.charCodeAt(n - 1) !== 90 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
-	const h = digits(s, 11, 2);
-	const mi = digits(s, 14, 2);
-	const sec = digits(s, 17, 2);
+	if (s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58 || s.charCodeAt(n - 1) !== 90) return undefined;
+	const h0 = digit(s, 11);
+	const h1 = digit(s, 12);
+	const i0 = digit(s, 14);
+	const i1 = digit(s, 15);
+	const s0 = digit(s, 17);
+	const s1 = digit(s, 18);
+	if (h0 > 9 || h1 > 9 || i0 > 9 || i1 > 9 || s0 > 9 || s1 > 9) return undefined;
 	let ms = 0;
 	if (n === 24) {
-		if (s.charCodeAt(19) !== 46) return undefined;
-		ms = digits(s, 20, 3);
+		const f0 = digit(s, 20);
+		const f1 = digit(s, 21);
+		const f2 = digit(s, 22);
+		if (s.charCodeAt(19) !== 46 || f0 > 9 || f1 > 9 || f2 > 9) return undefined;
+		ms = f0 * 100 + f1 * 10 + f2;
 	}
-	if (h < 0 || mi < 0 || sec < 0 || ms < 0) return undefined;
+	const h = h0 * 10 + h1;
+	const mi = i0 * 10 + i1;
+	const sec = s0 * 10 + s1;
 	if (h > 23 || mi > 59 || sec > 60) return null;
 	return day + h * 3600000 + mi * 60000 + sec * 1000 + ms;
 }

@@ -81,9 +81,18 @@ export interface RowSet {
 	orderKey: Float64Array;
 	/** customers mode: first order time (NaN when unknown). */
 	firstTime?: Float64Array;
-	currency: (string | undefined)[];
-	/** orders mode: order id of each row (undefined: the row is its own order). */
-	orderId: (string | undefined)[];
+	/** Currency of each row as a code: 0 = none, c = currencies[c - 1]. */
+	currencyCode: Uint16Array;
+	/** Distinct currencies (trimmed, upper case) in first-seen order. */
+	currencies: string[];
+	/**
+	 * orders mode: 31-bit hash of each row's order id (>= 0), -1 for an order row without an id
+	 * (its own order), -2 for a refund line. Equal ids have equal hashes; distinct ids are told
+	 * apart by comparing `orderIdAt` only when hashes collide.
+	 */
+	orderHash: Int32Array;
+	/** orders mode: order id of a row, read again from its record (only needed on hash collisions). */
+	orderIdAt: (row: number) => string | undefined;
 	/** Rows validated so far (arrays may be longer). */
 	length: number;
 	/** Rows dropped at extraction, by reason (status, invalid values when skipping). */
@@ -122,15 +131,71 @@ function newRowSet(kind: RowSet['kind'], n: number, fields: RowSet['fields']): R
 		customer: new Int32Array(n),
 		time: new Float64Array(n),
 		amount: new Float64Array(n),
-		orderKey: new Float64Array(n),
-		currency: [],
+		orderKey: new Float64Array(kind === 'customers' ? n : 0),
+		currencyCode: new Uint16Array(n),
+		currencies: [],
 		length: 0,
-		orderId: [],
+		orderIdAt: () => undefined,
+		orderHash: new Int32Array(kind === 'orders' ? n : 0),
 		skipped: {},
 		invalid: [],
 		fields,
 		withoutOrders: [],
 	};
+}
+
+/** The id at `path` as idString reads it. */
+function readId(rec: unknown, path: string): string | undefined {
+	const v = getPath(rec, path);
+	return typeof v === 'string' && isPlainId(v) ? v : idString(v);
+}
+
+/** A non-empty string that idString would keep as it is (printable ASCII at both ends: nothing to trim). */
+function isPlainId(s: string): boolean {
+	const n = s.length;
+	if (n === 0) return false;
+	const a = s.charCodeAt(0);
+	const b = s.charCodeAt(n - 1);
+	return a > 32 && a < 127 && b > 32 && b < 127;
+}
+
+/** FNV-1a over UTF-16 code units, as a non-negative 31-bit integer. */
+function hashString(s: string): number {
+	let h = 0x811c9dc5;
+	for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+	return h >>> 1;
+}
+
+/** Interns currency strings (raw value -> code), remembering the last raw value for speed. */
+class CurrencyCodes {
+	private readonly byRaw = new Map<string, number>();
+	private readonly byNorm = new Map<string, number>();
+	private lastRaw: string | undefined;
+	private lastCode = 0;
+	constructor(private readonly list: string[]) {}
+	/** 0 when the value is not a non-blank string. */
+	code(raw: unknown): number {
+		if (typeof raw !== 'string') return 0;
+		if (raw === this.lastRaw) return this.lastCode;
+		let code = this.byRaw.get(raw);
+		if (code === undefined) {
+			const norm = raw.trim().toUpperCase();
+			if (norm === '') code = 0;
+			else {
+				code = this.byNorm.get(norm);
+				if (code === undefined) {
+					this.list.push(norm);
+					code = this.list.length;
+					if (code > 0xffff) throw new RfmInputError('More than 65,535 different currency values in the input');
+					this.byNorm.set(norm, code);
+				}
+			}
+			this.byRaw.set(raw, code);
+		}
+		this.lastRaw = raw;
+		this.lastCode = code;
+		return code;
+	}
 }
 
 /** Reads order records (one per order or order line). Invalid rows are reported, never thrown. */
@@ -155,27 +220,56 @@ export function extractOrders(records: readonly Json[], mapping: OrderMapping, o
 	const excluded = new Set((options.excludedStatuses ?? DEFAULT_EXCLUDED_STATUSES).map((s) => s.trim().toLowerCase()));
 	const refunded = new Set((options.refundedStatuses ?? DEFAULT_REFUNDED_STATUSES).map((s) => s.trim().toLowerCase()));
 	const rows = newRowSet('orders', records.length, f);
-	const customerIndex = new Map<string, number>();
-	// order id -> (customer index, order key); an id reused by another customer gets its own key
+	// a dictionary-mode object: faster than a Map with string keys in V8 (each key is internalized once)
+	const customerIndex = Object.create(null) as Record<string, number | undefined>;
 	const statusClass = new Map<string, number>();
-	const currencyNorm = new Map<string, string | undefined>();
+	const currencies = new CurrencyCodes(rows.currencies);
 	const cf = f.customerId as string;
 	const df = f.date as string;
 	const af = f.amount as string;
+	const sf = f.status;
+	const of = f.orderId;
+	const yf = f.currency;
+	const { itemIndex, customer, time, amount, currencyCode, orderHash, customerIds } = rows;
+	if (of) rows.orderIdAt = (row) => readId(records[itemIndex[row]], of);
 	const bad = (itemIndex: number, field: string, reason: SkipReason, message: string) => {
 		if (options.skipInvalid) bump(rows.skipped, reason);
 		else rows.invalid.push({ itemIndex, field, reason, message });
 	};
+	// The loop below is the hot path (millions of rows): plain fields are read with a property
+	// access and plain ids taken as they are, without calls; anything else goes through the
+	// general readers. Exports usually repeat the same status (and customer, on consecutive line
+	// items): the last one is remembered.
+	const plain = (path: string | undefined) => path !== undefined && !path.includes('.');
+	const cfPlain = plain(cf);
+	const dfPlain = plain(df);
+	const afPlain = plain(af);
+	const sfPlain = plain(sf);
+	const ofPlain = plain(of);
+	const yfPlain = plain(yf);
+	let lastStatus: string | undefined;
+	let lastClass = 0;
+	let lastId: string | undefined;
+	let lastCustomer = -1;
+	let n = 0;
 	for (let i = 0; i < records.length; i++) {
 		const rec = records[i];
-		if (f.status) {
-			const st = getPath(rec, f.status);
+		const isObject = typeof rec === 'object' && rec !== null;
+		if (sf) {
+			const st = isObject && sfPlain ? rec[sf] : getPath(rec, sf);
 			if (typeof st === 'string' && st !== '') {
-				let cls = statusClass.get(st);
-				if (cls === undefined) {
-					const s = st.trim().toLowerCase();
-					cls = excluded.has(s) ? 1 : refunded.has(s) ? 2 : 0;
-					statusClass.set(st, cls);
+				let cls: number;
+				if (st === lastStatus) cls = lastClass;
+				else {
+					let known = statusClass.get(st);
+					if (known === undefined) {
+						const s = st.trim().toLowerCase();
+						known = excluded.has(s) ? 1 : refunded.has(s) ? 2 : 0;
+						statusClass.set(st, known);
+					}
+					cls = known;
+					lastStatus = st;
+					lastClass = known;
 				}
 				if (cls === 1) {
 					bump(rows.skipped, 'excludedStatus');
@@ -190,46 +284,50 @@ export function extractOrders(records: readonly Json[], mapping: OrderMapping, o
 				}
 			}
 		}
-		const rawId = getPath(rec, cf);
-		const id = idString(rawId);
+		const rawId = isObject && cfPlain ? rec[cf] : getPath(rec, cf);
+		const id = typeof rawId === 'string' && (rawId === lastId || isPlainId(rawId)) ? rawId : idString(rawId);
 		if (id === undefined) {
 			bad(i, cf, 'missingCustomerId', `Item ${i}: customer ID field "${cf}" is ${describe(rawId)}`);
 			continue;
 		}
-		const rawDate = getPath(rec, df);
+		const rawDate = isObject && dfPlain ? rec[df] : getPath(rec, df);
 		const t = parseDate(rawDate);
 		if (t === null) {
 			bad(i, df, 'invalidDate', `Item ${i}: order date field "${df}" is ${describe(rawDate)}, not a date (ISO 8601, YYYYMMDD or epoch)`);
 			continue;
 		}
-		const rawAmount = getPath(rec, af);
-		const a = parseAmount(rawAmount);
+		const rawAmount = isObject && afPlain ? rec[af] : getPath(rec, af);
+		const a = typeof rawAmount === 'number' ? rawAmount : parseAmount(rawAmount);
 		if (!Number.isFinite(a)) {
 			bad(i, af, 'invalidAmount', `Item ${i}: amount field "${af}" is ${describe(rawAmount)}, not a number`);
 			continue;
 		}
-		let c = customerIndex.get(id);
-		if (c === undefined) {
-			c = rows.customerIds.length;
-			customerIndex.set(id, c);
-			rows.customerIds.push(id);
+		let c: number;
+		if (id === lastId) c = lastCustomer;
+		else {
+			const known = customerIndex[id];
+			if (known === undefined) {
+				c = customerIds.length;
+				customerIndex[id] = c;
+				customerIds.push(id);
+			} else c = known;
+			lastId = id;
+			lastCustomer = c;
 		}
-		const n = rows.length++;
-		if (f.orderId && a >= 0) rows.orderId[n] = idString(getPath(rec, f.orderId));
-		rows.itemIndex[n] = i;
-		rows.customer[n] = c;
-		rows.time[n] = t;
-		rows.amount[n] = a;
-		rows.orderKey[n] = -1;
-		if (f.currency) {
-			const cur = getPath(rec, f.currency);
-			if (typeof cur === 'string') {
-				let norm = currencyNorm.get(cur);
-				if (norm === undefined && !currencyNorm.has(cur)) currencyNorm.set(cur, (norm = cur.trim() ? cur.trim().toUpperCase() : undefined));
-				rows.currency[n] = norm;
-			}
-		}
+		if (a < 0) orderHash[n] = -2;
+		else if (of) {
+			const rawOid = isObject && ofPlain ? rec[of] : getPath(rec, of);
+			const oid = typeof rawOid === 'string' && isPlainId(rawOid) ? rawOid : idString(rawOid);
+			orderHash[n] = oid === undefined ? -1 : hashString(oid);
+		} else orderHash[n] = -1;
+		itemIndex[n] = i;
+		customer[n] = c;
+		time[n] = t;
+		amount[n] = a;
+		if (yf) currencyCode[n] = currencies.code(isObject && yfPlain ? rec[yf] : getPath(rec, yf));
+		n++;
 	}
+	rows.length = n;
 	return rows;
 }
 
@@ -255,6 +353,7 @@ export function extractCustomers(records: readonly Json[], mapping: CustomerMapp
 	}
 	const rows = newRowSet('customers', records.length, f);
 	rows.firstTime = new Float64Array(records.length);
+	const currencies = new CurrencyCodes(rows.currencies);
 	const seen = new Map<string, number>();
 	const bad = (itemIndex: number, field: string, reason: SkipReason, message: string) => {
 		if (options.skipInvalid) bump(rows.skipped, reason);
@@ -308,34 +407,37 @@ export function extractCustomers(records: readonly Json[], mapping: CustomerMapp
 		rows.amount[n] = spent;
 		rows.orderKey[n] = count;
 		rows.firstTime[n] = f.firstOrderDate ? (parseDate(getPath(rec, f.firstOrderDate)) ?? NaN) : NaN;
-		if (f.currency) {
-			const cur = getPath(rec, f.currency);
-			rows.currency[n] = typeof cur === 'string' && cur.trim() ? cur.trim().toUpperCase() : undefined;
-		}
+		if (f.currency) rows.currencyCode[n] = currencies.code(getPath(rec, f.currency));
 	}
 	return rows;
 }
 
 export type ReferenceDate = { kind: 'dayAfterLatest' } | { kind: 'now'; now: number } | { kind: 'fixed'; time: number };
 
-/** Distinct orders in one customer's row list: rows without an id count one each. */
-const scratch: string[] = [];
-function distinctOrders(rows: RowSet, head: number, next: Int32Array): number {
-	const ids = scratch;
-	ids.length = 0;
+/** Offsets within one customer's rows are packed under the hash in sort keys: hash * 2^21 + offset. */
+const OFFSET_SPAN = 2097152;
+let sortKeys = new Float64Array(0);
+
+/**
+ * Distinct orders among one customer's rows perm[from..to), given their order-id hashes (see
+ * RowSet.orderHash): rows without an id count one each, refund lines none; ids are compared only
+ * when their hashes are equal.
+ */
+function distinctOrders(orderIdAt: RowSet['orderIdAt'], perm: Int32Array, hashes: Int32Array, from: number, to: number): number {
 	let count = 0;
-	for (let i = head; i >= 0; i = next[i]) {
-		if (rows.amount[i] < 0) continue;
-		const id = rows.orderId[i];
-		if (id === undefined) count++;
-		else ids.push(id);
-	}
-	if (ids.length <= 24) {
-		// small lists (the usual case): quadratic scan beats hashing
-		for (let a = 0; a < ids.length; a++) {
+	const len = to - from;
+	if (len <= 32) {
+		// short histories (the usual case): compare with the earlier rows
+		for (let j = from; j < to; j++) {
+			const h = hashes[j];
+			if (h === -2) continue;
+			if (h === -1) {
+				count++;
+				continue;
+			}
 			let dup = false;
-			for (let b = 0; b < a; b++)
-				if (ids[a] === ids[b]) {
+			for (let q = from; q < j; q++)
+				if (hashes[q] === h && orderIdAt(perm[q]) === orderIdAt(perm[j])) {
 					dup = true;
 					break;
 				}
@@ -343,9 +445,37 @@ function distinctOrders(rows: RowSet, head: number, next: Int32Array): number {
 		}
 		return count;
 	}
-	const distinct = new Set(ids).size;
-	ids.length = 0;
-	return count + distinct;
+	if (len >= OFFSET_SPAN) {
+		const ids = new Set<string | undefined>();
+		for (let j = from; j < to; j++) {
+			const h = hashes[j];
+			if (h === -1) count++;
+			else if (h >= 0) ids.add(orderIdAt(perm[j]));
+		}
+		return count + ids.size;
+	}
+	// long histories: sort by hash; a hash seen once is one order, equal hashes are checked by id
+	if (sortKeys.length < len) sortKeys = new Float64Array(Math.max(len, 2 * sortKeys.length));
+	let m = 0;
+	for (let j = from; j < to; j++) {
+		const h = hashes[j];
+		if (h === -1) count++;
+		else if (h >= 0) sortKeys[m++] = h * OFFSET_SPAN + (j - from);
+	}
+	const keys = sortKeys.subarray(0, m).sort();
+	for (let a = 0; a < m; ) {
+		const h = Math.floor(keys[a] / OFFSET_SPAN);
+		let b = a + 1;
+		while (b < m && Math.floor(keys[b] / OFFSET_SPAN) === h) b++;
+		if (b - a === 1) count++;
+		else {
+			const ids = new Set<string | undefined>();
+			for (let q = a; q < b; q++) ids.add(orderIdAt(perm[from + (keys[q] % OFFSET_SPAN)]));
+			count += ids.size;
+		}
+		a = b;
+	}
+	return count;
 }
 
 export interface ScoreOptions {
@@ -392,9 +522,40 @@ export interface SegmentSummary {
 	meanMonetary: number | null;
 }
 
+/**
+ * The scored customers as columns (index k = k-th scored customer, in first-seen order); this is
+ * what the node reads, without building an object per customer first.
+ */
+export interface RfmColumns {
+	customerId: string[];
+	/** Item index of the latest order (orders) or of the customer item. */
+	latestItemIndex: Int32Array;
+	recencyDays: Float64Array;
+	frequency: Float64Array;
+	/** Rounded to 4 decimals, as averageOrderValue. */
+	monetary: Float64Array;
+	averageOrderValue: Float64Array;
+	r: Uint8Array;
+	f: Uint8Array;
+	m: Uint8Array;
+	cell: string[];
+	segment: string[];
+	lastOrderTime: Float64Array;
+	/** NaN when unknown (customers mode without a first order date). */
+	firstOrderTime: Float64Array;
+	/** Per customer when the result has no single currency (else all equal to it or undefined). */
+	currency: (string | undefined)[];
+}
+
 export interface RfmResult {
-	customers: RfmCustomer[];
-	/** Source item indexes of customers[k] (all its order rows, or the customer item), ascending. */
+	/** Number of scored customers. */
+	count: number;
+	columns: RfmColumns;
+	/** The k-th scored customer as an object. */
+	customer: (k: number) => RfmCustomer;
+	/** All scored customers as objects (built on first access). */
+	readonly customers: RfmCustomer[];
+	/** Source item indexes of customer k (all its order rows, or the customer item), ascending. */
 	itemIndexes: (k: number) => number[];
 	referenceTime: number;
 	bins: number;
@@ -430,117 +591,163 @@ export function scoreRfm(rows: RowSet, options: ScoreOptions): RfmResult {
 	const skipped: RfmResult['skipped'] = { ...rows.skipped };
 	const n = rows.length;
 	const bins = options.bins;
+	const { customer, time, amount, currencyCode, currencies } = rows;
+	const isCustomers = rows.kind === 'customers';
 
 	// Currency check
-	const currencyCounts = new Map<string, number>();
-	for (let i = 0; i < n; i++) {
-		const c = rows.currency[i];
-		if (c !== undefined) currencyCounts.set(c, (currencyCounts.get(c) ?? 0) + 1);
-	}
+	const codeCounts = new Float64Array(currencies.length + 1);
+	for (let i = 0; i < n; i++) codeCounts[currencyCode[i]]++;
+	const present = currencies.map((name, j) => [name, codeCounts[j + 1]] as [string, number]).filter(([, k]) => k > 0);
 	const keep = options.keepCurrency?.trim().toUpperCase() || undefined;
-	if (currencyCounts.size > 1 && !keep) {
-		const list = [...currencyCounts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+	if (present.length > 1 && !keep) {
+		const list = present.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
 		throw new RfmInputError(
 			`The ${rows.kind} are in ${list.length} currencies: ${list.map(([c, k]) => `${c} (${k})`).join(', ')}`,
 			undefined,
 			'Amounts in different currencies cannot be added up. Pick the currency to keep under Options > "Currency to Keep" (rows in other currencies are skipped and counted), or convert the amounts before this node.',
 		);
 	}
-	const include = new Uint8Array(n);
+	// code of the kept currency (-1: keep everything); rows without a currency are always kept
+	const keepCode = keep ? currencies.indexOf(keep) + 1 : -1;
 	let latest = -Infinity;
+	let otherCurrency = 0;
 	for (let i = 0; i < n; i++) {
-		const c = rows.currency[i];
-		if (keep && c !== undefined && c !== keep) {
-			bump(skipped, 'otherCurrency');
+		const c = currencyCode[i];
+		if (keepCode >= 0 && c !== 0 && c !== keepCode) {
+			otherCurrency++;
 			continue;
 		}
-		include[i] = 1;
-		if (rows.kind === 'customers' || rows.amount[i] >= 0) if (rows.time[i] > latest) latest = rows.time[i];
+		if ((isCustomers || amount[i] >= 0) && time[i] > latest) latest = time[i];
 	}
-	const currency = keep ?? (currencyCounts.size === 1 ? [...currencyCounts.keys()][0] : undefined);
+	if (otherCurrency) bump(skipped, 'otherCurrency', otherCurrency);
+	const currency = keep ?? (present.length === 1 ? present[0][0] : undefined);
 
 	let referenceTime: number;
 	if (options.reference.kind === 'fixed') referenceTime = options.reference.time;
 	else if (options.reference.kind === 'now') referenceTime = options.reference.now;
 	else referenceTime = Number.isFinite(latest) ? latest + DAY_MS : 0;
 	const windowStart = options.windowDays && options.windowDays > 0 ? referenceTime - options.windowDays * DAY_MS : -Infinity;
+	const checkAfter = options.reference.kind !== 'dayAfterLatest';
 
-	// Aggregate
+	// Aggregate. The per-customer accumulators are interleaved (one cache line per customer):
+	// [monetary, frequency, last order time, first order time, latest row, kept rows, -, -]
 	const C = rows.customerIds.length;
-	const last = new Float64Array(C).fill(-Infinity);
-	const first = new Float64Array(C).fill(Infinity);
-	const monetary = new Float64Array(C);
-	const freq = new Float64Array(C);
-	const latestRow = new Int32Array(C).fill(-1);
-	const head = new Int32Array(C).fill(-1);
-	const next = new Int32Array(n).fill(-1);
-	let hasOrderIds = false;
+	const S = 8;
+	const acc = new Float64Array(C * S);
+	for (let o = 0; o < C * S; o += S) {
+		acc[o + 2] = -Infinity;
+		acc[o + 3] = Infinity;
+		acc[o + 4] = -1;
+	}
+	const keepAll = keepCode < 0 && !checkAfter && windowStart === -Infinity;
+	/** Whether row i is kept (currency, reference date and window). */
+	const kept = (i: number): boolean => {
+		if (keepAll) return true;
+		const code = currencyCode[i];
+		if (keepCode >= 0 && code !== 0 && code !== keepCode) return false;
+		const t = time[i];
+		return !(checkAfter && t > referenceTime) && !(t < windowStart);
+	};
+	let afterReference = 0;
+	let outsideWindow = 0;
 	for (let i = 0; i < n; i++) {
-		if (!include[i]) continue;
-		const t = rows.time[i];
-		if (t > referenceTime && options.reference.kind !== 'dayAfterLatest') {
-			bump(skipped, 'afterReferenceDate');
-			continue;
+		const t = time[i];
+		if (!keepAll) {
+			const code = currencyCode[i];
+			if (keepCode >= 0 && code !== 0 && code !== keepCode) continue;
+			if (checkAfter && t > referenceTime) {
+				afterReference++;
+				continue;
+			}
+			if (t < windowStart) {
+				outsideWindow++;
+				continue;
+			}
 		}
-		if (t < windowStart) {
-			bump(skipped, 'outsideWindow');
-			continue;
-		}
-		const c = rows.customer[i];
-		next[i] = head[c];
-		head[c] = i;
-		const a = rows.amount[i];
-		monetary[c] += a;
-		if (rows.kind === 'customers') {
-			freq[c] = rows.orderKey[i];
-			last[c] = t;
-			latestRow[c] = i;
+		const o = customer[i] * S;
+		acc[o + 5]++;
+		const a = amount[i];
+		acc[o] += a;
+		if (isCustomers) {
+			acc[o + 1] = rows.orderKey[i];
+			acc[o + 2] = t;
+			acc[o + 4] = i;
 			const ft = rows.firstTime ? rows.firstTime[i] : NaN;
-			first[c] = Number.isFinite(ft) ? ft : NaN;
+			acc[o + 3] = Number.isFinite(ft) ? ft : NaN;
 			continue;
 		}
 		if (a < 0) continue; // refund line: netted only
-		freq[c]++;
-		if (rows.orderId[i] !== undefined) hasOrderIds = true;
-		if (t > last[c] || (t === last[c] && latestRow[c] < i)) {
-			last[c] = t;
-			latestRow[c] = i;
+		acc[o + 1]++;
+		// later rows win ties on the date
+		if (t >= acc[o + 2]) {
+			acc[o + 2] = t;
+			acc[o + 4] = i;
 		}
-		if (t < first[c]) first[c] = t;
+		if (t < acc[o + 3]) acc[o + 3] = t;
+	}
+	if (afterReference) bump(skipped, 'afterReferenceDate', afterReference);
+	if (outsideWindow) bump(skipped, 'outsideWindow', outsideWindow);
+	// perm[start[c]..start[c+1]) = customer c's kept rows, ascending (counting sort)
+	const start = new Int32Array(C + 1);
+	for (let c = 0; c < C; c++) start[c + 1] = start[c] + acc[c * S + 5];
+	const perm = new Int32Array(start[C]);
+	// orders: the order-id hashes in perm order, so that counting distinct orders reads them in sequence
+	const hashes = isCustomers ? undefined : new Int32Array(start[C]);
+	{
+		const fill = start.slice(0, C);
+		if (hashes) {
+			const orderHash = rows.orderHash;
+			for (let i = 0; i < n; i++)
+				if (kept(i)) {
+					const j = fill[customer[i]]++;
+					perm[j] = i;
+					hashes[j] = orderHash[i];
+				}
+		} else for (let i = 0; i < n; i++) if (kept(i)) perm[fill[customer[i]]++] = i;
 	}
 
 	// Frequency = distinct order ids among the customer's order rows (line items count once).
-	if (hasOrderIds) for (let c = 0; c < C; c++) if (freq[c] > 1) freq[c] = distinctOrders(rows, head[c], next);
+	if (hashes)
+		for (let c = 0, o = 1; c < C; c++, o += S)
+			if (acc[o] > 1) acc[o] = distinctOrders(rows.orderIdAt, perm, hashes, start[c], start[c + 1]);
 
 	// Customers that are scored
-	const keepCustomer: number[] = [];
-	const positive: boolean[] = [];
+	const keepCustomer = new Int32Array(C);
+	const positive = new Uint8Array(C);
+	let K = 0;
+	let noOrders = 0;
+	let nonPositive = 0;
+	let P = 0;
 	for (let c = 0; c < C; c++) {
-		if (head[c] < 0) continue; // every row filtered out: counted above
-		if (freq[c] === 0) {
-			bump(skipped, 'noOrders');
+		if (start[c + 1] === start[c]) continue; // every row filtered out: counted above
+		const o = c * S;
+		if (acc[o + 1] === 0) {
+			noOrders++;
 			continue;
 		}
-		if (!(monetary[c] > 0)) {
+		if (!(acc[o] > 0)) {
 			if (options.nonPositiveMonetary === 'drop') {
-				bump(skipped, 'nonPositiveMonetary');
+				nonPositive++;
 				continue;
 			}
-			positive[keepCustomer.length] = false;
-		} else positive[keepCustomer.length] = true;
-		keepCustomer.push(c);
+		} else {
+			positive[K] = 1;
+			P++;
+		}
+		keepCustomer[K++] = c;
 	}
-	const K = keepCustomer.length;
+	if (noOrders) bump(skipped, 'noOrders', noOrders);
+	if (nonPositive) bump(skipped, 'nonPositiveMonetary', nonPositive);
 	const rec = new Float64Array(K);
 	const fr = new Float64Array(K);
 	const mon = new Float64Array(K);
-	const monPos: number[] = [];
-	for (let k = 0; k < K; k++) {
-		const c = keepCustomer[k];
-		rec[k] = Math.floor((referenceTime - last[c]) / DAY_MS);
-		fr[k] = freq[c];
-		mon[k] = monetary[c];
-		if (positive[k]) monPos.push(monetary[c]);
+	const monPos = new Float64Array(P);
+	for (let k = 0, p = 0; k < K; k++) {
+		const o = keepCustomer[k] * S;
+		rec[k] = Math.floor((referenceTime - acc[o + 2]) / DAY_MS);
+		fr[k] = acc[o + 1];
+		mon[k] = acc[o];
+		if (positive[k]) monPos[p++] = acc[o];
 	}
 
 	let edges: RfmResult['edges'];
@@ -554,12 +761,29 @@ export function scoreRfm(rows: RowSet, options: ScoreOptions): RfmResult {
 		edges = {
 			recency: K ? quantileEdges(rec, bins).map((x) => round(x)) : [],
 			frequency: K ? quantileEdges(fr, bins).map((x) => round(x)) : [],
-			monetary: monPos.length ? quantileEdges(monPos, bins).map((x) => round(x)) : [],
+			monetary: P ? quantileEdges(monPos, bins, true).map((x) => round(x)) : [],
 		};
 	}
 	const segmentOf = compileMap(options.map, bins);
-	const distribution = { r: new Array(bins).fill(0), f: new Array(bins).fill(0), m: new Array(bins).fill(0) };
-	const customers: RfmCustomer[] = new Array(K);
+	const cells: string[] = [];
+	for (let r = 1; r <= bins; r++) for (let f = 1; f <= bins; f++) for (let m = 1; m <= bins; m++) cells.push(`${r}${f}${m}`);
+	const distribution = { r: new Array<number>(bins).fill(0), f: new Array<number>(bins).fill(0), m: new Array<number>(bins).fill(0) };
+	const col: RfmColumns = {
+		customerId: new Array<string>(K),
+		latestItemIndex: new Int32Array(K),
+		recencyDays: rec,
+		frequency: fr,
+		monetary: new Float64Array(K),
+		averageOrderValue: new Float64Array(K),
+		r: new Uint8Array(K),
+		f: new Uint8Array(K),
+		m: new Uint8Array(K),
+		cell: new Array<string>(K),
+		segment: new Array<string>(K),
+		lastOrderTime: new Float64Array(K),
+		firstOrderTime: new Float64Array(K),
+		currency: new Array<string | undefined>(K),
+	};
 	for (let k = 0; k < K; k++) {
 		const c = keepCustomer[k];
 		const r = bins + 1 - binOf(rec[k], edges.recency);
@@ -568,60 +792,87 @@ export function scoreRfm(rows: RowSet, options: ScoreOptions): RfmResult {
 		distribution.r[r - 1]++;
 		distribution.f[f - 1]++;
 		distribution.m[m - 1]++;
-		const lr = latestRow[c];
-		customers[k] = {
-			customerId: rows.customerIds[c],
-			latestItemIndex: rows.itemIndex[lr],
-			recencyDays: rec[k],
-			frequency: fr[k],
-			monetary: round(mon[k], 4),
-			averageOrderValue: round(mon[k] / fr[k], 4),
-			r,
-			f,
-			m,
-			cell: `${r}${f}${m}`,
-			score: r + f + m,
-			segment: segmentOf(r, f, m),
-			lastOrderTime: last[c],
-			firstOrderTime: first[c],
-			currency: currency ?? rows.currency[lr],
-		};
+		const o = c * S;
+		const lr = acc[o + 4];
+		const code = currencyCode[lr];
+		col.customerId[k] = rows.customerIds[c];
+		col.latestItemIndex[k] = rows.itemIndex[lr];
+		col.monetary[k] = round(mon[k], 4);
+		col.averageOrderValue[k] = round(mon[k] / fr[k], 4);
+		col.r[k] = r;
+		col.f[k] = f;
+		col.m[k] = m;
+		col.cell[k] = cells[((r - 1) * bins + (f - 1)) * bins + (m - 1)];
+		col.segment[k] = segmentOf(r, f, m);
+		col.lastOrderTime[k] = acc[o + 2];
+		col.firstOrderTime[k] = acc[o + 3];
+		col.currency[k] = currency ?? (code ? currencies[code - 1] : undefined);
 	}
+	const customerAt = (k: number): RfmCustomer => ({
+		customerId: col.customerId[k],
+		latestItemIndex: col.latestItemIndex[k],
+		recencyDays: col.recencyDays[k],
+		frequency: col.frequency[k],
+		monetary: col.monetary[k],
+		averageOrderValue: col.averageOrderValue[k],
+		r: col.r[k],
+		f: col.f[k],
+		m: col.m[k],
+		cell: col.cell[k],
+		score: col.r[k] + col.f[k] + col.m[k],
+		segment: col.segment[k],
+		lastOrderTime: col.lastOrderTime[k],
+		firstOrderTime: col.firstOrderTime[k],
+		currency: col.currency[k],
+	});
+	let objects: RfmCustomer[] | undefined;
 	const itemIndexes = (k: number): number[] => {
-		const out: number[] = [];
-		for (let i = head[keepCustomer[k]]; i >= 0; i = next[i]) out.push(rows.itemIndex[i]);
-		return out.reverse();
+		const c = keepCustomer[k];
+		const out: number[] = new Array(start[c + 1] - start[c]);
+		for (let j = start[c]; j < start[c + 1]; j++) out[j - start[c]] = rows.itemIndex[perm[j]];
+		return out;
 	};
 	return {
-		customers,
+		count: K,
+		columns: col,
+		customer: customerAt,
+		get customers() {
+			if (!objects) {
+				objects = new Array<RfmCustomer>(K);
+				for (let k = 0; k < K; k++) objects[k] = customerAt(k);
+			}
+			return objects;
+		},
 		itemIndexes,
 		referenceTime,
 		bins,
 		scoring: options.scoring,
 		edges,
 		distribution,
-		segments: summarize(customers, options.map, bins),
+		segments: summarize(col, K, options.map, bins),
 		skipped,
 		currency,
 	};
 }
 
-export function summarize(customers: readonly RfmCustomer[], map: SegmentMap, bins: number): SegmentSummary[] {
+export function summarize(col: Pick<RfmColumns, 'segment' | 'monetary' | 'recencyDays' | 'frequency'>, count: number, map: SegmentMap, bins: number): SegmentSummary[] {
 	const names = reachableSegments(map, bins);
 	const acc = new Map<string, { n: number; rev: number; r: number; f: number; m: number }>();
 	for (const name of names) acc.set(name, { n: 0, rev: 0, r: 0, f: 0, m: 0 });
 	let total = 0;
 	let revenue = 0;
-	for (const c of customers) {
-		let a = acc.get(c.segment);
-		if (!a) acc.set(c.segment, (a = { n: 0, rev: 0, r: 0, f: 0, m: 0 }));
+	for (let k = 0; k < count; k++) {
+		const segment = col.segment[k];
+		let a = acc.get(segment);
+		if (!a) acc.set(segment, (a = { n: 0, rev: 0, r: 0, f: 0, m: 0 }));
+		const monetary = col.monetary[k];
 		a.n++;
-		a.rev += c.monetary;
-		a.r += c.recencyDays;
-		a.f += c.frequency;
-		a.m += c.monetary;
+		a.rev += monetary;
+		a.r += col.recencyDays[k];
+		a.f += col.frequency[k];
+		a.m += monetary;
 		total++;
-		revenue += c.monetary;
+		revenue += monetary;
 	}
 	return [...acc.entries()].map(([segment, a]) => ({
 		segment,
