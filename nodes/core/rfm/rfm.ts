@@ -416,12 +416,13 @@ export type ReferenceDate = { kind: 'dayAfterLatest' } | { kind: 'now'; now: num
 
 /** Offsets within one customer's rows are packed under the hash in sort keys: hash * 2^21 + offset. */
 const OFFSET_SPAN = 2097152;
-let sortKeys = new Float64Array(0);
+/** Scratch for the sort keys, grown as needed (a property, so that growing it does not deoptimize). */
+const sortScratch = { keys: new Float64Array(1024) };
 
 /**
  * Distinct orders among one customer's rows perm[from..to), given their order-id hashes (see
  * RowSet.orderHash): rows without an id count one each, refund lines none; ids are compared only
- * when their hashes are equal.
+ * when their hashes are equal. Returns -1 for histories of more than 32 rows (see distinctLong).
  */
 function distinctOrders(orderIdAt: RowSet['orderIdAt'], perm: Int32Array, hashes: Int32Array, from: number, to: number): number {
 	let count = 0;
@@ -445,6 +446,20 @@ function distinctOrders(orderIdAt: RowSet['orderIdAt'], perm: Int32Array, hashes
 		}
 		return count;
 	}
+	return -1; // long history: counted by distinctLong
+}
+
+/** Distinct ids among the rows whose sort keys are keys[a..b) (rows with equal hashes). */
+function distinctIdsAt(orderIdAt: RowSet['orderIdAt'], perm: Int32Array, from: number, keys: Float64Array, a: number, b: number): number {
+	const ids = new Set<string | undefined>();
+	for (let q = a; q < b; q++) ids.add(orderIdAt(perm[from + (keys[q] % OFFSET_SPAN)]));
+	return ids.size;
+}
+
+/** distinctOrders for histories of more than 32 rows (few customers: kept out of the hot function). */
+function distinctLong(orderIdAt: RowSet['orderIdAt'], perm: Int32Array, hashes: Int32Array, from: number, to: number): number {
+	let count = 0;
+	const len = to - from;
 	if (len >= OFFSET_SPAN) {
 		const ids = new Set<string | undefined>();
 		for (let j = from; j < to; j++) {
@@ -455,7 +470,8 @@ function distinctOrders(orderIdAt: RowSet['orderIdAt'], perm: Int32Array, hashes
 		return count + ids.size;
 	}
 	// long histories: sort by hash; a hash seen once is one order, equal hashes are checked by id
-	if (sortKeys.length < len) sortKeys = new Float64Array(Math.max(len, 2 * sortKeys.length));
+	if (sortScratch.keys.length < len) sortScratch.keys = new Float64Array(Math.max(len, 2 * sortScratch.keys.length));
+	const sortKeys = sortScratch.keys;
 	let m = 0;
 	for (let j = from; j < to; j++) {
 		const h = hashes[j];
@@ -467,12 +483,7 @@ function distinctOrders(orderIdAt: RowSet['orderIdAt'], perm: Int32Array, hashes
 		const h = Math.floor(keys[a] / OFFSET_SPAN);
 		let b = a + 1;
 		while (b < m && Math.floor(keys[b] / OFFSET_SPAN) === h) b++;
-		if (b - a === 1) count++;
-		else {
-			const ids = new Set<string | undefined>();
-			for (let q = a; q < b; q++) ids.add(orderIdAt(perm[from + (keys[q] % OFFSET_SPAN)]));
-			count += ids.size;
-		}
+		count += b - a === 1 ? 1 : distinctIdsAt(orderIdAt, perm, from, keys, a, b);
 		a = b;
 	}
 	return count;
@@ -586,32 +597,26 @@ function checkThresholds(name: string, t: number[] | undefined, bins: number): n
 	return t;
 }
 
-/** Aggregates rows per customer, scores and segments them. Throws RfmInputError on configuration/data problems. */
-export function scoreRfm(rows: RowSet, options: ScoreOptions): RfmResult {
-	const skipped: RfmResult['skipped'] = { ...rows.skipped };
-	const n = rows.length;
-	const bins = options.bins;
-	const { customer, time, amount, currencyCode, currencies } = rows;
-	const isCustomers = rows.kind === 'customers';
+/*
+ * scoreRfm runs in phases, each hot loop in a function of its own: V8 then optimizes every loop
+ * on its own (a long function with many loops gets compiled loop by loop and deoptimizes whenever
+ * it reaches a loop that has not run yet, which cost a third of the scoring time).
+ */
 
-	// Currency check
-	const codeCounts = new Float64Array(currencies.length + 1);
-	for (let i = 0; i < n; i++) codeCounts[currencyCode[i]]++;
-	const present = currencies.map((name, j) => [name, codeCounts[j + 1]] as [string, number]).filter(([, k]) => k > 0);
-	const keep = options.keepCurrency?.trim().toUpperCase() || undefined;
-	if (present.length > 1 && !keep) {
-		const list = present.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-		throw new RfmInputError(
-			`The ${rows.kind} are in ${list.length} currencies: ${list.map(([c, k]) => `${c} (${k})`).join(', ')}`,
-			undefined,
-			'Amounts in different currencies cannot be added up. Pick the currency to keep under Options > "Currency to Keep" (rows in other currencies are skipped and counted), or convert the amounts before this node.',
-		);
-	}
-	// code of the kept currency (-1: keep everything); rows without a currency are always kept
-	const keepCode = keep ? currencies.indexOf(keep) + 1 : -1;
+/** Rows per currency code (index 0 = no currency). */
+function countCodes(currencyCode: Uint16Array, n: number, codes: number): Float64Array {
+	const counts = new Float64Array(codes + 1);
+	for (let i = 0; i < n; i++) counts[currencyCode[i]]++;
+	return counts;
+}
+
+/** Latest order time among the rows of the kept currency (keepCode < 0: all); counts the others. */
+function latestTime(rows: RowSet, keepCode: number): { latest: number; otherCurrency: number } {
+	const { currencyCode, amount, time } = rows;
+	const isCustomers = rows.kind === 'customers';
 	let latest = -Infinity;
 	let otherCurrency = 0;
-	for (let i = 0; i < n; i++) {
+	for (let i = 0; i < rows.length; i++) {
 		const c = currencyCode[i];
 		if (keepCode >= 0 && c !== 0 && c !== keepCode) {
 			otherCurrency++;
@@ -619,40 +624,43 @@ export function scoreRfm(rows: RowSet, options: ScoreOptions): RfmResult {
 		}
 		if ((isCustomers || amount[i] >= 0) && time[i] > latest) latest = time[i];
 	}
-	if (otherCurrency) bump(skipped, 'otherCurrency', otherCurrency);
-	const currency = keep ?? (present.length === 1 ? present[0][0] : undefined);
+	return { latest, otherCurrency };
+}
 
-	let referenceTime: number;
-	if (options.reference.kind === 'fixed') referenceTime = options.reference.time;
-	else if (options.reference.kind === 'now') referenceTime = options.reference.now;
-	else referenceTime = Number.isFinite(latest) ? latest + DAY_MS : 0;
-	const windowStart = options.windowDays && options.windowDays > 0 ? referenceTime - options.windowDays * DAY_MS : -Infinity;
-	const checkAfter = options.reference.kind !== 'dayAfterLatest';
+/** Which rows count: the kept currency, not after the reference date, inside the window. */
+interface RowFilter {
+	all: boolean;
+	keepCode: number;
+	checkAfter: boolean;
+	referenceTime: number;
+	windowStart: number;
+}
 
-	// Aggregate. The per-customer accumulators are interleaved (one cache line per customer):
-	// [monetary, frequency, last order time, first order time, latest row, kept rows, -, -]
-	const C = rows.customerIds.length;
-	const S = 8;
+/** Stride of the interleaved per-customer accumulators (one cache line per customer). */
+const S = 8;
+const A_MONETARY = 0;
+const A_FREQUENCY = 1;
+const A_LAST = 2;
+const A_FIRST = 3;
+const A_LATEST_ROW = 4;
+const A_ROWS = 5;
+
+/** Per-customer sums over the kept rows: [monetary, frequency, last, first, latest row, kept rows]. */
+function accumulate(rows: RowSet, C: number, filter: RowFilter): { acc: Float64Array; afterReference: number; outsideWindow: number } {
+	const { customer, time, amount, currencyCode } = rows;
+	const isCustomers = rows.kind === 'customers';
 	const acc = new Float64Array(C * S);
 	for (let o = 0; o < C * S; o += S) {
-		acc[o + 2] = -Infinity;
-		acc[o + 3] = Infinity;
-		acc[o + 4] = -1;
+		acc[o + A_LAST] = -Infinity;
+		acc[o + A_FIRST] = Infinity;
+		acc[o + A_LATEST_ROW] = -1;
 	}
-	const keepAll = keepCode < 0 && !checkAfter && windowStart === -Infinity;
-	/** Whether row i is kept (currency, reference date and window). */
-	const kept = (i: number): boolean => {
-		if (keepAll) return true;
-		const code = currencyCode[i];
-		if (keepCode >= 0 && code !== 0 && code !== keepCode) return false;
-		const t = time[i];
-		return !(checkAfter && t > referenceTime) && !(t < windowStart);
-	};
+	const { all, keepCode, checkAfter, referenceTime, windowStart } = filter;
 	let afterReference = 0;
 	let outsideWindow = 0;
-	for (let i = 0; i < n; i++) {
+	for (let i = 0; i < rows.length; i++) {
 		const t = time[i];
-		if (!keepAll) {
+		if (!all) {
 			const code = currencyCode[i];
 			if (keepCode >= 0 && code !== 0 && code !== keepCode) continue;
 			if (checkAfter && t > referenceTime) {
@@ -665,53 +673,73 @@ export function scoreRfm(rows: RowSet, options: ScoreOptions): RfmResult {
 			}
 		}
 		const o = customer[i] * S;
-		acc[o + 5]++;
+		acc[o + A_ROWS]++;
 		const a = amount[i];
-		acc[o] += a;
+		acc[o + A_MONETARY] += a;
 		if (isCustomers) {
-			acc[o + 1] = rows.orderKey[i];
-			acc[o + 2] = t;
-			acc[o + 4] = i;
+			acc[o + A_FREQUENCY] = rows.orderKey[i];
+			acc[o + A_LAST] = t;
+			acc[o + A_LATEST_ROW] = i;
 			const ft = rows.firstTime ? rows.firstTime[i] : NaN;
-			acc[o + 3] = Number.isFinite(ft) ? ft : NaN;
+			acc[o + A_FIRST] = Number.isFinite(ft) ? ft : NaN;
 			continue;
 		}
 		if (a < 0) continue; // refund line: netted only
-		acc[o + 1]++;
+		acc[o + A_FREQUENCY]++;
 		// later rows win ties on the date
-		if (t >= acc[o + 2]) {
-			acc[o + 2] = t;
-			acc[o + 4] = i;
+		if (t >= acc[o + A_LAST]) {
+			acc[o + A_LAST] = t;
+			acc[o + A_LATEST_ROW] = i;
 		}
-		if (t < acc[o + 3]) acc[o + 3] = t;
+		if (t < acc[o + A_FIRST]) acc[o + A_FIRST] = t;
 	}
-	if (afterReference) bump(skipped, 'afterReferenceDate', afterReference);
-	if (outsideWindow) bump(skipped, 'outsideWindow', outsideWindow);
-	// perm[start[c]..start[c+1]) = customer c's kept rows, ascending (counting sort)
+	return { acc, afterReference, outsideWindow };
+}
+
+/**
+ * Groups the kept rows by customer (counting sort): perm[start[c]..start[c+1]) are customer c's
+ * rows in ascending order; in orders mode `hashes` holds their order-id hashes in the same order.
+ */
+function groupRows(rows: RowSet, C: number, acc: Float64Array, filter: RowFilter) {
+	const { customer, time, currencyCode } = rows;
 	const start = new Int32Array(C + 1);
-	for (let c = 0; c < C; c++) start[c + 1] = start[c] + acc[c * S + 5];
+	for (let c = 0; c < C; c++) start[c + 1] = start[c] + acc[c * S + A_ROWS];
 	const perm = new Int32Array(start[C]);
-	// orders: the order-id hashes in perm order, so that counting distinct orders reads them in sequence
-	const hashes = isCustomers ? undefined : new Int32Array(start[C]);
-	{
-		const fill = start.slice(0, C);
-		if (hashes) {
-			const orderHash = rows.orderHash;
-			for (let i = 0; i < n; i++)
-				if (kept(i)) {
-					const j = fill[customer[i]]++;
-					perm[j] = i;
-					hashes[j] = orderHash[i];
-				}
-		} else for (let i = 0; i < n; i++) if (kept(i)) perm[fill[customer[i]]++] = i;
+	const hashes = rows.kind === 'customers' ? undefined : new Int32Array(start[C]);
+	const fill = start.slice(0, C);
+	const orderHash = rows.orderHash;
+	const { all, keepCode, checkAfter, referenceTime, windowStart } = filter;
+	for (let i = 0; i < rows.length; i++) {
+		if (!all) {
+			const code = currencyCode[i];
+			if (keepCode >= 0 && code !== 0 && code !== keepCode) continue;
+			const t = time[i];
+			if ((checkAfter && t > referenceTime) || t < windowStart) continue;
+		}
+		const j = fill[customer[i]]++;
+		perm[j] = i;
+		if (hashes) hashes[j] = orderHash[i];
 	}
+	return { start, perm, hashes };
+}
 
-	// Frequency = distinct order ids among the customer's order rows (line items count once).
-	if (hashes)
-		for (let c = 0, o = 1; c < C; c++, o += S)
-			if (acc[o] > 1) acc[o] = distinctOrders(rows.orderIdAt, perm, hashes, start[c], start[c + 1]);
+/**
+ * Frequency = distinct order ids among each customer's order rows (line items count once). Long
+ * histories are counted together afterwards, so that their code runs in one call.
+ */
+function countDistinctOrders(rows: RowSet, C: number, acc: Float64Array, start: Int32Array, perm: Int32Array, hashes: Int32Array): void {
+	const long: number[] = [];
+	for (let c = 0, o = A_FREQUENCY; c < C; c++, o += S)
+		if (acc[o] > 1) {
+			const count = distinctOrders(rows.orderIdAt, perm, hashes, start[c], start[c + 1]);
+			if (count < 0) long.push(c);
+			else acc[o] = count;
+		}
+	for (const c of long) acc[c * S + A_FREQUENCY] = distinctLong(rows.orderIdAt, perm, hashes, start[c], start[c + 1]);
+}
 
-	// Customers that are scored
+/** The customers that are scored, and their recency / frequency / monetary values. */
+function scoredCustomers(C: number, acc: Float64Array, start: Int32Array, referenceTime: number, dropNonPositive: boolean) {
 	const keepCustomer = new Int32Array(C);
 	const positive = new Uint8Array(C);
 	let K = 0;
@@ -719,14 +747,14 @@ export function scoreRfm(rows: RowSet, options: ScoreOptions): RfmResult {
 	let nonPositive = 0;
 	let P = 0;
 	for (let c = 0; c < C; c++) {
-		if (start[c + 1] === start[c]) continue; // every row filtered out: counted above
+		if (start[c + 1] === start[c]) continue; // every row filtered out: counted already
 		const o = c * S;
-		if (acc[o + 1] === 0) {
+		if (acc[o + A_FREQUENCY] === 0) {
 			noOrders++;
 			continue;
 		}
-		if (!(acc[o] > 0)) {
-			if (options.nonPositiveMonetary === 'drop') {
+		if (!(acc[o + A_MONETARY] > 0)) {
+			if (dropNonPositive) {
 				nonPositive++;
 				continue;
 			}
@@ -736,38 +764,43 @@ export function scoreRfm(rows: RowSet, options: ScoreOptions): RfmResult {
 		}
 		keepCustomer[K++] = c;
 	}
-	if (noOrders) bump(skipped, 'noOrders', noOrders);
-	if (nonPositive) bump(skipped, 'nonPositiveMonetary', nonPositive);
 	const rec = new Float64Array(K);
 	const fr = new Float64Array(K);
 	const mon = new Float64Array(K);
 	const monPos = new Float64Array(P);
 	for (let k = 0, p = 0; k < K; k++) {
 		const o = keepCustomer[k] * S;
-		rec[k] = Math.floor((referenceTime - acc[o + 2]) / DAY_MS);
-		fr[k] = acc[o + 1];
-		mon[k] = acc[o];
-		if (positive[k]) monPos[p++] = acc[o];
+		rec[k] = Math.floor((referenceTime - acc[o + A_LAST]) / DAY_MS);
+		fr[k] = acc[o + A_FREQUENCY];
+		mon[k] = acc[o + A_MONETARY];
+		if (positive[k]) monPos[p++] = mon[k];
 	}
+	return { keepCustomer, positive, K, P, rec, fr, mon, monPos, noOrders, nonPositive };
+}
 
-	let edges: RfmResult['edges'];
-	if (options.scoring === 'thresholds') {
-		edges = {
-			recency: checkThresholds('recency', options.thresholds?.recency, bins),
-			frequency: checkThresholds('frequency', options.thresholds?.frequency, bins),
-			monetary: checkThresholds('monetary', options.thresholds?.monetary, bins),
-		};
-	} else {
-		edges = {
-			recency: K ? quantileEdges(rec, bins).map((x) => round(x)) : [],
-			frequency: K ? quantileEdges(fr, bins).map((x) => round(x)) : [],
-			monetary: P ? quantileEdges(monPos, bins, true).map((x) => round(x)) : [],
-		};
-	}
-	const segmentOf = compileMap(options.map, bins);
+/** Scores, cells and segments of the scored customers, as columns. */
+function buildColumns(
+	rows: RowSet,
+	s: ReturnType<typeof scoredCustomers>,
+	acc: Float64Array,
+	edges: RfmResult['edges'],
+	bins: number,
+	map: SegmentMap,
+	currency: string | undefined,
+): { col: RfmColumns; distribution: RfmResult['distribution'] } {
+	const { keepCustomer, positive, K, rec, fr, mon } = s;
+	const segmentOf = compileMap(map, bins);
 	const cells: string[] = [];
-	for (let r = 1; r <= bins; r++) for (let f = 1; f <= bins; f++) for (let m = 1; m <= bins; m++) cells.push(`${r}${f}${m}`);
-	const distribution = { r: new Array<number>(bins).fill(0), f: new Array<number>(bins).fill(0), m: new Array<number>(bins).fill(0) };
+	const segments: string[] = [];
+	for (let r = 1; r <= bins; r++)
+		for (let f = 1; f <= bins; f++)
+			for (let m = 1; m <= bins; m++) {
+				cells.push(`${r}${f}${m}`);
+				segments.push(segmentOf(r, f, m));
+			}
+	const dr = new Array<number>(bins).fill(0);
+	const df = new Array<number>(bins).fill(0);
+	const dm = new Array<number>(bins).fill(0);
 	const col: RfmColumns = {
 		customerId: new Array<string>(K),
 		latestItemIndex: new Int32Array(K),
@@ -784,30 +817,101 @@ export function scoreRfm(rows: RowSet, options: ScoreOptions): RfmResult {
 		firstOrderTime: new Float64Array(K),
 		currency: new Array<string | undefined>(K),
 	};
+	const { customerIds, itemIndex, currencyCode, currencies } = rows;
 	for (let k = 0; k < K; k++) {
 		const c = keepCustomer[k];
 		const r = bins + 1 - binOf(rec[k], edges.recency);
 		const f = binOf(fr[k], edges.frequency);
 		const m = positive[k] ? binOf(mon[k], edges.monetary) : 1;
-		distribution.r[r - 1]++;
-		distribution.f[f - 1]++;
-		distribution.m[m - 1]++;
+		dr[r - 1]++;
+		df[f - 1]++;
+		dm[m - 1]++;
 		const o = c * S;
-		const lr = acc[o + 4];
+		const lr = acc[o + A_LATEST_ROW];
 		const code = currencyCode[lr];
-		col.customerId[k] = rows.customerIds[c];
-		col.latestItemIndex[k] = rows.itemIndex[lr];
+		const cellIndex = ((r - 1) * bins + (f - 1)) * bins + (m - 1);
+		col.customerId[k] = customerIds[c];
+		col.latestItemIndex[k] = itemIndex[lr];
 		col.monetary[k] = round(mon[k], 4);
 		col.averageOrderValue[k] = round(mon[k] / fr[k], 4);
 		col.r[k] = r;
 		col.f[k] = f;
 		col.m[k] = m;
-		col.cell[k] = cells[((r - 1) * bins + (f - 1)) * bins + (m - 1)];
-		col.segment[k] = segmentOf(r, f, m);
-		col.lastOrderTime[k] = acc[o + 2];
-		col.firstOrderTime[k] = acc[o + 3];
+		col.cell[k] = cells[cellIndex];
+		col.segment[k] = segments[cellIndex];
+		col.lastOrderTime[k] = acc[o + A_LAST];
+		col.firstOrderTime[k] = acc[o + A_FIRST];
 		col.currency[k] = currency ?? (code ? currencies[code - 1] : undefined);
 	}
+	return { col, distribution: { r: dr, f: df, m: dm } };
+}
+
+/** Aggregates rows per customer, scores and segments them. Throws RfmInputError on configuration/data problems. */
+export function scoreRfm(rows: RowSet, options: ScoreOptions): RfmResult {
+	const skipped: RfmResult['skipped'] = { ...rows.skipped };
+	const bins = options.bins;
+	const { currencies } = rows;
+
+	// Currency check
+	const codeCounts = countCodes(rows.currencyCode, rows.length, currencies.length);
+	const present = currencies.map((name, j) => [name, codeCounts[j + 1]] as [string, number]).filter(([, k]) => k > 0);
+	const keep = options.keepCurrency?.trim().toUpperCase() || undefined;
+	if (present.length > 1 && !keep) {
+		const list = present.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+		throw new RfmInputError(
+			`The ${rows.kind} are in ${list.length} currencies: ${list.map(([c, k]) => `${c} (${k})`).join(', ')}`,
+			undefined,
+			'Amounts in different currencies cannot be added up. Pick the currency to keep under Options > "Currency to Keep" (rows in other currencies are skipped and counted), or convert the amounts before this node.',
+		);
+	}
+	// code of the kept currency (-1: keep everything); rows without a currency are always kept
+	const keepCode = keep ? currencies.indexOf(keep) + 1 : -1;
+	const { latest, otherCurrency } = latestTime(rows, keepCode);
+	if (otherCurrency) bump(skipped, 'otherCurrency', otherCurrency);
+	const currency = keep ?? (present.length === 1 ? present[0][0] : undefined);
+
+	let referenceTime: number;
+	if (options.reference.kind === 'fixed') referenceTime = options.reference.time;
+	else if (options.reference.kind === 'now') referenceTime = options.reference.now;
+	else referenceTime = Number.isFinite(latest) ? latest + DAY_MS : 0;
+	const windowStart = options.windowDays && options.windowDays > 0 ? referenceTime - options.windowDays * DAY_MS : -Infinity;
+	const checkAfter = options.reference.kind !== 'dayAfterLatest';
+	const filter: RowFilter = {
+		all: keepCode < 0 && !checkAfter && windowStart === -Infinity,
+		keepCode,
+		checkAfter,
+		referenceTime,
+		windowStart,
+	};
+
+	const C = rows.customerIds.length;
+	const { acc, afterReference, outsideWindow } = accumulate(rows, C, filter);
+	if (afterReference) bump(skipped, 'afterReferenceDate', afterReference);
+	if (outsideWindow) bump(skipped, 'outsideWindow', outsideWindow);
+	const { start, perm, hashes } = groupRows(rows, C, acc, filter);
+	if (hashes) countDistinctOrders(rows, C, acc, start, perm, hashes);
+
+	const scored = scoredCustomers(C, acc, start, referenceTime, options.nonPositiveMonetary === 'drop');
+	if (scored.noOrders) bump(skipped, 'noOrders', scored.noOrders);
+	if (scored.nonPositive) bump(skipped, 'nonPositiveMonetary', scored.nonPositive);
+	const { K, P, rec, fr, monPos, keepCustomer } = scored;
+
+	let edges: RfmResult['edges'];
+	if (options.scoring === 'thresholds') {
+		edges = {
+			recency: checkThresholds('recency', options.thresholds?.recency, bins),
+			frequency: checkThresholds('frequency', options.thresholds?.frequency, bins),
+			monetary: checkThresholds('monetary', options.thresholds?.monetary, bins),
+		};
+	} else {
+		edges = {
+			recency: K ? quantileEdges(rec, bins).map((x) => round(x)) : [],
+			frequency: K ? quantileEdges(fr, bins).map((x) => round(x)) : [],
+			monetary: P ? quantileEdges(monPos, bins, true).map((x) => round(x)) : [],
+		};
+	}
+	const { col, distribution } = buildColumns(rows, scored, acc, edges, bins, options.map, currency);
+
 	const customerAt = (k: number): RfmCustomer => ({
 		customerId: col.customerId[k],
 		latestItemIndex: col.latestItemIndex[k],
