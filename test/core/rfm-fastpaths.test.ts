@@ -148,6 +148,12 @@ describe('ids, currencies and columns', () => {
 		]);
 	});
 
+	it('keeps ids that are special property names or numeric spellings apart', () => {
+		const ids = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', '0', '00', '1e3', '1000', '4294967295', '-1', 'length'];
+		const res = score(ids.flatMap((id, i) => [{ customer_id: id, created_at: `2024-01-0${1 + (i % 9)}`, total: 10 + i }, { customer_id: id, created_at: '2024-02-01', total: 1 }]));
+		expect(res.customers.map((c) => [c.customerId, c.frequency, c.monetary])).toEqual(ids.map((id, i) => [id, 2, 11 + i]));
+	});
+
 	it('normalises currency spellings and keeps rows without a currency when one is kept', () => {
 		const rows = [
 			{ customer_id: 'A', created_at: '2024-01-01', total: 10, currency: 'usd' },
