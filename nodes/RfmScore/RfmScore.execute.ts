@@ -5,7 +5,7 @@ import {
 	type INodeExecutionData,
 } from 'n8n-workflow';
 import { getPath, type Json } from '../core/fields';
-import { parseDate } from '../core/dates';
+import { parseDate, toIsoDate } from '../core/dates';
 import {
 	RfmInputError,
 	extractCustomers,
@@ -68,7 +68,7 @@ function segmentMap(ctx: IExecuteFunctions, bins: number): SegmentMap {
 }
 
 function iso(ms: number): string | null {
-	return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+	return Number.isFinite(ms) ? toIsoDate(ms) : null;
 }
 
 function pairedItems(indexes: number[]) {

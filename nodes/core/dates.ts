@@ -138,6 +138,30 @@ export function parseDate(value: unknown): number | null {
 	return null;
 }
 
+const pad2 = (v: number) => (v < 10 ? '0' : '') + v;
+
+/**
+ * `new Date(ms).toISOString()` without the Date object (about ten times faster; the RFM Score node
+ * writes two dates per customer). Outside years 0..9999 it falls back to Date's own format.
+ */
 export function toIsoDate(ms: number): string {
-	return new Date(ms).toISOString();
+	const days = Math.floor(ms / DAY_MS);
+	const inDay = ms - days * DAY_MS;
+	// civil from days (proleptic Gregorian), exact integer arithmetic
+	const z = days + 719468;
+	const era = Math.floor(z / 146097);
+	const doe = z - era * 146097;
+	const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+	const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+	const mp = Math.floor((5 * doy + 2) / 153);
+	const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+	const m = mp < 10 ? mp + 3 : mp - 9;
+	const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+	if (!(y >= 0 && y <= 9999) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+	const h = Math.floor(inDay / 3600000);
+	const mi = Math.floor((inDay % 3600000) / 60000);
+	const sec = Math.floor((inDay % 60000) / 1000);
+	const milli = inDay % 1000;
+	const year = y < 1000 ? String(y).padStart(4, '0') : String(y);
+	return `${year}-${pad2(m)}-${pad2(d)}T${pad2(h)}:${pad2(mi)}:${pad2(sec)}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }

@@ -2,7 +2,7 @@
  * The fast paths of the RFM core (hot loop readers, order-id hashes, selection-based quantiles,
  * fast ISO dates, currency codes, columnar results) give the same answers as the plain rules.
  */
-import { parseDate } from '../../nodes/core/dates';
+import { parseDate, toIsoDate } from '../../nodes/core/dates';
 import { quantileEdges, quantileSorted } from '../../nodes/core/stats';
 import { extractCustomers, extractOrders, scoreRfm, type ScoreOptions } from '../../nodes/core/rfm/rfm';
 import { RF_MAP } from '../../nodes/core/rfm/segmentMaps';
@@ -190,5 +190,14 @@ describe('ids, currencies and columns', () => {
 				c.monetary,
 			]);
 		}
+	});
+});
+
+describe('ISO date output', () => {
+	it('formats like Date.prototype.toISOString, including edges and years outside 0..9999', () => {
+		const r = rng(11);
+		const values = [0, -1, 1, 86399999, 86400000, -62167219200000, -62167219200001, 253402300799999, 253402300800000, 951782400000, 1.5e12 + 0.5];
+		for (let i = 0; i < 20000; i++) values.push(Math.floor((r() * 2 - 0.7) * 3e14));
+		for (const v of values) expect([v, toIsoDate(v)]).toEqual([v, new Date(v).toISOString()]);
 	});
 });
