@@ -3,8 +3,10 @@
  * RFM benchmark: 1M and 5M synthetic orders (bench/lib/synth.js, seed 42; ~148k and ~741k
  * customers) through the core (extractOrders + scoreRfm on the item json objects), through the
  * RFM Score node's execute(), and through pandas (python3-pandas) on the same data, in one run.
- * Each measurement runs in its own child process (clean peak memory); medians of RUNS runs.
- * Usage: npm run build && node bench/rfm.js [sizes=1000000,5000000] [runs=3]
+ * Each measurement runs in its own child process (clean peak memory) doing RUNS runs; ROUNDS rounds
+ * alternate core, node and pandas so that all three see the same machine load; figures are medians
+ * over all runs (the first run of each process included: it is what a workflow run meets).
+ * Usage: npm run build && node bench/rfm.js [sizes=1000000,5000000] [runs=3] [rounds=2]
  */
 'use strict';
 const { execFileSync } = require('child_process');
@@ -14,6 +16,7 @@ const path = require('path');
 const root = path.resolve(__dirname, '..');
 const sizes = (process.argv[2] || '1000000,5000000').split(',').map(Number);
 const RUNS = Number(process.argv[3] || 3);
+const ROUNDS = Number(process.argv[4] || 2);
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
 function child(mode, n) {
@@ -79,9 +82,21 @@ async function main() {
   for (const n of sizes) {
     const csv = path.join(__dirname, '.data', `orders-${n}.csv`);
     if (!fs.existsSync(csv)) writeCsv(generateOrders(n, 42), csv);
-    const core = child('core', n);
-    const nodeRun = child('node', n);
-    const py = JSON.parse(execFileSync('/usr/bin/python3', [path.join(__dirname, 'rfm_pandas.py'), csv, String(RUNS)], { maxBuffer: 1 << 26 }).toString());
+    const core = { runs_s: [], cpu_s: [], peak_rss_mb: 0 };
+    const nodeRun = { runs_s: [], cpu_s: [], peak_rss_mb: 0 };
+    const py = { runs_s: [], cpu_s: [], peak_rss_mb: 0 };
+    const add = (into, r) => {
+      into.runs_s.push(...r.runs_s);
+      into.cpu_s.push(...r.cpu_s);
+      into.peak_rss_mb = Math.max(into.peak_rss_mb, r.peak_rss_mb);
+      into.customers = r.customers;
+      into.segments = r.segments;
+    };
+    for (let round = 0; round < ROUNDS; round++) {
+      add(core, child('core', n));
+      add(nodeRun, child('node', n));
+      add(py, JSON.parse(execFileSync('/usr/bin/python3', [path.join(__dirname, 'rfm_pandas.py'), csv, String(RUNS)], { maxBuffer: 1 << 26 }).toString()));
+    }
     const sameSegments = JSON.stringify(Object.entries(core.segments).sort()) === JSON.stringify(Object.entries(py.segments).sort());
     const r = {
       orders: n,
@@ -96,7 +111,8 @@ async function main() {
       load_average: require('os').loadavg()[0],
       peak_rss_mb: { core: Math.round(core.peak_rss_mb), node: Math.round(nodeRun.peak_rss_mb), pandas: Math.round(py.peak_rss_mb) },
       same_segment_counts_as_pandas: sameSegments,
-      runs: RUNS,
+      runs: RUNS * ROUNDS,
+      runs_s: { core: core.runs_s, node: nodeRun.runs_s, pandas: py.runs_s },
     };
     results.push(r);
     console.log(
