@@ -198,44 +198,26 @@ class CurrencyCodes {
 	}
 }
 
-/** Reads order records (one per order or order line). Invalid rows are reported, never thrown. */
-export function extractOrders(records: readonly Json[], mapping: OrderMapping, options: ExtractOptions): RowSet {
-	const f = {
-		customerId: resolveField(records, mapping.customerId, ORDER_FIELDS.customerId),
-		orderId: resolveField(records, mapping.orderId, ORDER_FIELDS.orderId),
-		date: resolveField(records, mapping.date, ORDER_FIELDS.date),
-		amount: resolveField(records, mapping.amount, ORDER_FIELDS.amount),
-		currency: resolveField(records, mapping.currency, ORDER_FIELDS.currency),
-		status: resolveField(records, mapping.status, ORDER_FIELDS.status),
-	};
-	if (records.length > 0) {
-		const missing = (['customerId', 'date', 'amount'] as const).filter((k) => !f[k]);
-		if (missing.length)
-			throw new RfmInputError(
-				`Could not find the ${missing.map((k) => ({ customerId: 'customer ID', date: 'order date', amount: 'amount' })[k]).join(', ')} field in the input`,
-				undefined,
-				`Set the field names under "Field Mapping". Fields tried: ${missing.map((k) => ORDER_FIELDS[k].join(', ')).join(' / ')}`,
-			);
-	}
-	const excluded = new Set((options.excludedStatuses ?? DEFAULT_EXCLUDED_STATUSES).map((s) => s.trim().toLowerCase()));
-	const refunded = new Set((options.refundedStatuses ?? DEFAULT_REFUNDED_STATUSES).map((s) => s.trim().toLowerCase()));
-	const rows = newRowSet('orders', records.length, f);
-	// a dictionary-mode object: faster than a Map with string keys in V8 (each key is internalized once)
-	const customerIndex = Object.create(null) as Record<string, number | undefined>;
-	const statusClass = new Map<string, number>();
-	const currencies = new CurrencyCodes(rows.currencies);
-	const cf = f.customerId as string;
-	const df = f.date as string;
-	const af = f.amount as string;
-	const sf = f.status;
-	const of = f.orderId;
-	const yf = f.currency;
+/** What readOrderRows needs besides the records and the row set. */
+interface OrderReadContext {
+	cf: string;
+	df: string;
+	af: string;
+	sf: string | undefined;
+	of: string | undefined;
+	yf: string | undefined;
+	excluded: Set<string>;
+	refunded: Set<string>;
+	customerIndex: Record<string, number | undefined>;
+	statusClass: Map<string, number>;
+	currencies: CurrencyCodes;
+	bad: (itemIndex: number, field: string, reason: SkipReason, message: string) => void;
+}
+
+/** The hot loop of extractOrders, in a function of its own so that V8 optimizes it on its own. */
+function readOrderRows(records: readonly Json[], rows: RowSet, ctx: OrderReadContext): number {
+	const { cf, df, af, sf, of, yf, excluded, refunded, customerIndex, statusClass, currencies, bad } = ctx;
 	const { itemIndex, customer, time, amount, currencyCode, orderHash, customerIds } = rows;
-	if (of) rows.orderIdAt = (row) => readId(records[itemIndex[row]], of);
-	const bad = (itemIndex: number, field: string, reason: SkipReason, message: string) => {
-		if (options.skipInvalid) bump(rows.skipped, reason);
-		else rows.invalid.push({ itemIndex, field, reason, message });
-	};
 	// The loop below is the hot path (millions of rows): plain fields are read with a property
 	// access and plain ids taken as they are, without calls; anything else goes through the
 	// general readers. Exports usually repeat the same status (and customer, on consecutive line
@@ -327,7 +309,48 @@ export function extractOrders(records: readonly Json[], mapping: OrderMapping, o
 		if (yf) currencyCode[n] = currencies.code(isObject && yfPlain ? rec[yf] : getPath(rec, yf));
 		n++;
 	}
-	rows.length = n;
+	return n;
+}
+
+/** Reads order records (one per order or order line). Invalid rows are reported, never thrown. */
+export function extractOrders(records: readonly Json[], mapping: OrderMapping, options: ExtractOptions): RowSet {
+	const f = {
+		customerId: resolveField(records, mapping.customerId, ORDER_FIELDS.customerId),
+		orderId: resolveField(records, mapping.orderId, ORDER_FIELDS.orderId),
+		date: resolveField(records, mapping.date, ORDER_FIELDS.date),
+		amount: resolveField(records, mapping.amount, ORDER_FIELDS.amount),
+		currency: resolveField(records, mapping.currency, ORDER_FIELDS.currency),
+		status: resolveField(records, mapping.status, ORDER_FIELDS.status),
+	};
+	if (records.length > 0) {
+		const missing = (['customerId', 'date', 'amount'] as const).filter((k) => !f[k]);
+		if (missing.length)
+			throw new RfmInputError(
+				`Could not find the ${missing.map((k) => ({ customerId: 'customer ID', date: 'order date', amount: 'amount' })[k]).join(', ')} field in the input`,
+				undefined,
+				`Set the field names under "Field Mapping". Fields tried: ${missing.map((k) => ORDER_FIELDS[k].join(', ')).join(' / ')}`,
+			);
+	}
+	const excluded = new Set((options.excludedStatuses ?? DEFAULT_EXCLUDED_STATUSES).map((s) => s.trim().toLowerCase()));
+	const refunded = new Set((options.refundedStatuses ?? DEFAULT_REFUNDED_STATUSES).map((s) => s.trim().toLowerCase()));
+	const rows = newRowSet('orders', records.length, f);
+	// a dictionary-mode object: faster than a Map with string keys in V8 (each key is internalized once)
+	const customerIndex = Object.create(null) as Record<string, number | undefined>;
+	const statusClass = new Map<string, number>();
+	const currencies = new CurrencyCodes(rows.currencies);
+	const cf = f.customerId as string;
+	const df = f.date as string;
+	const af = f.amount as string;
+	const sf = f.status;
+	const of = f.orderId;
+	const yf = f.currency;
+	const { itemIndex } = rows;
+	if (of) rows.orderIdAt = (row) => readId(records[itemIndex[row]], of);
+	const bad = (itemIndex: number, field: string, reason: SkipReason, message: string) => {
+		if (options.skipInvalid) bump(rows.skipped, reason);
+		else rows.invalid.push({ itemIndex, field, reason, message });
+	};
+	rows.length = readOrderRows(records, rows, { cf, df, af, sf, of, yf, excluded, refunded, customerIndex, statusClass, currencies, bad });
 	return rows;
 }
 
@@ -458,27 +481,48 @@ function distinctIdsAt(orderIdAt: RowSet['orderIdAt'], perm: Int32Array, from: n
 
 /** distinctOrders for histories of more than 32 rows (few customers: kept out of the hot function). */
 function distinctLong(orderIdAt: RowSet['orderIdAt'], perm: Int32Array, hashes: Int32Array, from: number, to: number): number {
-	let count = 0;
 	const len = to - from;
-	if (len >= OFFSET_SPAN) {
-		const ids = new Set<string | undefined>();
-		for (let j = from; j < to; j++) {
-			const h = hashes[j];
-			if (h === -1) count++;
-			else if (h >= 0) ids.add(orderIdAt(perm[j]));
-		}
-		return count + ids.size;
-	}
+	if (len >= OFFSET_SPAN) return distinctBySet(orderIdAt, perm, hashes, from, to);
 	// long histories: sort by hash; a hash seen once is one order, equal hashes are checked by id
+	// (the loops are in functions of their own, see the note above scoreRfm's phases)
 	if (sortScratch.keys.length < len) sortScratch.keys = new Float64Array(Math.max(len, 2 * sortScratch.keys.length));
-	const sortKeys = sortScratch.keys;
-	let m = 0;
+	const m = fillSortKeys(hashes, from, to, sortScratch.keys);
+	const keys = sortScratch.keys.subarray(0, m).sort();
+	return len - m - countRefundLines(hashes, from, to) + countSortedKeys(orderIdAt, perm, from, keys);
+}
+
+/** Distinct orders of a history too long for packed sort keys: a set of the ids. */
+function distinctBySet(orderIdAt: RowSet['orderIdAt'], perm: Int32Array, hashes: Int32Array, from: number, to: number): number {
+	let count = 0;
+	const ids = new Set<string | undefined>();
 	for (let j = from; j < to; j++) {
 		const h = hashes[j];
 		if (h === -1) count++;
-		else if (h >= 0) sortKeys[m++] = h * OFFSET_SPAN + (j - from);
+		else if (h >= 0) ids.add(orderIdAt(perm[j]));
 	}
-	const keys = sortKeys.subarray(0, m).sort();
+	return count + ids.size;
+}
+
+/** Writes hash * OFFSET_SPAN + offset for the rows with an order id; returns how many. */
+function fillSortKeys(hashes: Int32Array, from: number, to: number, keys: Float64Array): number {
+	let m = 0;
+	for (let j = from; j < to; j++) {
+		const h = hashes[j];
+		if (h >= 0) keys[m++] = h * OFFSET_SPAN + (j - from);
+	}
+	return m;
+}
+
+function countRefundLines(hashes: Int32Array, from: number, to: number): number {
+	let k = 0;
+	for (let j = from; j < to; j++) if (hashes[j] === -2) k++;
+	return k;
+}
+
+/** Distinct ids among sorted keys: a hash seen once is one id, equal hashes are compared by id. */
+function countSortedKeys(orderIdAt: RowSet['orderIdAt'], perm: Int32Array, from: number, keys: Float64Array): number {
+	let count = 0;
+	const m = keys.length;
 	for (let a = 0; a < m; ) {
 		const h = Math.floor(keys[a] / OFFSET_SPAN);
 		let b = a + 1;
