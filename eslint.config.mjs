@@ -69,4 +69,12 @@ export default tseslint.config(
       '@n8n/community-nodes/no-restricted-globals': 'off',
     },
   },
+  {
+    // README "Lint": the k-means worker pool needs Node's worker_threads and os (parallel k-means
+    // on the cores scikit-learn also uses; deterministic whatever the thread count). This file only.
+    files: ['nodes/core/kmeans/pool.ts'],
+    rules: {
+      '@n8n/community-nodes/no-restricted-imports': 'off',
+    },
+  },
 );

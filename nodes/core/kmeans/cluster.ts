@@ -50,6 +50,8 @@ export interface ClusterOptions {
 	onInvalid?: 'error' | 'skip';
 	/** Cluster separately inside each value of this field (e.g. 'rfm.segment'). */
 	groupField?: string;
+	/** Threads for k-means (see KMeansOptions.threads; same result for any number). Default min(2, cores). */
+	threads?: number;
 }
 
 export interface ClusterTag {
@@ -219,6 +221,8 @@ export interface MatrixOptions {
 	sampleSize: number;
 	/** Fixed mode: throw when there are fewer points than k (else k is reduced with a notice). */
 	strictK: boolean;
+	/** Threads for k-means; unset = default (KMeansOptions.threads). */
+	threads?: number;
 }
 
 export interface MatrixResult {
@@ -234,9 +238,11 @@ export interface MatrixResult {
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /**
- * k-means runs the computation needs next. They are independent of each other, so a runner may
- * execute them in any order or in parallel (worker threads were tried: no gain on the 2-core shared
- * bench machine, so runSteps runs them one after the other).
+ * k-means runs the computation needs next. They are independent of each other; runSteps runs them
+ * one after the other, each spread over the worker threads of kmeans() (its loops over points run
+ * in fixed chunks on a small pool, so a run gives the same result on any number of threads).
+ * Running whole k-means runs on separate threads was tried first and gave nothing on the loaded
+ * 2-core bench machine; splitting every run's point loops does.
  */
 export interface KMeansBatch {
 	X: Float64Array;
@@ -308,7 +314,7 @@ export function* matrixSteps(X: Float64Array, n: number, d: number, o: MatrixOpt
 		X,
 		n,
 		d,
-		jobs: candidates.map((k) => ({ k, nInit: o.nInit, maxIter: o.maxIter, tol: o.tol, seed: o.seed })),
+		jobs: candidates.map((k) => ({ k, nInit: o.nInit, maxIter: o.maxIter, tol: o.tol, seed: o.seed, threads: o.threads })),
 	};
 	const results: KMeansResult[] = [];
 	for (let i = 0; i < candidates.length; i++) {
@@ -375,6 +381,7 @@ function resolveOptions(options: ClusterOptions): MatrixOptions & { scaling: Sca
 		seed: int(options.seed, 42, -2147483648) | 0,
 		sampleSize: int(options.sampleSize, 10000, 2),
 		strictK: mode === 'fixed' && !options.groupField,
+		threads: options.threads !== undefined && Number.isFinite(options.threads) && options.threads >= 1 ? Math.floor(options.threads) : undefined,
 		scaling: options.scaling ?? 'zscore',
 		onInvalid: options.onInvalid ?? 'error',
 	};

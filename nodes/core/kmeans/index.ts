@@ -4,3 +4,5 @@ export * from './scaling';
 export * from './silhouette';
 export * from './labels';
 export * from './cluster';
+export { CHUNK } from './kernels';
+export { poolInfo, shutdownPool } from './pool';

@@ -13,9 +13,15 @@
  *   taken from a cluster with more than one point), never an error.
  * - Determinism: seeded generator, strict `<` comparisons so ties go to the lowest centre index,
  *   restarts seeded from (seed, k, restart) so a given k gives the same result whatever else runs.
+ * - Threads: the loops over points (kernels.ts) run on fixed chunks of CHUNK points, on this thread
+ *   and, for large inputs, on a small worker pool (pool.ts). Each chunk keeps its own partial sums,
+ *   counts and potentials, added up here in chunk order, so labels, centres and inertia are
+ *   bit-identical for any number of threads.
  * - Fewer distinct points than k: k-means++ stops when every distinct point is a centre, and the
  *   result has fewer clusters (`result.k < options.k`); nothing is NaN.
  */
+import { CHUNK, OP, runChunk, type KernelBuffers, type KernelCtx } from './kernels';
+import { MAX_POOL_CHUNKS, PoolError, defaultThreads, disablePool, getPool } from './pool';
 import { Random, mixSeed } from './random';
 
 export interface KMeansOptions {
@@ -30,6 +36,14 @@ export interface KMeansOptions {
 	/** k × d starting centres instead of k-means++ (then a single run). */
 	initialCenters?: Float64Array;
 	algorithm?: 'hamerly' | 'lloyd';
+	/**
+	 * Threads for the loops over points (this one plus workers). Default min(2, cores). The result
+	 * is bit-identical for any number: points are cut into fixed chunks whose partial sums are added
+	 * in chunk order.
+	 */
+	threads?: number;
+	/** Below this n·k the run stays on one thread. Default PARALLEL_MIN_WORK. */
+	parallelMinWork?: number;
 }
 
 export interface KMeansRun {
@@ -92,13 +106,168 @@ function sqDist(X: Float64Array, i: number, C: Float64Array, c: number, d: numbe
 /** Reusable buffers of kmeansPlusPlus (n values each). */
 export interface SeedScratch {
 	closest: Float64Array;
-	cum: Float64Array;
+	/** no longer used (the draw walks the chunk potentials); kept for callers that pass it */
+	cum?: Float64Array;
+}
+
+/** Runs one kernel operation on every chunk (here, or with the worker pool). */
+interface Exec {
+	run(op: number, k: number, arg: number): void;
+}
+
+/** A k-means call's memory (see KernelCtx) and how its chunks are run. */
+interface Work {
+	ctx: KernelCtx;
+	exec: Exec;
+	nChunks: number;
+	/** totals of the chunk sums and counts */
+	sums: Float64Array;
+	counts: Int32Array;
+	p: Float64Array;
+	oldC: Float64Array;
+}
+
+const nLocalOf = (k: number) => 2 + Math.floor(Math.log(k));
+
+/** Allocates a call's memory; shared (SharedArrayBuffer) when worker threads will read it. */
+function makeCtx(X: Float64Array, n: number, d: number, kmax: number, shared: boolean, closest?: Float64Array): KernelCtx {
+	const nChunks = Math.max(1, Math.ceil(n / CHUNK));
+	const vs = 2 + nLocalOf(kmax);
+	const buf = (bytes: number): ArrayBufferLike => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+	let Xs = X.subarray(0, n * d);
+	if (shared && !(X.buffer instanceof SharedArrayBuffer)) {
+		Xs = new Float64Array(buf(n * d * 8));
+		Xs.set(X.subarray(0, n * d));
+	}
+	return {
+		n,
+		d,
+		kmax,
+		vs,
+		X: Xs,
+		labels: new Int32Array(buf(n * 4)),
+		B: new Float64Array(buf(2 * n * 8)),
+		closest: closest && !shared && closest.length >= n ? closest : new Float64Array(buf(n * 8)),
+		dist: new Float64Array(buf(n * 8)),
+		par: new Float64Array(buf((kmax * d + 3 * kmax + nLocalOf(kmax) * d) * 8)),
+		csum: new Float64Array(buf(nChunks * kmax * d * 8)),
+		ccnt: new Int32Array(buf(nChunks * kmax * 4)),
+		cval: new Float64Array(buf(nChunks * vs * 8)),
+	};
+}
+
+function buffersOf(ctx: KernelCtx): KernelBuffers {
+	return {
+		n: ctx.n,
+		d: ctx.d,
+		kmax: ctx.kmax,
+		vs: ctx.vs,
+		X: ctx.X.buffer,
+		xOffset: ctx.X.byteOffset,
+		labels: ctx.labels.buffer,
+		B: ctx.B.buffer,
+		closest: ctx.closest.buffer,
+		dist: ctx.dist.buffer,
+		par: ctx.par.buffer,
+		csum: ctx.csum.buffer,
+		ccnt: ctx.ccnt.buffer,
+		cval: ctx.cval.buffer,
+	};
+}
+
+function localExec(ctx: KernelCtx, nChunks: number): Exec {
+	return {
+		run(op, k, arg) {
+			for (let ch = 0; ch < nChunks; ch++) runChunk(ctx, op, k, arg, ch);
+		},
+	};
+}
+
+function makeWork(ctx: KernelCtx, exec: Exec): Work {
+	const { n, d, kmax } = ctx;
+	return {
+		ctx,
+		exec,
+		nChunks: Math.max(1, Math.ceil(n / CHUNK)),
+		sums: new Float64Array(kmax * d),
+		counts: new Int32Array(kmax),
+		p: new Float64Array(kmax),
+		oldC: new Float64Array(kmax * d),
+	};
+}
+
+/** Sum over chunks, in chunk order, of cval[ch · vs + slot]. */
+function chunkTotal(w: Work, slot: number): number {
+	const { cval, vs } = w.ctx;
+	let total = 0;
+	for (let ch = 0; ch < w.nChunks; ch++) total += cval[ch * vs + slot];
+	return total;
+}
+
+/**
+ * First point whose cumulative potential exceeds r, where the cumulative potential of point i in
+ * chunk ch is (sum of the earlier chunks' potentials, in chunk order) + (sum of closest[] from the
+ * chunk start to i): the same values whoever computed the chunks. n − 1 when none does (rounding).
+ */
+function drawIndex(w: Work, r: number): number {
+	const { cval, vs, closest, n } = w.ctx;
+	let acc = 0;
+	for (let ch = 0; ch < w.nChunks; ch++) {
+		const total = cval[ch * vs];
+		if (acc + total > r) {
+			const lo = ch * CHUNK;
+			const hi = Math.min(n, lo + CHUNK);
+			let local = 0;
+			for (let i = lo; i < hi; i++) {
+				local += closest[i];
+				if (acc + local > r) return i;
+			}
+			return hi - 1;
+		}
+		acc += total;
+	}
+	return n - 1;
+}
+
+/** Greedy k-means++ on a Work; centres go to `centers`. Returns how many were placed. */
+function seedPlusPlus(w: Work, k: number, rng: Random, centers: Float64Array): number {
+	const { X, n, d, kmax, par } = w.ctx;
+	const nLocal = nLocalOf(k);
+	const offCand = kmax * d + 3 * kmax;
+	const first = rng.int(n);
+	for (let t = 0; t < d; t++) {
+		centers[t] = X[first * d + t];
+		par[offCand + t] = X[first * d + t];
+	}
+	w.exec.run(OP.ppFirst, 0, 0);
+	let pot = chunkTotal(w, 0);
+	let placed = 1;
+	const pots = new Float64Array(nLocal);
+	while (placed < k) {
+		if (!(pot > 0)) break; // every distinct point is a centre
+		for (let trialNo = 0; trialNo < nLocal; trialNo++) {
+			const id = drawIndex(w, rng.next() * pot);
+			for (let t = 0; t < d; t++) par[offCand + trialNo * d + t] = X[id * d + t];
+		}
+		// potential after adding each candidate: sum over points of min(closest, distance to it)
+		w.exec.run(OP.ppEval, 0, nLocal);
+		for (let c = 0; c < nLocal; c++) pots[c] = chunkTotal(w, 2 + c);
+		let best = 0;
+		for (let c = 1; c < nLocal; c++) if (pots[c] < pots[best]) best = c;
+		for (let t = 0; t < d; t++) centers[placed * d + t] = par[offCand + best * d + t];
+		// keep the new closest distances and the chunk potentials
+		w.exec.run(OP.ppUpdate, 0, best);
+		pot = chunkTotal(w, 0);
+		placed++;
+	}
+	return placed;
 }
 
 /**
  * Greedy k-means++ (scikit-learn's variant). Writes up to k centres into `centers` and returns how
  * many it placed: fewer than k only when every distinct point is already a centre. The candidates
- * of a step are drawn first, then scored in one pass over the points.
+ * of a step are drawn first, then scored in one pass over the points. Same result as the seeding
+ * inside kmeans() with the same generator, whatever the number of threads there.
  */
 export function kmeansPlusPlus(
 	X: Float64Array,
@@ -109,135 +278,41 @@ export function kmeansPlusPlus(
 	centers: Float64Array,
 	scratch?: SeedScratch,
 ): number {
-	const nLocal = 2 + Math.floor(Math.log(k));
-	const first = rng.int(n);
-	for (let t = 0; t < d; t++) centers[t] = X[first * d + t];
-	const closest = scratch && scratch.closest.length >= n ? scratch.closest : new Float64Array(n);
-	const cum = scratch && scratch.cum.length >= n ? scratch.cum : new Float64Array(n);
-	let acc = 0;
-	for (let i = 0; i < n; i++) {
-		const v = sqDist(X, i, centers, 0, d);
-		closest[i] = v;
-		acc += v;
-		cum[i] = acc;
-	}
-	let placed = 1;
-	const ids = new Int32Array(nLocal);
-	const cand = new Float64Array(nLocal * d);
-	const pots = new Float64Array(nLocal);
-	while (placed < k) {
-		const pot = acc;
-		if (!(pot > 0)) break; // every distinct point is a centre
-		for (let trialNo = 0; trialNo < nLocal; trialNo++) {
-			const r = rng.next() * pot;
-			// first index whose cumulative potential exceeds r (a point with positive weight)
-			let lo = 0;
-			let hi = n - 1;
-			while (lo < hi) {
-				const mid = (lo + hi) >>> 1;
-				if (cum[mid] > r) hi = mid;
-				else lo = mid + 1;
-			}
-			ids[trialNo] = lo;
-			for (let t = 0; t < d; t++) cand[trialNo * d + t] = X[lo * d + t];
-		}
-		// potential after adding each candidate: sum over points of min(closest, distance to it)
-		pots.fill(0);
-		for (let i = 0; i < n; i++) {
-			const ci = closest[i];
-			const xo = i * d;
-			for (let c = 0; c < nLocal; c++) {
-				let q = 0;
-				const co = c * d;
-				if (d === 3) {
-					const v0 = X[xo] - cand[co];
-					const v1 = X[xo + 1] - cand[co + 1];
-					const v2 = X[xo + 2] - cand[co + 2];
-					q = v0 * v0 + v1 * v1 + v2 * v2;
-				} else {
-					for (let t = 0; t < d; t++) {
-						const v = X[xo + t] - cand[co + t];
-						q += v * v;
-					}
-				}
-				pots[c] += q < ci ? q : ci;
-			}
-		}
-		let best = 0;
-		for (let c = 1; c < nLocal; c++) if (pots[c] < pots[best]) best = c;
-		const bo = best * d;
-		for (let t = 0; t < d; t++) centers[placed * d + t] = cand[bo + t];
-		// keep the new closest distances and their running sum
-		acc = 0;
-		for (let i = 0; i < n; i++) {
-			let q = 0;
-			const xo = i * d;
-			for (let t = 0; t < d; t++) {
-				const v = X[xo + t] - cand[bo + t];
-				q += v * v;
-			}
-			if (q < closest[i]) closest[i] = q;
-			acc += closest[i];
-			cum[i] = acc;
-		}
-		placed++;
-	}
-	return placed;
+	const ctx = makeCtx(X, n, d, k, false, scratch?.closest);
+	return seedPlusPlus(makeWork(ctx, localExec(ctx, Math.max(1, Math.ceil(n / CHUNK)))), k, rng, centers);
 }
 
-/**
- * Working memory of a run. Hamerly's bounds are stored relative to the centres' accumulated
- * movement, so a point whose bounds still prune it costs reads only, no writes:
- *   upper bound of point i = B[2i] + D[label],  lower bound = B[2i+1] − G[label],
- * where D[j] sums centre j's movements and G[j] sums the largest movement of any other centre
- * (exactly the amounts Hamerly adds to / subtracts from the bounds each iteration).
- */
-interface Work {
-	sums: Float64Array;
-	counts: Int32Array;
-	/** interleaved stored bounds: B[2i] upper, B[2i + 1] lower */
-	B: Float64Array;
-	D: Float64Array;
-	G: Float64Array;
-	s: Float64Array;
-	p: Float64Array;
-	oldC: Float64Array;
-}
-
-function makeWork(n: number, d: number, k: number): Work {
-	return {
-		sums: new Float64Array(k * d),
-		counts: new Int32Array(k),
-		B: new Float64Array(2 * n),
-		D: new Float64Array(k),
-		G: new Float64Array(k),
-		s: new Float64Array(k),
-		p: new Float64Array(k),
-		oldC: new Float64Array(k * d),
-	};
+/** Adds the chunk sums and counts up, in chunk order, into w.sums and w.counts. */
+function reduceChunks(w: Work, k: number): void {
+	const { d, kmax, csum, ccnt } = w.ctx;
+	const { sums, counts } = w;
+	sums.fill(0);
+	counts.fill(0);
+	for (let ch = 0; ch < w.nChunks; ch++) {
+		const so = ch * kmax * d;
+		const cc = ch * kmax;
+		for (let j = 0; j < k; j++) counts[j] += ccnt[cc + j];
+		for (let q = 0; q < k * d; q++) sums[q] += csum[so + q];
+	}
 }
 
 /**
  * Moves the centre of every empty cluster onto the point farthest from its own centre (taken from
- * a cluster with more than one point; ties to the lowest point index). Returns the moved points.
+ * a cluster with more than one point; ties to the lowest point index). The point's chunk sums and
+ * counts follow it.
  */
-function repairEmpty(
-	X: Float64Array,
-	n: number,
-	d: number,
-	k: number,
-	C: Float64Array,
-	labels: Int32Array,
-	w: Work,
-): number[] {
-	const moved: number[] = [];
+function repairEmpty(w: Work, k: number): void {
+	const { X, n, d, kmax, par: C, labels, B, csum, ccnt } = w.ctx;
+	const { counts } = w;
+	const offD = kmax * d;
+	const offG = offD + kmax;
 	for (let j = 0; j < k; j++) {
-		if (w.counts[j] !== 0) continue;
+		if (counts[j] !== 0) continue;
 		let far = -1;
 		let farD = -1;
 		for (let i = 0; i < n; i++) {
 			const a = labels[i];
-			if (w.counts[a] <= 1) continue;
+			if (counts[a] <= 1) continue;
 			const v = sqDist(X, i, C, a, d);
 			if (v > farD) {
 				farD = v;
@@ -246,27 +321,33 @@ function repairEmpty(
 		}
 		if (far < 0) break; // cannot happen while n >= k
 		const a = labels[far];
-		w.counts[a]--;
-		w.counts[j]++;
+		const ch = Math.floor(far / CHUNK);
+		counts[a]--;
+		counts[j]++;
+		ccnt[ch * kmax + a]--;
+		ccnt[ch * kmax + j]++;
+		for (let c = 0; c < w.nChunks; c++) for (let t = 0; t < d; t++) csum[c * kmax * d + j * d + t] = 0;
 		for (let t = 0; t < d; t++) {
 			const x = X[far * d + t];
-			w.sums[a * d + t] -= x;
-			w.sums[j * d + t] = x;
+			csum[ch * kmax * d + a * d + t] -= x;
+			csum[ch * kmax * d + j * d + t] = x;
+			let sa = 0;
+			for (let c = 0; c < w.nChunks; c++) sa += csum[c * kmax * d + a * d + t];
 			C[j * d + t] = x;
-			C[a * d + t] = w.sums[a * d + t] / w.counts[a];
+			C[a * d + t] = sa / counts[a];
 		}
 		labels[far] = j;
 		// upper 0 and lower 0 as of now (both stay valid once this iteration's movement is added)
-		w.B[2 * far] = -w.D[j];
-		w.B[2 * far + 1] = w.G[j];
-		moved.push(far);
+		B[2 * far] = -C[offD + j];
+		B[2 * far + 1] = C[offG + j];
 	}
-	return moved;
 }
 
-/** M-step from the running sums (an empty cluster keeps its centre until repaired). */
-function moveCenters(k: number, d: number, C: Float64Array, w: Work): void {
-	w.oldC.set(C);
+/** M-step from the chunk sums (an empty cluster keeps its centre until repaired). */
+function moveCenters(w: Work, k: number): void {
+	const { d, par: C } = w.ctx;
+	w.oldC.set(C.subarray(0, k * d));
+	reduceChunks(w, k);
 	for (let j = 0; j < k; j++) {
 		const c = w.counts[j];
 		if (c === 0) continue;
@@ -275,10 +356,13 @@ function moveCenters(k: number, d: number, C: Float64Array, w: Work): void {
 }
 
 /**
- * Centre movements of the last M-step into w.p; accumulates them into the bound offsets D and G;
- * returns the summed squared shift (scikit-learn's convergence measure).
+ * Centre movements of the last M-step; accumulates them into the bound offsets D and G; returns
+ * the summed squared shift (scikit-learn's convergence measure).
  */
-function shifts(k: number, d: number, C: Float64Array, w: Work): number {
+function shifts(w: Work, k: number): number {
+	const { d, kmax, par: C } = w.ctx;
+	const offD = kmax * d;
+	const offG = offD + kmax;
 	let total = 0;
 	let max1 = 0;
 	let max2 = 0;
@@ -299,55 +383,17 @@ function shifts(k: number, d: number, C: Float64Array, w: Work): number {
 		} else if (pj > max2) max2 = pj;
 	}
 	for (let j = 0; j < k; j++) {
-		w.D[j] += w.p[j];
-		w.G[j] += j === arg1 ? max2 : max1;
+		C[offD + j] += w.p[j];
+		C[offG + j] += j === arg1 ? max2 : max1;
 	}
 	return total;
 }
 
-/** Full assignment: nearest and second-nearest centre of every point; fills sums and counts. */
-function assignAll(X: Float64Array, n: number, d: number, k: number, C: Float64Array, labels: Int32Array, w: Work): void {
-	w.sums.fill(0);
-	w.counts.fill(0);
-	w.D.fill(0);
-	w.G.fill(0);
-	for (let i = 0; i < n; i++) {
-		let b1 = Infinity;
-		let b2 = Infinity;
-		let a = 0;
-		const xo = i * d;
-		for (let j = 0; j < k; j++) {
-			let s = 0;
-			const co = j * d;
-			if (d === 3) {
-				const v0 = X[xo] - C[co];
-				const v1 = X[xo + 1] - C[co + 1];
-				const v2 = X[xo + 2] - C[co + 2];
-				s = v0 * v0 + v1 * v1 + v2 * v2;
-			} else {
-				for (let t = 0; t < d; t++) {
-					const v = X[xo + t] - C[co + t];
-					s += v * v;
-				}
-			}
-			if (s < b1) {
-				b2 = b1;
-				b1 = s;
-				a = j;
-			} else if (s < b2) b2 = s;
-		}
-		labels[i] = a;
-		w.B[2 * i] = Math.sqrt(b1);
-		w.B[2 * i + 1] = k > 1 ? Math.sqrt(b2) : Infinity;
-		w.counts[a]++;
-		const so = a * d;
-		for (let t = 0; t < d; t++) w.sums[so + t] += X[xo + t];
-	}
-}
-
-/** Half the distance from each centre to its nearest other centre. */
-function halfNearest(k: number, d: number, C: Float64Array, s: Float64Array): void {
-	for (let j = 0; j < k; j++) s[j] = Infinity;
+/** Half the distance from each centre to its nearest other centre, into par's s. */
+function halfNearest(w: Work, k: number): void {
+	const { d, kmax, par: C } = w.ctx;
+	const offS = kmax * d + 2 * kmax;
+	for (let j = 0; j < k; j++) C[offS + j] = Infinity;
 	for (let j = 0; j < k; j++) {
 		for (let l = j + 1; l < k; l++) {
 			let v = 0;
@@ -356,183 +402,33 @@ function halfNearest(k: number, d: number, C: Float64Array, s: Float64Array): vo
 				v += q * q;
 			}
 			const h = 0.5 * Math.sqrt(v);
-			if (h < s[j]) s[j] = h;
-			if (h < s[l]) s[l] = h;
+			if (h < C[offS + j]) C[offS + j] = h;
+			if (h < C[offS + l]) C[offS + l] = h;
 		}
 	}
 }
 
-/** Hamerly assignment step with bounds; returns how many labels changed. */
-function hamerlyAssign(X: Float64Array, n: number, d: number, k: number, C: Float64Array, labels: Int32Array, w: Work): number {
-	halfNearest(k, d, C, w.s);
-	const { B, D, G, s, sums, counts } = w;
-	let changed = 0;
-	for (let i = 0; i < n; i++) {
-		const a = labels[i];
-		const bi = 2 * i;
-		const lb = B[bi + 1] - G[a];
-		const m = s[a] > lb ? s[a] : lb;
-		if (B[bi] + D[a] <= m) continue;
-		const xo = i * d;
-		const ao = a * d;
-		let u = 0;
-		for (let t = 0; t < d; t++) {
-			const v = X[xo + t] - C[ao + t];
-			u += v * v;
-		}
-		u = Math.sqrt(u);
-		B[bi] = u - D[a];
-		if (u <= m) continue;
-		let b1 = Infinity;
-		let b2 = Infinity;
-		let b = 0;
-		for (let j = 0; j < k; j++) {
-			let q = 0;
-			const co = j * d;
-			for (let t = 0; t < d; t++) {
-				const v = X[xo + t] - C[co + t];
-				q += v * v;
-			}
-			if (q < b1) {
-				b2 = b1;
-				b1 = q;
-				b = j;
-			} else if (q < b2) b2 = q;
-		}
-		B[bi] = Math.sqrt(b1) - D[b];
-		B[bi + 1] = Math.sqrt(b2) + G[b];
-		if (b !== a) {
-			labels[i] = b;
-			counts[a]--;
-			counts[b]++;
-			const bo = b * d;
-			for (let t = 0; t < d; t++) {
-				const x = X[xo + t];
-				sums[ao + t] -= x;
-				sums[bo + t] += x;
-			}
-			changed++;
-		}
-	}
-	return changed;
-}
-
-/** hamerlyAssign for d = 3 (the RFM case), unrolled: same arithmetic, same result. */
-function hamerlyAssign3(X: Float64Array, n: number, k: number, C: Float64Array, labels: Int32Array, w: Work): number {
-	halfNearest(k, 3, C, w.s);
-	const { B, D, G, s, sums, counts } = w;
-	let changed = 0;
-	for (let i = 0; i < n; i++) {
-		const a = labels[i];
-		const bi = 2 * i;
-		const lb = B[bi + 1] - G[a];
-		const sa = s[a];
-		const m = sa > lb ? sa : lb;
-		if (B[bi] + D[a] <= m) continue;
-		const xo = i * 3;
-		const x0 = X[xo];
-		const x1 = X[xo + 1];
-		const x2 = X[xo + 2];
-		const ao = a * 3;
-		let v0 = x0 - C[ao];
-		let v1 = x1 - C[ao + 1];
-		let v2 = x2 - C[ao + 2];
-		const u = Math.sqrt(v0 * v0 + v1 * v1 + v2 * v2);
-		B[bi] = u - D[a];
-		if (u <= m) continue;
-		let b1 = Infinity;
-		let b2 = Infinity;
-		let b = 0;
-		for (let j = 0, co = 0; j < k; j++, co += 3) {
-			v0 = x0 - C[co];
-			v1 = x1 - C[co + 1];
-			v2 = x2 - C[co + 2];
-			const q = v0 * v0 + v1 * v1 + v2 * v2;
-			if (q < b1) {
-				b2 = b1;
-				b1 = q;
-				b = j;
-			} else if (q < b2) b2 = q;
-		}
-		B[bi] = Math.sqrt(b1) - D[b];
-		B[bi + 1] = Math.sqrt(b2) + G[b];
-		if (b !== a) {
-			labels[i] = b;
-			counts[a]--;
-			counts[b]++;
-			const bo = b * 3;
-			sums[ao] -= x0;
-			sums[ao + 1] -= x1;
-			sums[ao + 2] -= x2;
-			sums[bo] += x0;
-			sums[bo + 1] += x1;
-			sums[bo + 2] += x2;
-			changed++;
-		}
-	}
-	return changed;
-}
-
-/** Lloyd assignment (every distance computed); returns how many labels changed. */
-function lloydAssign(X: Float64Array, n: number, d: number, k: number, C: Float64Array, labels: Int32Array, w: Work): number {
-	let changed = 0;
-	w.sums.fill(0);
-	w.counts.fill(0);
-	for (let i = 0; i < n; i++) {
-		let b1 = Infinity;
-		let b = 0;
-		const xo = i * d;
-		for (let j = 0; j < k; j++) {
-			let q = 0;
-			const co = j * d;
-			for (let t = 0; t < d; t++) {
-				const v = X[xo + t] - C[co + t];
-				q += v * v;
-			}
-			if (q < b1) {
-				b1 = q;
-				b = j;
-			}
-		}
-		if (labels[i] !== b) changed++;
-		labels[i] = b;
-		w.counts[b]++;
-		const so = b * d;
-		for (let t = 0; t < d; t++) w.sums[so + t] += X[xo + t];
-	}
-	return changed;
-}
-
-/** One k-means run from the centres in C (updated in place); labels written in place. */
-function runFrom(
-	X: Float64Array,
-	n: number,
-	d: number,
-	k: number,
-	C: Float64Array,
-	labels: Int32Array,
-	maxIter: number,
-	tolAbs: number,
-	algorithm: 'hamerly' | 'lloyd',
-	w: Work,
-): KMeansRun {
+/** One k-means run from the centres in par (updated in place); labels written in the context. */
+function runFrom(w: Work, k: number, maxIter: number, tolAbs: number, algorithm: 'hamerly' | 'lloyd'): KMeansRun {
+	const { d, kmax, par } = w.ctx;
 	const hamerly = algorithm === 'hamerly';
-	const assign = () =>
-		hamerly
-			? d === 3
-				? hamerlyAssign3(X, n, k, C, labels, w)
-				: hamerlyAssign(X, n, d, k, C, labels, w)
-			: lloydAssign(X, n, d, k, C, labels, w);
-	labels.fill(-1);
-	if (hamerly) assignAll(X, n, d, k, C, labels, w);
-	else lloydAssign(X, n, d, k, C, labels, w);
+	const assign = (): number => {
+		if (hamerly) {
+			halfNearest(w, k);
+			w.exec.run(OP.hamerly, k, 0);
+		} else w.exec.run(OP.lloyd, k, 0);
+		return chunkTotal(w, 0);
+	};
+	w.ctx.labels.fill(-1);
+	par.fill(0, kmax * d, kmax * d + 2 * kmax); // D and G
+	w.exec.run(hamerly ? OP.assignAll : OP.lloyd, k, 0);
 	let iterations = 0;
 	let converged = false;
 	let strict = false;
 	while (iterations < maxIter) {
-		moveCenters(k, d, C, w);
-		if (w.counts.some((c) => c === 0)) repairEmpty(X, n, d, k, C, labels, w);
-		const shift = shifts(k, d, C, w);
+		moveCenters(w, k);
+		if (w.counts.subarray(0, k).some((c) => c === 0)) repairEmpty(w, k);
+		const shift = shifts(w, k);
 		iterations++;
 		if (shift <= tolAbs) {
 			converged = true;
@@ -549,10 +445,12 @@ function runFrom(
 		// labels for the final centres (centres are not moved again), as scikit-learn does
 		assign();
 	}
-	let inertia = 0;
-	for (let i = 0; i < n; i++) inertia += sqDist(X, i, C, labels[i], d);
-	return { inertia, iterations, converged };
+	w.exec.run(OP.inertia, k, 0);
+	return { inertia: chunkTotal(w, 1), iterations, converged };
 }
+
+/** Work n·k below which k-means stays on one thread (starting and syncing threads costs more). */
+export const PARALLEL_MIN_WORK = 200000;
 
 /** k-means with restarts; see the file comment for the guarantees. */
 export function kmeans(X: Float64Array, n: number, d: number, options: KMeansOptions): KMeansResult {
@@ -560,71 +458,82 @@ export function kmeans(X: Float64Array, n: number, d: number, options: KMeansOpt
 	if (!(requested >= 1)) throw new RangeError(`k must be at least 1 (got ${options.k})`);
 	if (n < requested) throw new RangeError(`k = ${requested} needs at least ${requested} points (got ${n})`);
 	if (X.length < n * d) throw new RangeError('matrix is smaller than n × d');
+	if (options.initialCenters && options.initialCenters.length !== requested * d)
+		throw new RangeError('initialCenters must hold k × d values');
+	const threads = options.threads !== undefined && options.threads >= 1 ? Math.floor(options.threads) : defaultThreads();
+	const minWork = options.parallelMinWork ?? PARALLEL_MIN_WORK;
+	const nChunks = Math.max(1, Math.ceil(n / CHUNK));
+	const parallel = threads > 1 && n * requested >= minWork && nChunks > 1 && nChunks <= MAX_POOL_CHUNKS;
+	if (parallel) {
+		try {
+			return kmeansOn(X, n, d, options, requested, threads);
+		} catch (error) {
+			if (!(error instanceof PoolError)) throw error;
+			disablePool(); // same result on one thread
+		}
+	}
+	return kmeansOn(X, n, d, options, requested, 1);
+}
+
+function kmeansOn(X: Float64Array, n: number, d: number, options: KMeansOptions, requested: number, threads: number): KMeansResult {
 	const nInit = options.initialCenters ? 1 : Math.max(1, Math.floor(options.nInit ?? 1));
 	const maxIter = Math.max(1, Math.floor(options.maxIter ?? 300));
 	const tol = options.tol ?? 1e-4;
 	const seed = options.seed ?? 0;
 	const algorithm = options.algorithm ?? 'hamerly';
 	const tolAbs = tol * meanVariance(X, n, d);
+	const nChunks = Math.max(1, Math.ceil(n / CHUNK));
 
-	const runs: KMeansRun[] = [];
-	let best: { C: Float64Array; labels: Int32Array; k: number; run: KMeansRun; index: number } | undefined;
-	let C: Float64Array = new Float64Array(requested * d);
-	let labels: Int32Array = new Int32Array(n);
-	const works = new Map<number, Work>();
-	const scratch: SeedScratch = { closest: new Float64Array(0), cum: new Float64Array(0) };
-	for (let r = 0; r < nInit; r++) {
-		let k = requested;
-		if (options.initialCenters) {
-			if (options.initialCenters.length !== requested * d) throw new RangeError('initialCenters must hold k × d values');
-			C.set(options.initialCenters);
-		} else {
-			const rng = new Random(mixSeed(seed, requested, r));
-			if (scratch.closest.length < n) {
-				scratch.closest = new Float64Array(n);
-				scratch.cum = new Float64Array(n);
+	const pool = threads > 1 ? getPool(threads - 1) : undefined;
+	const ctx = makeCtx(X, n, d, requested, pool !== undefined);
+	let exec: Exec;
+	let ctxId = -1;
+	if (pool) {
+		ctxId = pool.attach(buffersOf(ctx));
+		const id = ctxId;
+		exec = { run: (op, k, arg) => pool.run(ctx, id, op, k, arg, nChunks, threads - 1) };
+	} else exec = localExec(ctx, nChunks);
+	try {
+		const w = makeWork(ctx, exec);
+		const C = ctx.par.subarray(0, requested * d);
+		const runs: KMeansRun[] = [];
+		let best: { C: Float64Array; labels: Int32Array | null; k: number; run: KMeansRun; index: number } | undefined;
+		for (let r = 0; r < nInit; r++) {
+			let k = requested;
+			if (options.initialCenters) C.set(options.initialCenters);
+			else k = seedPlusPlus(w, requested, new Random(mixSeed(seed, requested, r)), C);
+			const run = runFrom(w, k, maxIter, tolAbs, algorithm);
+			runs.push(run);
+			if (!best || run.inertia < best.run.inertia) {
+				// labels are copied only when a later restart could overwrite them
+				best = { C: C.slice(0, k * d), labels: r < nInit - 1 ? ctx.labels.slice() : null, k, run, index: r };
 			}
-			k = kmeansPlusPlus(X, n, d, requested, rng, C, scratch);
 		}
-		let w = works.get(k);
-		if (!w) {
-			w = makeWork(n, d, k);
-			works.set(k, w);
-		}
-		const Ck = k === requested ? C : C.subarray(0, k * d);
-		const run = runFrom(X, n, d, k, Ck, labels, maxIter, tolAbs, algorithm, w);
-		runs.push(run);
-		if (!best || run.inertia < best.run.inertia) {
-			const prev = best;
-			best = { C, labels, k, run, index: r };
-			// recycle the previous best's buffers for the next restart
-			C = prev ? prev.C : new Float64Array(requested * d);
-			labels = prev ? prev.labels : new Int32Array(n);
-		}
+		const b = best as NonNullable<typeof best>;
+		const k = b.k;
+		if (b.labels) ctx.labels.set(b.labels);
+		C.set(b.C);
+		exec.run(OP.distances, k, 0);
+		const labels = ctx.labels.slice();
+		const distances = ctx.dist.slice();
+		const sizes = new Int32Array(k);
+		for (let i = 0; i < n; i++) sizes[labels[i]]++;
+		return {
+			k,
+			d,
+			centers: b.C,
+			labels,
+			distances,
+			inertia: b.run.inertia,
+			sizes,
+			iterations: b.run.iterations,
+			converged: b.run.converged,
+			runs,
+			bestRun: b.index,
+		};
+	} finally {
+		if (pool) pool.release(ctxId);
 	}
-	const b = best as NonNullable<typeof best>;
-	const k = b.k;
-	const centers = b.C.slice(0, k * d);
-	const distances = new Float64Array(n);
-	const sizes = new Int32Array(k);
-	for (let i = 0; i < n; i++) {
-		const a = b.labels[i];
-		sizes[a]++;
-		distances[i] = Math.sqrt(sqDist(X, i, centers, a, d));
-	}
-	return {
-		k,
-		d,
-		centers,
-		labels: b.labels,
-		distances,
-		inertia: b.run.inertia,
-		sizes,
-		iterations: b.run.iterations,
-		converged: b.run.converged,
-		runs,
-		bestRun: b.index,
-	};
 }
 
 /** Nearest centre of every point (ties to the lowest index) and the squared distance to it. */

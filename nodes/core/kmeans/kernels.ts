@@ -1,0 +1,511 @@
+/**
+ * The k-means loops over points, cut into fixed chunks of CHUNK points. The main thread and the
+ * worker threads (pool.ts) run exactly these functions: a chunk is always processed the same way,
+ * in point order, and writes only its own per-chunk partial results (sums, counts, changed labels,
+ * potentials, inertia), which the main thread adds up in chunk order. So the result does not depend
+ * on how many threads there are or which thread ran which chunk.
+ *
+ * Everything here is self-contained (no imports, no module-level values used inside a function):
+ * the worker threads are started from the functions' source text (`kernelSource()`), which works
+ * the same from the TypeScript sources (tests) and from the compiled dist/.
+ */
+
+/** Points per chunk. Fixed: the chunk boundaries must not depend on the number of threads. */
+export const CHUNK = 8192;
+
+/** Operations of runChunk. */
+export const OP = {
+	/** k-means++: squared distance of each point to the first centre (cand 0) into `closest`; chunk potential. */
+	ppFirst: 1,
+	/** k-means++: potential of the chunk if each candidate (0..arg-1) were added. */
+	ppEval: 2,
+	/** k-means++: candidate `arg` becomes a centre: `closest` updated; chunk potential. */
+	ppUpdate: 3,
+	/** Hamerly: full assignment (nearest and second nearest), fresh chunk sums and counts. */
+	assignAll: 4,
+	/** Hamerly: one bounded assignment step; chunk sums and counts updated; changed labels. */
+	hamerly: 5,
+	/** Lloyd: full assignment, fresh chunk sums and counts; changed labels. */
+	lloyd: 6,
+	/** Chunk inertia (sum of squared distances to the labelled centres). */
+	inertia: 7,
+	/** Euclidean distance of each point to its centre into `dist`. */
+	distances: 8,
+} as const;
+
+/**
+ * Views of one k-means call's memory (SharedArrayBuffers when threads help, plain buffers
+ * otherwise). `par` holds, from offset 0: centres C (kmax × d), D (kmax), G (kmax), s (kmax) and the
+ * k-means++ candidates (nLocalMax × d). Per chunk ch: sums at csum[ch·kmax·d], counts at
+ * ccnt[ch·kmax], scalars at cval[ch·vs]: [0] changed labels or potential, [1] inertia,
+ * [2 + c] potential with candidate c.
+ */
+export interface KernelCtx {
+	n: number;
+	d: number;
+	kmax: number;
+	/** stride of cval */
+	vs: number;
+	X: Float64Array;
+	labels: Int32Array;
+	/** Hamerly bounds, stored relative to the accumulated centre movements: B[2i] upper, B[2i+1] lower */
+	B: Float64Array;
+	closest: Float64Array;
+	dist: Float64Array;
+	par: Float64Array;
+	csum: Float64Array;
+	ccnt: Int32Array;
+	cval: Float64Array;
+}
+
+/** Buffers of a KernelCtx (what is sent to the workers). */
+export interface KernelBuffers {
+	n: number;
+	d: number;
+	kmax: number;
+	vs: number;
+	X: ArrayBufferLike;
+	xOffset: number;
+	labels: ArrayBufferLike;
+	B: ArrayBufferLike;
+	closest: ArrayBufferLike;
+	dist: ArrayBufferLike;
+	par: ArrayBufferLike;
+	csum: ArrayBufferLike;
+	ccnt: ArrayBufferLike;
+	cval: ArrayBufferLike;
+}
+
+/** Rebuilds the views of a KernelCtx from its buffers (in a worker). */
+export function ctxFromBuffers(b: KernelBuffers): KernelCtx {
+	return {
+		n: b.n,
+		d: b.d,
+		kmax: b.kmax,
+		vs: b.vs,
+		X: new Float64Array(b.X, b.xOffset, b.n * b.d),
+		labels: new Int32Array(b.labels),
+		B: new Float64Array(b.B),
+		closest: new Float64Array(b.closest),
+		dist: new Float64Array(b.dist),
+		par: new Float64Array(b.par),
+		csum: new Float64Array(b.csum),
+		ccnt: new Int32Array(b.ccnt),
+		cval: new Float64Array(b.cval),
+	};
+}
+
+/** Runs operation `op` (OP) on chunk `ch` with k centres; `arg` is the op's extra number. */
+export function runChunk(ctx: KernelCtx, op: number, k: number, arg: number, ch: number): void {
+	const CH = 8192; // = CHUNK (kept literal: this function runs from its source text in workers)
+	const n = ctx.n;
+	const d = ctx.d;
+	const kmax = ctx.kmax;
+	const lo = ch * CH;
+	const hi = lo + CH < n ? lo + CH : n;
+	const par = ctx.par;
+	const offD = kmax * d;
+	const offG = offD + kmax;
+	const offS = offG + kmax;
+	const offCand = offS + kmax;
+	const vo = ch * ctx.vs;
+	const so = ch * kmax * d;
+	const cc = ch * kmax;
+	const X = ctx.X;
+	switch (op) {
+		case 1:
+			ctx.cval[vo] = kPpFirst(X, d, lo, hi, par, offCand, ctx.closest);
+			return;
+		case 2:
+			kPpEval(X, d, lo, hi, par, offCand, arg, ctx.closest, ctx.cval, vo + 2);
+			return;
+		case 3:
+			ctx.cval[vo] = kPpUpdate(X, d, lo, hi, par, offCand + arg * d, ctx.closest);
+			return;
+		case 4:
+			kAssignAll(X, d, lo, hi, k, par, ctx.labels, ctx.B, ctx.csum, so, ctx.ccnt, cc);
+			return;
+		case 5:
+			ctx.cval[vo] =
+				d === 3
+					? kHamerly3(X, lo, hi, k, par, offD, offG, offS, ctx.labels, ctx.B, ctx.csum, so, ctx.ccnt, cc)
+					: kHamerly(X, d, lo, hi, k, par, offD, offG, offS, ctx.labels, ctx.B, ctx.csum, so, ctx.ccnt, cc);
+			return;
+		case 6:
+			ctx.cval[vo] = kLloyd(X, d, lo, hi, k, par, ctx.labels, ctx.csum, so, ctx.ccnt, cc);
+			return;
+		case 7:
+			ctx.cval[vo + 1] = kInertia(X, d, lo, hi, par, ctx.labels);
+			return;
+		case 8:
+			kDistances(X, d, lo, hi, par, ctx.labels, ctx.dist);
+			return;
+		default:
+			throw new Error(`unknown k-means operation ${op}`);
+	}
+}
+
+function kPpFirst(X: Float64Array, d: number, lo: number, hi: number, par: Float64Array, co: number, closest: Float64Array): number {
+	let acc = 0;
+	for (let i = lo; i < hi; i++) {
+		let q = 0;
+		const xo = i * d;
+		for (let t = 0; t < d; t++) {
+			const v = X[xo + t] - par[co + t];
+			q += v * v;
+		}
+		closest[i] = q;
+		acc += q;
+	}
+	return acc;
+}
+
+function kPpEval(
+	X: Float64Array,
+	d: number,
+	lo: number,
+	hi: number,
+	par: Float64Array,
+	offCand: number,
+	nLocal: number,
+	closest: Float64Array,
+	out: Float64Array,
+	oo: number,
+): void {
+	for (let c = 0; c < nLocal; c++) {
+		let pot = 0;
+		const co = offCand + c * d;
+		if (d === 3) {
+			const c0 = par[co];
+			const c1 = par[co + 1];
+			const c2 = par[co + 2];
+			for (let i = lo, xo = lo * 3; i < hi; i++, xo += 3) {
+				const v0 = X[xo] - c0;
+				const v1 = X[xo + 1] - c1;
+				const v2 = X[xo + 2] - c2;
+				const q = v0 * v0 + v1 * v1 + v2 * v2;
+				const ci = closest[i];
+				pot += q < ci ? q : ci;
+			}
+		} else {
+			for (let i = lo; i < hi; i++) {
+				let q = 0;
+				const xo = i * d;
+				for (let t = 0; t < d; t++) {
+					const v = X[xo + t] - par[co + t];
+					q += v * v;
+				}
+				const ci = closest[i];
+				pot += q < ci ? q : ci;
+			}
+		}
+		out[oo + c] = pot;
+	}
+}
+
+function kPpUpdate(X: Float64Array, d: number, lo: number, hi: number, par: Float64Array, co: number, closest: Float64Array): number {
+	let acc = 0;
+	for (let i = lo; i < hi; i++) {
+		let q = 0;
+		const xo = i * d;
+		for (let t = 0; t < d; t++) {
+			const v = X[xo + t] - par[co + t];
+			q += v * v;
+		}
+		const ci = closest[i];
+		const m = q < ci ? q : ci;
+		closest[i] = m;
+		acc += m;
+	}
+	return acc;
+}
+
+function kAssignAll(
+	X: Float64Array,
+	d: number,
+	lo: number,
+	hi: number,
+	k: number,
+	C: Float64Array,
+	labels: Int32Array,
+	B: Float64Array,
+	sums: Float64Array,
+	so: number,
+	counts: Int32Array,
+	cc: number,
+): void {
+	for (let j = 0; j < k; j++) counts[cc + j] = 0;
+	for (let j = 0; j < k * d; j++) sums[so + j] = 0;
+	for (let i = lo; i < hi; i++) {
+		let b1 = Infinity;
+		let b2 = Infinity;
+		let a = 0;
+		const xo = i * d;
+		for (let j = 0; j < k; j++) {
+			let q = 0;
+			const co = j * d;
+			if (d === 3) {
+				const v0 = X[xo] - C[co];
+				const v1 = X[xo + 1] - C[co + 1];
+				const v2 = X[xo + 2] - C[co + 2];
+				q = v0 * v0 + v1 * v1 + v2 * v2;
+			} else {
+				for (let t = 0; t < d; t++) {
+					const v = X[xo + t] - C[co + t];
+					q += v * v;
+				}
+			}
+			if (q < b1) {
+				b2 = b1;
+				b1 = q;
+				a = j;
+			} else if (q < b2) b2 = q;
+		}
+		labels[i] = a;
+		B[2 * i] = Math.sqrt(b1);
+		B[2 * i + 1] = k > 1 ? Math.sqrt(b2) : Infinity;
+		counts[cc + a]++;
+		const ao = so + a * d;
+		for (let t = 0; t < d; t++) sums[ao + t] += X[xo + t];
+	}
+}
+
+/**
+ * Hamerly step on one chunk. Bounds: upper = B[2i] + D[label], lower = B[2i+1] − G[label]; a point
+ * is skipped when upper ≤ max(s[label], lower). The tests combine comparisons with `&` (no branch
+ * per comparison: the outcome is data dependent and mispredicted branches cost more than the
+ * extra comparison).
+ */
+function kHamerly3(
+	X: Float64Array,
+	lo: number,
+	hi: number,
+	k: number,
+	P: Float64Array,
+	offD: number,
+	offG: number,
+	offS: number,
+	labels: Int32Array,
+	B: Float64Array,
+	sums: Float64Array,
+	so: number,
+	counts: Int32Array,
+	cc: number,
+): number {
+	let changed = 0;
+	for (let i = lo; i < hi; i++) {
+		const a = labels[i];
+		const bi = 2 * i;
+		const da = P[offD + a];
+		const sa = P[offS + a];
+		const lb = B[bi + 1] - P[offG + a];
+		const ub = B[bi] + da;
+		if (+(ub > sa) & +(ub > lb)) {
+			const xo = i * 3;
+			const x0 = X[xo];
+			const x1 = X[xo + 1];
+			const x2 = X[xo + 2];
+			const ao = a * 3;
+			let v0 = x0 - P[ao];
+			let v1 = x1 - P[ao + 1];
+			let v2 = x2 - P[ao + 2];
+			const u = Math.sqrt(v0 * v0 + v1 * v1 + v2 * v2);
+			B[bi] = u - da;
+			if (+(u > sa) & +(u > lb)) {
+				let b1 = Infinity;
+				let b2 = Infinity;
+				let b = 0;
+				for (let j = 0, co = 0; j < k; j++, co += 3) {
+					v0 = x0 - P[co];
+					v1 = x1 - P[co + 1];
+					v2 = x2 - P[co + 2];
+					const q = v0 * v0 + v1 * v1 + v2 * v2;
+					if (q < b1) {
+						b2 = b1;
+						b1 = q;
+						b = j;
+					} else if (q < b2) b2 = q;
+				}
+				B[bi] = Math.sqrt(b1) - P[offD + b];
+				B[bi + 1] = Math.sqrt(b2) + P[offG + b];
+				if (b !== a) {
+					labels[i] = b;
+					counts[cc + a]--;
+					counts[cc + b]++;
+					const sa0 = so + ao;
+					const sb0 = so + b * 3;
+					sums[sa0] -= x0;
+					sums[sa0 + 1] -= x1;
+					sums[sa0 + 2] -= x2;
+					sums[sb0] += x0;
+					sums[sb0 + 1] += x1;
+					sums[sb0 + 2] += x2;
+					changed++;
+				}
+			}
+		}
+	}
+	return changed;
+}
+
+/** kHamerly3 for any d. */
+function kHamerly(
+	X: Float64Array,
+	d: number,
+	lo: number,
+	hi: number,
+	k: number,
+	P: Float64Array,
+	offD: number,
+	offG: number,
+	offS: number,
+	labels: Int32Array,
+	B: Float64Array,
+	sums: Float64Array,
+	so: number,
+	counts: Int32Array,
+	cc: number,
+): number {
+	let changed = 0;
+	for (let i = lo; i < hi; i++) {
+		const a = labels[i];
+		const bi = 2 * i;
+		const da = P[offD + a];
+		const sa = P[offS + a];
+		const lb = B[bi + 1] - P[offG + a];
+		const ub = B[bi] + da;
+		if (+(ub > sa) & +(ub > lb)) {
+			const xo = i * d;
+			const ao = a * d;
+			let u = 0;
+			for (let t = 0; t < d; t++) {
+				const v = X[xo + t] - P[ao + t];
+				u += v * v;
+			}
+			u = Math.sqrt(u);
+			B[bi] = u - da;
+			if (+(u > sa) & +(u > lb)) {
+				let b1 = Infinity;
+				let b2 = Infinity;
+				let b = 0;
+				for (let j = 0; j < k; j++) {
+					let q = 0;
+					const co = j * d;
+					for (let t = 0; t < d; t++) {
+						const v = X[xo + t] - P[co + t];
+						q += v * v;
+					}
+					if (q < b1) {
+						b2 = b1;
+						b1 = q;
+						b = j;
+					} else if (q < b2) b2 = q;
+				}
+				B[bi] = Math.sqrt(b1) - P[offD + b];
+				B[bi + 1] = Math.sqrt(b2) + P[offG + b];
+				if (b !== a) {
+					labels[i] = b;
+					counts[cc + a]--;
+					counts[cc + b]++;
+					const sa0 = so + ao;
+					const sb0 = so + b * d;
+					for (let t = 0; t < d; t++) {
+						const x = X[xo + t];
+						sums[sa0 + t] -= x;
+						sums[sb0 + t] += x;
+					}
+					changed++;
+				}
+			}
+		}
+	}
+	return changed;
+}
+
+function kLloyd(
+	X: Float64Array,
+	d: number,
+	lo: number,
+	hi: number,
+	k: number,
+	C: Float64Array,
+	labels: Int32Array,
+	sums: Float64Array,
+	so: number,
+	counts: Int32Array,
+	cc: number,
+): number {
+	for (let j = 0; j < k; j++) counts[cc + j] = 0;
+	for (let j = 0; j < k * d; j++) sums[so + j] = 0;
+	let changed = 0;
+	for (let i = lo; i < hi; i++) {
+		let b1 = Infinity;
+		let b = 0;
+		const xo = i * d;
+		for (let j = 0; j < k; j++) {
+			let q = 0;
+			const co = j * d;
+			for (let t = 0; t < d; t++) {
+				const v = X[xo + t] - C[co + t];
+				q += v * v;
+			}
+			if (q < b1) {
+				b1 = q;
+				b = j;
+			}
+		}
+		if (labels[i] !== b) changed++;
+		labels[i] = b;
+		counts[cc + b]++;
+		const bo = so + b * d;
+		for (let t = 0; t < d; t++) sums[bo + t] += X[xo + t];
+	}
+	return changed;
+}
+
+function kInertia(X: Float64Array, d: number, lo: number, hi: number, C: Float64Array, labels: Int32Array): number {
+	let acc = 0;
+	for (let i = lo; i < hi; i++) {
+		const xo = i * d;
+		const co = labels[i] * d;
+		let q = 0;
+		for (let t = 0; t < d; t++) {
+			const v = X[xo + t] - C[co + t];
+			q += v * v;
+		}
+		acc += q;
+	}
+	return acc;
+}
+
+function kDistances(X: Float64Array, d: number, lo: number, hi: number, C: Float64Array, labels: Int32Array, dist: Float64Array): void {
+	for (let i = lo; i < hi; i++) {
+		const xo = i * d;
+		const co = labels[i] * d;
+		let q = 0;
+		for (let t = 0; t < d; t++) {
+			const v = X[xo + t] - C[co + t];
+			q += v * v;
+		}
+		dist[i] = Math.sqrt(q);
+	}
+}
+
+/** Source text of the kernels, for a worker started with `eval: true`. */
+export function kernelSource(): string {
+	return [
+		runChunk,
+		ctxFromBuffers,
+		kPpFirst,
+		kPpEval,
+		kPpUpdate,
+		kAssignAll,
+		kHamerly3,
+		kHamerly,
+		kLloyd,
+		kInertia,
+		kDistances,
+	]
+		.map((f) => f.toString())
+		.join('\n');
+}
