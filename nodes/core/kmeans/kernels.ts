@@ -172,32 +172,65 @@ function kPpEval(
 	out: Float64Array,
 	oo: number,
 ): void {
+	if (d === 3 && nLocal <= 4) {
+		// one pass over the points for all candidates (up to 4; missing ones repeat the last and are
+		// not written back): each point and its closest distance are read once
+		const a0 = offCand;
+		const a1 = offCand + 3 * (nLocal > 1 ? 1 : 0);
+		const a2 = offCand + 3 * (nLocal > 2 ? 2 : nLocal - 1);
+		const a3 = offCand + 3 * (nLocal > 3 ? 3 : nLocal - 1);
+		const c00 = par[a0], c01 = par[a0 + 1], c02 = par[a0 + 2];
+		const c10 = par[a1], c11 = par[a1 + 1], c12 = par[a1 + 2];
+		const c20 = par[a2], c21 = par[a2 + 1], c22 = par[a2 + 2];
+		const c30 = par[a3], c31 = par[a3 + 1], c32 = par[a3 + 2];
+		let p0 = 0;
+		let p1 = 0;
+		let p2 = 0;
+		let p3 = 0;
+		for (let i = lo, xo = lo * 3; i < hi; i++, xo += 3) {
+			const x0 = X[xo];
+			const x1 = X[xo + 1];
+			const x2 = X[xo + 2];
+			const ci = closest[i];
+			let v0 = x0 - c00;
+			let v1 = x1 - c01;
+			let v2 = x2 - c02;
+			let q = v0 * v0 + v1 * v1 + v2 * v2;
+			p0 += q < ci ? q : ci;
+			v0 = x0 - c10;
+			v1 = x1 - c11;
+			v2 = x2 - c12;
+			q = v0 * v0 + v1 * v1 + v2 * v2;
+			p1 += q < ci ? q : ci;
+			v0 = x0 - c20;
+			v1 = x1 - c21;
+			v2 = x2 - c22;
+			q = v0 * v0 + v1 * v1 + v2 * v2;
+			p2 += q < ci ? q : ci;
+			v0 = x0 - c30;
+			v1 = x1 - c31;
+			v2 = x2 - c32;
+			q = v0 * v0 + v1 * v1 + v2 * v2;
+			p3 += q < ci ? q : ci;
+		}
+		out[oo] = p0;
+		out[oo + 1] = p1;
+		if (nLocal > 2) out[oo + 2] = p2;
+		if (nLocal > 3) out[oo + 3] = p3;
+		return;
+	}
 	for (let c = 0; c < nLocal; c++) {
 		let pot = 0;
 		const co = offCand + c * d;
-		if (d === 3) {
-			const c0 = par[co];
-			const c1 = par[co + 1];
-			const c2 = par[co + 2];
-			for (let i = lo, xo = lo * 3; i < hi; i++, xo += 3) {
-				const v0 = X[xo] - c0;
-				const v1 = X[xo + 1] - c1;
-				const v2 = X[xo + 2] - c2;
-				const q = v0 * v0 + v1 * v1 + v2 * v2;
-				const ci = closest[i];
-				pot += q < ci ? q : ci;
+		for (let i = lo; i < hi; i++) {
+			let q = 0;
+			const xo = i * d;
+			for (let t = 0; t < d; t++) {
+				const v = X[xo + t] - par[co + t];
+				q += v * v;
 			}
-		} else {
-			for (let i = lo; i < hi; i++) {
-				let q = 0;
-				const xo = i * d;
-				for (let t = 0; t < d; t++) {
-					const v = X[xo + t] - par[co + t];
-					q += v * v;
-				}
-				const ci = closest[i];
-				pot += q < ci ? q : ci;
-			}
+			const ci = closest[i];
+			pot += q < ci ? q : ci;
 		}
 		out[oo + c] = pot;
 	}
@@ -205,6 +238,22 @@ function kPpEval(
 
 function kPpUpdate(X: Float64Array, d: number, lo: number, hi: number, par: Float64Array, co: number, closest: Float64Array): number {
 	let acc = 0;
+	if (d === 3) {
+		const c0 = par[co];
+		const c1 = par[co + 1];
+		const c2 = par[co + 2];
+		for (let i = lo, xo = lo * 3; i < hi; i++, xo += 3) {
+			const v0 = X[xo] - c0;
+			const v1 = X[xo + 1] - c1;
+			const v2 = X[xo + 2] - c2;
+			const q = v0 * v0 + v1 * v1 + v2 * v2;
+			const ci = closest[i];
+			const m = q < ci ? q : ci;
+			closest[i] = m;
+			acc += m;
+		}
+		return acc;
+	}
 	for (let i = lo; i < hi; i++) {
 		let q = 0;
 		const xo = i * d;

@@ -129,14 +129,37 @@ interface Work {
 
 const nLocalOf = (k: number) => 2 + Math.floor(Math.log(k));
 
-/** Allocates a call's memory; shared (SharedArrayBuffer) when worker threads will read it. */
-function makeCtx(X: Float64Array, n: number, d: number, kmax: number, shared: boolean, closest?: Float64Array): KernelCtx {
+/**
+ * Memory kept between calls (grow-only, by role; dropped 2 s after the last call): fresh buffers
+ * of this size cost page faults (about 10 ms per 18 MB here), as much as several iterations.
+ */
+const arena = new Map<string, SharedArrayBuffer>();
+let arenaTimer: ReturnType<typeof setTimeout> | undefined;
+
+function arenaBuffer(role: string, bytes: number): SharedArrayBuffer {
+	let b = arena.get(role);
+	if (!b || b.byteLength < bytes) {
+		arena.delete(role);
+		b = new SharedArrayBuffer(Math.max(8, bytes));
+		arena.set(role, b);
+	}
+	return b;
+}
+
+function arenaIdle(): void {
+	if (arenaTimer) clearTimeout(arenaTimer);
+	arenaTimer = setTimeout(() => arena.clear(), 2000);
+	arenaTimer.unref?.();
+}
+
+/** A call's memory: SharedArrayBuffers from the arena (the worker threads can read them). */
+function makeCtx(X: Float64Array, n: number, d: number, kmax: number, shared: boolean): KernelCtx {
 	const nChunks = Math.max(1, Math.ceil(n / CHUNK));
 	const vs = 2 + nLocalOf(kmax);
-	const buf = (bytes: number): ArrayBufferLike => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+	const f64 = (role: string, len: number) => new Float64Array(arenaBuffer(role, len * 8), 0, len);
 	let Xs = X.subarray(0, n * d);
 	if (shared && !(X.buffer instanceof SharedArrayBuffer)) {
-		Xs = new Float64Array(buf(n * d * 8));
+		Xs = f64('X', n * d);
 		Xs.set(X.subarray(0, n * d));
 	}
 	return {
@@ -145,14 +168,36 @@ function makeCtx(X: Float64Array, n: number, d: number, kmax: number, shared: bo
 		kmax,
 		vs,
 		X: Xs,
-		labels: new Int32Array(buf(n * 4)),
-		B: new Float64Array(buf(2 * n * 8)),
-		closest: closest && !shared && closest.length >= n ? closest : new Float64Array(buf(n * 8)),
-		dist: new Float64Array(buf(n * 8)),
-		par: new Float64Array(buf((kmax * d + 3 * kmax + nLocalOf(kmax) * d) * 8)),
-		csum: new Float64Array(buf(nChunks * kmax * d * 8)),
-		ccnt: new Int32Array(buf(nChunks * kmax * 4)),
-		cval: new Float64Array(buf(nChunks * vs * 8)),
+		labels: new Int32Array(arenaBuffer('labels', n * 4), 0, n),
+		B: f64('B', 2 * n),
+		closest: f64('closest', n),
+		dist: f64('dist', n),
+		par: f64('par', kmax * d + 3 * kmax + nLocalOf(kmax) * d),
+		csum: f64('csum', nChunks * kmax * d),
+		ccnt: new Int32Array(arenaBuffer('ccnt', nChunks * kmax * 4), 0, nChunks * kmax),
+		cval: f64('cval', nChunks * vs),
+	};
+}
+
+/** Memory for kmeansPlusPlus alone (input order only, no iterations). */
+function seedCtx(X: Float64Array, n: number, d: number, k: number, closest?: Float64Array): KernelCtx {
+	const nChunks = Math.max(1, Math.ceil(n / CHUNK));
+	const vs = 2 + nLocalOf(k);
+	const Xs = X.subarray(0, n * d);
+	return {
+		n,
+		d,
+		kmax: k,
+		vs,
+		X: Xs,
+		labels: new Int32Array(0),
+		B: new Float64Array(0),
+		closest: closest && closest.length >= n ? closest : new Float64Array(n),
+		dist: new Float64Array(0),
+		par: new Float64Array(k * d + 3 * k + nLocalOf(k) * d),
+		csum: new Float64Array(0),
+		ccnt: new Int32Array(0),
+		cval: new Float64Array(nChunks * vs),
 	};
 }
 
@@ -278,7 +323,7 @@ export function kmeansPlusPlus(
 	centers: Float64Array,
 	scratch?: SeedScratch,
 ): number {
-	const ctx = makeCtx(X, n, d, k, false, scratch?.closest);
+	const ctx = seedCtx(X, n, d, k, scratch?.closest);
 	return seedPlusPlus(makeWork(ctx, localExec(ctx, Math.max(1, Math.ceil(n / CHUNK)))), k, rng, centers);
 }
 
@@ -533,6 +578,7 @@ function kmeansOn(X: Float64Array, n: number, d: number, options: KMeansOptions,
 		};
 	} finally {
 		if (pool) pool.release(ctxId);
+		arenaIdle();
 	}
 }
 
