@@ -29,8 +29,18 @@ export const OP = {
 	lloyd: 6,
 	/** Chunk inertia (sum of squared distances to the labelled centres). */
 	inertia: 7,
-	/** Euclidean distance of each point to its centre into `dist`. */
+	/** Euclidean distance of each point (of P) to its centre into `dist`. */
 	distances: 8,
+	/** Per-chunk minimum and maximum of the first (up to 3) coordinates, into cval. */
+	bounds: 9,
+	/** Morton key of every point (grid origin and scale in par at the candidates' offset). */
+	keys: 10,
+	/** Radix pass `arg` (0..2, 10 bits each): per-chunk digit counts into hist. */
+	hist: 11,
+	/** Radix pass `arg`: scatter to the write positions in hist (stable). */
+	scatter: 12,
+	/** P = the points in the order of perm. */
+	gather: 13,
 } as const;
 
 /**
@@ -46,7 +56,21 @@ export interface KernelCtx {
 	kmax: number;
 	/** stride of cval */
 	vs: number;
+	/** the points in the caller's order (k-means++ draws by position in it) */
 	X: Float64Array;
+	/** the same points in spatial order (see OP.keys): what the iterations read */
+	P: Float64Array;
+	/** spatial position → input index */
+	perm: Int32Array;
+	/** radix sort work: keys and indices of the passes (k1/i1 → k2/i2 → perm) */
+	keys: Uint32Array;
+	k1: Uint32Array;
+	i1: Int32Array;
+	k2: Uint32Array;
+	i2: Int32Array;
+	/** per chunk and radix digit: counts (hist), then write positions (off) */
+	hist: Int32Array;
+	/** labels of the points of P */
 	labels: Int32Array;
 	/** Hamerly bounds, stored relative to the accumulated centre movements: B[2i] upper, B[2i+1] lower */
 	B: Float64Array;
@@ -66,6 +90,14 @@ export interface KernelBuffers {
 	vs: number;
 	X: ArrayBufferLike;
 	xOffset: number;
+	P: ArrayBufferLike;
+	perm: ArrayBufferLike;
+	keys: ArrayBufferLike;
+	k1: ArrayBufferLike;
+	i1: ArrayBufferLike;
+	k2: ArrayBufferLike;
+	i2: ArrayBufferLike;
+	hist: ArrayBufferLike;
 	labels: ArrayBufferLike;
 	B: ArrayBufferLike;
 	closest: ArrayBufferLike;
@@ -84,6 +116,14 @@ export function ctxFromBuffers(b: KernelBuffers): KernelCtx {
 		kmax: b.kmax,
 		vs: b.vs,
 		X: new Float64Array(b.X, b.xOffset, b.n * b.d),
+		P: new Float64Array(b.P),
+		perm: new Int32Array(b.perm),
+		keys: new Uint32Array(b.keys),
+		k1: new Uint32Array(b.k1),
+		i1: new Int32Array(b.i1),
+		k2: new Uint32Array(b.k2),
+		i2: new Int32Array(b.i2),
+		hist: new Int32Array(b.hist),
 		labels: new Int32Array(b.labels),
 		B: new Float64Array(b.B),
 		closest: new Float64Array(b.closest),
@@ -112,6 +152,7 @@ export function runChunk(ctx: KernelCtx, op: number, k: number, arg: number, ch:
 	const so = ch * kmax * d;
 	const cc = ch * kmax;
 	const X = ctx.X;
+	const P = ctx.P;
 	switch (op) {
 		case 1:
 			ctx.cval[vo] = kPpFirst(X, d, lo, hi, par, offCand, ctx.closest);
@@ -123,22 +164,39 @@ export function runChunk(ctx: KernelCtx, op: number, k: number, arg: number, ch:
 			ctx.cval[vo] = kPpUpdate(X, d, lo, hi, par, offCand + arg * d, ctx.closest);
 			return;
 		case 4:
-			kAssignAll(X, d, lo, hi, k, par, ctx.labels, ctx.B, ctx.csum, so, ctx.ccnt, cc);
+			kAssignAll(P, d, lo, hi, k, par, ctx.labels, ctx.B, ctx.csum, so, ctx.ccnt, cc);
 			return;
 		case 5:
 			ctx.cval[vo] =
 				d === 3
-					? kHamerly3(X, lo, hi, k, par, offD, offG, offS, ctx.labels, ctx.B, ctx.csum, so, ctx.ccnt, cc)
-					: kHamerly(X, d, lo, hi, k, par, offD, offG, offS, ctx.labels, ctx.B, ctx.csum, so, ctx.ccnt, cc);
+					? kHamerly3(P, lo, hi, k, par, offD, offG, offS, ctx.labels, ctx.B, ctx.csum, so, ctx.ccnt, cc)
+					: kHamerly(P, d, lo, hi, k, par, offD, offG, offS, ctx.labels, ctx.B, ctx.csum, so, ctx.ccnt, cc);
 			return;
 		case 6:
-			ctx.cval[vo] = kLloyd(X, d, lo, hi, k, par, ctx.labels, ctx.csum, so, ctx.ccnt, cc);
+			ctx.cval[vo] = kLloyd(P, d, lo, hi, k, par, ctx.labels, ctx.csum, so, ctx.ccnt, cc);
 			return;
 		case 7:
-			ctx.cval[vo + 1] = kInertia(X, d, lo, hi, par, ctx.labels);
+			ctx.cval[vo + 1] = kInertia(P, d, lo, hi, par, ctx.labels);
 			return;
 		case 8:
-			kDistances(X, d, lo, hi, par, ctx.labels, ctx.dist);
+			kDistances(P, d, lo, hi, par, ctx.labels, ctx.dist);
+			return;
+		case 9:
+			kBounds(X, d, lo, hi, ctx.cval, vo);
+			return;
+		case 10:
+			kKeys(X, d, lo, hi, par, offCand, ctx.keys);
+			return;
+		case 11:
+			kHist(arg === 0 ? ctx.keys : arg === 1 ? ctx.k1 : ctx.k2, lo, hi, 10 * arg, ctx.hist, ch * 1024);
+			return;
+		case 12:
+			if (arg === 0) kScatter(ctx.keys, null, lo, hi, 0, ctx.hist, ch * 1024, ctx.k1, ctx.i1);
+			else if (arg === 1) kScatter(ctx.k1, ctx.i1, lo, hi, 10, ctx.hist, ch * 1024, ctx.k2, ctx.i2);
+			else kScatter(ctx.k2, ctx.i2, lo, hi, 20, ctx.hist, ch * 1024, null, ctx.perm);
+			return;
+		case 13:
+			kGather(X, d, lo, hi, ctx.perm, P);
 			return;
 		default:
 			throw new Error(`unknown k-means operation ${op}`);
@@ -540,6 +598,129 @@ function kDistances(X: Float64Array, d: number, lo: number, hi: number, C: Float
 	}
 }
 
+function kBounds(X: Float64Array, d: number, lo: number, hi: number, out: Float64Array, vo: number): void {
+	const m = d < 3 ? d : 3;
+	let mn0 = Infinity;
+	let mx0 = -Infinity;
+	let mn1 = Infinity;
+	let mx1 = -Infinity;
+	let mn2 = Infinity;
+	let mx2 = -Infinity;
+	for (let i = lo, xo = lo * d; i < hi; i++, xo += d) {
+		const v0 = X[xo];
+		if (v0 < mn0) mn0 = v0;
+		if (v0 > mx0) mx0 = v0;
+		if (m > 1) {
+			const v1 = X[xo + 1];
+			if (v1 < mn1) mn1 = v1;
+			if (v1 > mx1) mx1 = v1;
+			if (m > 2) {
+				const v2 = X[xo + 2];
+				if (v2 < mn2) mn2 = v2;
+				if (v2 > mx2) mx2 = v2;
+			}
+		}
+	}
+	out[vo] = mn0;
+	out[vo + 1] = mx0;
+	out[vo + 2] = mn1;
+	out[vo + 3] = mx1;
+	out[vo + 4] = mn2;
+	out[vo + 5] = mx2;
+}
+
+/**
+ * Morton (Z-order) key of each point on a 2^30-cell grid over its first (up to 3) coordinates:
+ * 10 bits per axis interleaved for d ≥ 3, 15 for d = 2, 30 for d = 1. par[o + 2t] is the grid's
+ * origin on axis t, par[o + 2t + 1] its cells per unit.
+ */
+function kKeys(X: Float64Array, d: number, lo: number, hi: number, par: Float64Array, o: number, keys: Uint32Array): void {
+	if (d >= 3) {
+		const o0 = par[o];
+		const f0 = par[o + 1];
+		const o1 = par[o + 2];
+		const f1 = par[o + 3];
+		const o2 = par[o + 4];
+		const f2 = par[o + 5];
+		for (let i = lo, xo = lo * d; i < hi; i++, xo += d) {
+			const q0 = (X[xo] - o0) * f0;
+			const q1 = (X[xo + 1] - o1) * f1;
+			const q2 = (X[xo + 2] - o2) * f2;
+			// cell 0..1023 (truncation = floor for q > 0), then its bits moved to every third bit
+			let a = q0 >= 1024 ? 1023 : q0 > 0 ? q0 | 0 : 0;
+			let b = q1 >= 1024 ? 1023 : q1 > 0 ? q1 | 0 : 0;
+			let c = q2 >= 1024 ? 1023 : q2 > 0 ? q2 | 0 : 0;
+			a = (a | (a << 16)) & 0x030000ff;
+			a = (a | (a << 8)) & 0x0300f00f;
+			a = (a | (a << 4)) & 0x030c30c3;
+			a = (a | (a << 2)) & 0x09249249;
+			b = (b | (b << 16)) & 0x030000ff;
+			b = (b | (b << 8)) & 0x0300f00f;
+			b = (b | (b << 4)) & 0x030c30c3;
+			b = (b | (b << 2)) & 0x09249249;
+			c = (c | (c << 16)) & 0x030000ff;
+			c = (c | (c << 8)) & 0x0300f00f;
+			c = (c | (c << 4)) & 0x030c30c3;
+			c = (c | (c << 2)) & 0x09249249;
+			keys[i] = (a | (b << 1) | (c << 2)) >>> 0;
+		}
+		return;
+	}
+	const levels = d === 2 ? 32768 : 1073741824;
+	for (let i = lo; i < hi; i++) {
+		let key = 0;
+		for (let t = 0; t < d; t++) {
+			const q = (X[i * d + t] - par[o + 2 * t]) * par[o + 2 * t + 1];
+			let v = q >= levels ? levels - 1 : q > 0 ? Math.floor(q) : 0;
+			if (d === 2) {
+				v = (v | (v << 8)) & 0x00ff00ff;
+				v = (v | (v << 4)) & 0x0f0f0f0f;
+				v = (v | (v << 2)) & 0x33333333;
+				v = (v | (v << 1)) & 0x55555555;
+			}
+			key |= v << t;
+		}
+		keys[i] = key >>> 0;
+	}
+}
+
+/** Digit counts of the chunk at hist[ch · 1024 + digit]. */
+function kHist(keys: Uint32Array, lo: number, hi: number, shift: number, hist: Int32Array, ho: number): void {
+	for (let b = 0; b < 1024; b++) hist[ho + b] = 0;
+	for (let p = lo; p < hi; p++) hist[ho + ((keys[p] >>> shift) & 1023)]++;
+}
+
+/** Stable scatter of the chunk's items to the write positions at off[ch · 1024 + digit]. */
+function kScatter(
+	kin: Uint32Array,
+	iin: Int32Array | null,
+	lo: number,
+	hi: number,
+	shift: number,
+	off: Int32Array,
+	oo: number,
+	kout: Uint32Array | null,
+	iout: Int32Array,
+): void {
+	for (let p = lo; p < hi; p++) {
+		const key = kin[p];
+		const q = off[oo + ((key >>> shift) & 1023)]++;
+		if (kout !== null) kout[q] = key;
+		iout[q] = iin === null ? p : iin[p];
+	}
+}
+
+function kGather(X: Float64Array, d: number, lo: number, hi: number, perm: Int32Array, P: Float64Array): void {
+	if (d === 3) {
+		for (let p = lo; p < hi; p++) {
+			const o = perm[p] * 3;
+			P[p * 3] = X[o];
+			P[p * 3 + 1] = X[o + 1];
+			P[p * 3 + 2] = X[o + 2];
+		}
+	} else for (let p = lo; p < hi; p++) for (let t = 0; t < d; t++) P[p * d + t] = X[perm[p] * d + t];
+}
+
 /** Source text of the kernels, for a worker started with `eval: true`. */
 export function kernelSource(): string {
 	return [
@@ -554,6 +735,11 @@ export function kernelSource(): string {
 		kLloyd,
 		kInertia,
 		kDistances,
+		kBounds,
+		kKeys,
+		kHist,
+		kScatter,
+		kGather,
 	]
 		.map((f) => f.toString())
 		.join('\n');

