@@ -220,6 +220,15 @@ export const clusterCustomersProperties: INodeProperties[] = [
 					'Whether to pass customers with a missing or non-numeric feature through without a cluster (and count them) instead of stopping the workflow',
 			},
 			{
+				displayName: 'Threads',
+				name: 'threads',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 0,
+				description:
+					'CPU threads for large inputs. 0 = automatic (up to 2). The clusters are exactly the same for any number; only the speed changes.',
+			},
+			{
 				displayName: 'Tolerance',
 				name: 'tolerance',
 				type: 'number',

@@ -66,6 +66,9 @@ export function readOptions(ctx: IExecuteFunctions): { options: ClusterOptions; 
 		sampleSize: num(opts.sampleSize, 10000),
 		onInvalid: 'skip',
 	};
+	// 0 / unset = automatic; any number gives the same clusters
+	const threads = num(opts.threads, 0);
+	if (threads >= 1) options.threads = Math.floor(threads);
 	if (mode === 'auto' && (options.kMax as number) < (options.kMin as number))
 		throw new NodeOperationError(node, `Maximum Clusters (${options.kMax}) is below Minimum Clusters (${options.kMin})`);
 	if (withinGroups) {

@@ -131,6 +131,19 @@ describe('Cluster Customers node', () => {
 		);
 	});
 
+	it('Threads option: the same clusters and figures on 1 and 3 threads and by default', async () => {
+		// (bit-identical results on large inputs, where worker threads run, are tested in
+		// test/core/kmeans-threads.test.ts; jest runs the node too slowly for 200,000-point inputs)
+		const rows = rfmItems(300, 5);
+		const run = async (options: IDataObject) =>
+			JSON.stringify(
+				(await runNode(node, toItems(rows), { parameters: { output: 'both', clusterCount: 'auto', options } })).map(json),
+			);
+		const one = await run({ threads: 1 });
+		expect(await run({ threads: 3 })).toBe(one);
+		expect(await run({})).toBe(one);
+	});
+
 	it('Skip Invalid Items: passes them through without a cluster and counts them', async () => {
 		const rows = rfmItems(30);
 		(rows[2].rfm as IDataObject).frequency = 'lots';
