@@ -27,20 +27,18 @@ export const OP = {
 	hamerly: 5,
 	/** Lloyd: full assignment, fresh chunk sums and counts; changed labels. */
 	lloyd: 6,
-	/** Chunk inertia (sum of squared distances to the labelled centres). */
+	/** Chunk inertia (sum of squared distances to the labelled centres), and `dist` as OP.distances. */
 	inertia: 7,
 	/** Euclidean distance of each point (of P) to its centre into `dist`. */
 	distances: 8,
 	/** Per-chunk minimum and maximum of the first (up to 3) coordinates, into cval. */
 	bounds: 9,
-	/** Morton key of every point (grid origin and scale in par at the candidates' offset). */
+	/** Morton key of every point (grid origin and scale in par at the candidates' offset), and the first radix pass's digit counts. */
 	keys: 10,
 	/** Radix pass `arg` (0..2, 10 bits each): per-chunk digit counts into hist. */
 	hist: 11,
-	/** Radix pass `arg`: scatter to the write positions in hist (stable). */
+	/** Radix pass `arg`: scatter to the write positions in hist (stable); the last pass also fills P. */
 	scatter: 12,
-	/** P = the points in the order of perm. */
-	gather: 13,
 } as const;
 
 /**
@@ -176,7 +174,7 @@ export function runChunk(ctx: KernelCtx, op: number, k: number, arg: number, ch:
 			ctx.cval[vo] = kLloyd(P, d, lo, hi, k, par, ctx.labels, ctx.csum, so, ctx.ccnt, cc);
 			return;
 		case 7:
-			ctx.cval[vo + 1] = kInertia(P, d, lo, hi, par, ctx.labels);
+			ctx.cval[vo + 1] = kInertia(P, d, lo, hi, par, ctx.labels, ctx.dist);
 			return;
 		case 8:
 			kDistances(P, d, lo, hi, par, ctx.labels, ctx.dist);
@@ -186,6 +184,7 @@ export function runChunk(ctx: KernelCtx, op: number, k: number, arg: number, ch:
 			return;
 		case 10:
 			kKeys(X, d, lo, hi, par, offCand, ctx.keys);
+			kHist(ctx.keys, lo, hi, 0, ctx.hist, ch * 1024); // the first radix pass's counts
 			return;
 		case 11:
 			kHist(arg === 0 ? ctx.keys : arg === 1 ? ctx.k1 : ctx.k2, lo, hi, 10 * arg, ctx.hist, ch * 1024);
@@ -193,10 +192,7 @@ export function runChunk(ctx: KernelCtx, op: number, k: number, arg: number, ch:
 		case 12:
 			if (arg === 0) kScatter(ctx.keys, null, lo, hi, 0, ctx.hist, ch * 1024, ctx.k1, ctx.i1);
 			else if (arg === 1) kScatter(ctx.k1, ctx.i1, lo, hi, 10, ctx.hist, ch * 1024, ctx.k2, ctx.i2);
-			else kScatter(ctx.k2, ctx.i2, lo, hi, 20, ctx.hist, ch * 1024, null, ctx.perm);
-			return;
-		case 13:
-			kGather(X, d, lo, hi, ctx.perm, P);
+			else kScatterLast(ctx.k2, ctx.i2, lo, hi, ctx.hist, ch * 1024, ctx.perm, X, d, P);
 			return;
 		default:
 			throw new Error(`unknown k-means operation ${op}`);
@@ -570,7 +566,8 @@ function kLloyd(
 	return changed;
 }
 
-function kInertia(X: Float64Array, d: number, lo: number, hi: number, C: Float64Array, labels: Int32Array): number {
+/** Chunk inertia; also each point's distance to its centre into dist (as kDistances). */
+function kInertia(X: Float64Array, d: number, lo: number, hi: number, C: Float64Array, labels: Int32Array, dist: Float64Array): number {
 	let acc = 0;
 	for (let i = lo; i < hi; i++) {
 		const xo = i * d;
@@ -580,6 +577,7 @@ function kInertia(X: Float64Array, d: number, lo: number, hi: number, C: Float64
 			const v = X[xo + t] - C[co + t];
 			q += v * v;
 		}
+		dist[i] = Math.sqrt(q);
 		acc += q;
 	}
 	return acc;
@@ -710,15 +708,31 @@ function kScatter(
 	}
 }
 
-function kGather(X: Float64Array, d: number, lo: number, hi: number, perm: Int32Array, P: Float64Array): void {
-	if (d === 3) {
-		for (let p = lo; p < hi; p++) {
-			const o = perm[p] * 3;
-			P[p * 3] = X[o];
-			P[p * 3 + 1] = X[o + 1];
-			P[p * 3 + 2] = X[o + 2];
-		}
-	} else for (let p = lo; p < hi; p++) for (let t = 0; t < d; t++) P[p * d + t] = X[perm[p] * d + t];
+/** Last radix pass: writes perm and the points themselves (P in spatial order). */
+function kScatterLast(
+	kin: Uint32Array,
+	iin: Int32Array,
+	lo: number,
+	hi: number,
+	off: Int32Array,
+	oo: number,
+	perm: Int32Array,
+	X: Float64Array,
+	d: number,
+	P: Float64Array,
+): void {
+	for (let p = lo; p < hi; p++) {
+		const q = off[oo + (kin[p] >>> 20)]++;
+		const i = iin[p];
+		perm[q] = i;
+		if (d === 3) {
+			const xo = i * 3;
+			const po = q * 3;
+			P[po] = X[xo];
+			P[po + 1] = X[xo + 1];
+			P[po + 2] = X[xo + 2];
+		} else for (let t = 0; t < d; t++) P[q * d + t] = X[i * d + t];
+	}
 }
 
 /** Source text of the kernels, for a worker started with `eval: true`. */
@@ -739,7 +753,7 @@ export function kernelSource(): string {
 		kKeys,
 		kHist,
 		kScatter,
-		kGather,
+		kScatterLast,
 	]
 		.map((f) => f.toString())
 		.join('\n');

@@ -222,7 +222,7 @@ function sortSpatial(w: Work): void {
 	w.exec.run(OP.keys, 0, 0);
 	const runs = new Int32Array(1024);
 	for (let pass = 0; pass < 3; pass++) {
-		w.exec.run(OP.hist, 0, pass);
+		if (pass > 0) w.exec.run(OP.hist, 0, pass); // pass 0's counts come with the keys
 		// write positions: digit by digit, chunk by chunk (hist is digit-major)
 		// write positions, digit by digit and chunk by chunk: digit starts from the digit totals,
 		// then each chunk's rows in chunk order (rows read in order: hist is chunk-major)
@@ -242,9 +242,8 @@ function sortSpatial(w: Work): void {
 				runs[b] += c;
 			}
 		}
-		w.exec.run(OP.scatter, 0, pass);
+		w.exec.run(OP.scatter, 0, pass); // the last pass also writes P
 	}
-	w.exec.run(OP.gather, 0, 0);
 }
 
 /** Memory for kmeansPlusPlus alone (input order only, no iterations). */
@@ -644,9 +643,12 @@ function kmeansOn(X: Float64Array, n: number, d: number, options: KMeansOptions,
 		}
 		const b = best as NonNullable<typeof best>;
 		const k = b.k;
-		if (b.labels) ctx.labels.set(b.labels);
-		C.set(b.C);
-		exec.run(OP.distances, k, 0);
+		if (b.labels) {
+			// an earlier restart won: its labels and centres back, and its distances
+			ctx.labels.set(b.labels);
+			C.set(b.C);
+			exec.run(OP.distances, k, 0);
+		} // else the last run's inertia pass left its distances in ctx.dist
 		// back to the input order
 		const labels = new Int32Array(n);
 		const distances = new Float64Array(n);
