@@ -17,6 +17,8 @@
  *   and, for large inputs, on a small worker pool (pool.ts). Each chunk keeps its own partial sums,
  *   counts and potentials, added up here in chunk order, so labels, centres and inertia are
  *   bit-identical for any number of threads.
+ * - The iterations read a copy of the points in Morton order (sortSpatial; k-means++ keeps to the
+ *   input order), and the labels and distances are mapped back to the input order.
  * - Fewer distinct points than k: k-means++ stops when every distinct point is a centre, and the
  *   result has fewer clusters (`result.k < options.k`); nothing is NaN.
  */

@@ -122,8 +122,12 @@ class Pool {
 			});
 			worker.unref();
 			port1.unref();
-			// reported through the event loop: no job waits for a worker, later calls run alone
-			worker.on('error', () => this.break());
+			// reported through the event loop (no job waits for a worker that is not up): a worker
+			// that fails turns threads off for this process, one that exits ends this pool
+			worker.on('error', () => {
+				disabled = true;
+				this.break();
+			});
 			worker.on('exit', () => this.break());
 			this.members.push({ worker, port: port1 });
 		}
