@@ -14,6 +14,7 @@ import {
 	type FeatureTransform,
 } from '../core/kmeans/cluster';
 import type { Scaling } from '../core/kmeans/scaling';
+import { poolInfo } from '../core/kmeans/pool';
 
 type OutputMode = 'customers' | 'summary' | 'both';
 
@@ -80,7 +81,7 @@ export function readOptions(ctx: IExecuteFunctions): { options: ClusterOptions; 
 }
 
 /** One summary item per cluster; run details (k tried, silhouettes, notices) in `details`. */
-export function summaryItems(report: ClusterReport, skipped: number): INodeExecutionData[] {
+export function summaryItems(report: ClusterReport, skipped: number, threads = 1): INodeExecutionData[] {
 	const runOf = new Map(report.runs.map((r) => [r.group, r]));
 	const common = {
 		features: report.features,
@@ -88,6 +89,7 @@ export function summaryItems(report: ClusterReport, skipped: number): INodeExecu
 		mode: report.mode,
 		skipped,
 		notices: report.notices,
+		threads,
 	};
 	const items: INodeExecutionData[] = report.clusters.map((c) => {
 		const run = runOf.get(c.group);
@@ -118,6 +120,7 @@ export async function executeClusterCustomers(this: IExecuteFunctions): Promise<
 	options.onInvalid = skipInvalid || this.continueOnFail() ? 'skip' : 'error';
 
 	let report: ClusterReport;
+	const chunksBefore = poolInfo().workerChunks;
 	try {
 		report = clusterRecords(
 			items.map((it) => it.json),
@@ -170,7 +173,10 @@ export async function executeClusterCustomers(this: IExecuteFunctions): Promise<
 
 	let summary: INodeExecutionData[] = [];
 	if (mode !== 'customers') {
-		summary = summaryItems(report, report.skipped.length);
+		// threads that did part of the work (worker threads only start for large inputs)
+		const pool = poolInfo();
+		const threadsUsed = pool.workerChunks > chunksBefore ? 1 + pool.workers : 1;
+		summary = summaryItems(report, report.skipped.length, threadsUsed);
 		// pair every summary item with the customers of its cluster
 		const members = new Map<string, number[]>();
 		report.tags.forEach((t, i) => {
