@@ -1,5 +1,5 @@
 /**
- * Date parsing shared by every node. Accepted (and documented in README "Dates"):
+ * Date parsing shared by every node. Accepted (and documented in docs/DATES.md):
  * - ISO 8601 strings ("2024-03-05", "2024-03-05T10:00:00Z", "2024-03-05 10:00:00+02:00");
  *   a date-time without an offset is read as UTC so results never depend on the server's zone.
  * - `YYYYMMDD` as a number or string (19970101), when it is a real calendar date in 1900..2199.

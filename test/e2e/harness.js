@@ -10,7 +10,7 @@
  *   run.items('RFM Score');          // json of the items the node emitted (output 0, last run)
  *
  * Static data (what `this.getWorkflowStaticData('global')` holds) persists between two runs that
- * share a `userFolder` (see `createUserFolder()` and harness.e2e.test.js). README.md ("Real n8n") has
+ * share a `userFolder` (see `createUserFolder()` and harness.e2e.test.js). docs/REAL_N8N.md has
  * the whole API and what we learnt about `n8n execute` on 1.123 and 2.8.
  *
  * CommonJS on purpose: used by jest e2e tests, scripts/demo.js, scripts/dev.js and the editor check.

@@ -1,5 +1,5 @@
 /**
- * Workflow tests in a real n8n (see test/e2e/harness.js and README.md, "Real n8n").
+ * Workflow tests in a real n8n (see test/e2e/harness.js and docs/REAL_N8N.md).
  * Run with `node test/e2e/run.js` (every version in N8N_VERSIONS, then the editor check) or
  * directly: `N8N_VERSION=2.8.4 npx jest -c test/e2e/jest.config.js [file]`.
  */

@@ -6,7 +6,7 @@
  * provider's wait signals, maps partial failures back to recipients, and records what the
  * provider accepted. Deterministic given its clock and RNG. No n8n import.
  *
- * Delivery guarantees (see README.md, "Campaign Send"):
+ * Delivery guarantees (see docs/nodes/CampaignSend.md):
  * - A send key is reserved ('pending') before its request and marked 'sent' once the provider
  *   accepted it; a rerun skips 'sent' keys (`already_sent`) and two concurrent runs never both
  *   reserve one key (atomic in PostgreSQL).

@@ -5,7 +5,7 @@
  * absent field never matches. With `requireOptIn`, an item is also suppressed unless one of the
  * channel's opt-in fields says it subscribed (strict opt-in, e.g. for GDPR audiences).
  *
- * Defaults and why (documented in README.md, "Segment Router"):
+ * Defaults and why (documented in docs/nodes/SegmentRouter.md):
  * - Shopify `marketingState` PENDING (double opt-in not confirmed yet), INVALID and REDACTED
  *   (customer data erased) are not consent, so they suppress like UNSUBSCRIBED / NOT_SUBSCRIBED.
  * - The normalized `consent.<channel>` of Fetch Customers: 'unsubscribed', 'not_subscribed' and

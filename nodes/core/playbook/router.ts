@@ -1,6 +1,6 @@
 /**
  * Segment routing: which output an item goes to, with which playbook, and why.
- * Order of decisions for one item (documented in README.md, "Segment Router"):
+ * Order of decisions for one item (documented in docs/nodes/SegmentRouter.md):
  *   1. the first segment rule that matches wins; no match -> Fallback (or dropped, when the
  *      Fallback output is off: such items are counted as unmatched, whatever their consent);
  *   2. consent for the branch's channel (the default channel for Fallback): an opted-out item goes

@@ -3,7 +3,7 @@
  *   extractOrders / extractCustomers  records -> validated columnar rows + invalid-row reports
  *   scoreRfm                           rows -> per-customer recency/frequency/monetary, scores,
  *                                      segments, bin edges, summary, skip counts
- * Rules (documented in README "RFM Score"):
+ * Rules (documented in docs/nodes/RfmScore.md):
  * - A row whose status is in `excludedStatuses` (cancelled, voided...) is dropped.
  * - A row with a negative amount is a refund line: netted into the customer's monetary value, not
  *   an order, does not move recency. A positive row whose status is in `refundedStatuses` is an

@@ -1,7 +1,7 @@
 /**
  * Shapes shared by the source clients (Shopify, WooCommerce, HubSpot, Stripe, CSV) and the
  * Fetch Customers node. The normalized order and customer are the ones RFM Score reads by default
- * (see README "Data shapes"); field names here are a public contract.
+ * (see docs/nodes/FetchCustomers.md, "Output"); field names here are a public contract.
  */
 import type { HttpTransport } from '../http';
 
