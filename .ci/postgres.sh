@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts a throwaway PostgreSQL server for the Campaign Send ledger tests and prints its URL.
 # - installs Debian's postgresql when no server binaries are found (needs root, as in CI);
-# - creates a cluster in $MICRO_PG_DIR (default /tmp/micro-pg) listening on 127.0.0.1:$MICRO_PG_PORT
+# - creates a cluster in $MICRO_PG_DIR (default ${TMPDIR:-/tmp}/micro-pg) listening on 127.0.0.1:$MICRO_PG_PORT
 #   (default 54329) only, owned by the 'postgres' system user;
 # - creates role micro (password micro) and database micro_test;
 # - idempotent: a server already answering on the port is reused.
@@ -10,7 +10,7 @@
 set -euo pipefail
 
 PORT="${MICRO_PG_PORT:-54329}"
-DIR="${MICRO_PG_DIR:-/tmp/micro-pg}"
+DIR="${MICRO_PG_DIR:-${TMPDIR:-/tmp}/micro-pg}"
 DB_USER=micro
 DB_PASS=micro
 DB_NAME=micro_test
