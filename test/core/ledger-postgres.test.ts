@@ -1,7 +1,7 @@
 /**
- * PostgreSQL ledger against a real server (start one with `bash .ci/postgres.sh`, then export
- * MICRO_TEST_PG_URL=<the URL it prints>). In CI (process.env.CI) a missing URL fails the suite;
- * locally the suite is skipped with a warning.
+ * PostgreSQL ledger against a real server: jest's globalSetup (test/setup/) starts a throwaway
+ * PostgreSQL and exports MICRO_TEST_PG_URL (or uses the one you set). Never skipped: without a
+ * URL the suite fails.
  */
 import { Pool } from 'pg';
 import { fetchTransport, type HttpTransport } from '../../nodes/core/http';
@@ -18,15 +18,9 @@ import { BrevoMock } from '../mocks/brevo';
 const URL = process.env.MICRO_TEST_PG_URL;
 
 if (!URL) {
-	if (process.env.CI) {
-		test('PostgreSQL ledger needs MICRO_TEST_PG_URL in CI', () => {
-			throw new Error('MICRO_TEST_PG_URL is not set: run `bash .ci/postgres.sh` and export the URL it prints');
-		});
-	} else {
-		// eslint-disable-next-line no-console
-		console.warn('ledger-postgres.test.ts skipped: MICRO_TEST_PG_URL is not set (run `bash .ci/postgres.sh`)');
-		test.skip('PostgreSQL ledger (MICRO_TEST_PG_URL not set)', () => undefined);
-	}
+	test('PostgreSQL ledger needs MICRO_TEST_PG_URL', () => {
+		throw new Error('MICRO_TEST_PG_URL is not set: run the tests through jest (its globalSetup starts PostgreSQL) or export the URL of your own server');
+	});
 } else {
 	const TEMPLATE = 'd-0123456789abcdef0123456789abcdef';
 	const pools: Pool[] = [];

@@ -55,7 +55,7 @@ describe(`Segment Changes, planted moves, schedule-triggered workflow on n8n ${v
 			{ id: 'c1', name: 'Every Monday', type: 'n8n-nodes-base.scheduleTrigger', typeVersion: 1.2, position: [0, 0], parameters: { rule: { interval: [{ field: 'weeks', triggerAtDay: [1], triggerAtHour: 8 }] } } },
 			{ id: 'c2', name: 'Read Segments', type: 'n8n-nodes-base.readWriteFile', typeVersion: 1, position: [220, 0], parameters: { fileSelector: dataFile, options: {} } },
 			{ id: 'c3', name: 'Parse Segments', type: 'n8n-nodes-base.extractFromFile', typeVersion: 1, position: [440, 0], parameters: { options: { headerRow: true } } },
-			{ id: 'c4', name: 'Segment Changes', type: 'CUSTOM.segmentChanges', typeVersion: 1, position: [660, 0], parameters: { segmentField: 'segment', customerIdField: 'customer_id' } },
+			{ id: 'c4', name: 'Segment Changes', type: 'n8n-nodes-microsegments.segmentChanges', typeVersion: 1, position: [660, 0], parameters: { segmentField: 'segment', customerIdField: 'customer_id' } },
 		],
 		connections: {
 			'Every Monday': { main: [[{ node: 'Read Segments', type: 'main', index: 0 }]] },
@@ -214,7 +214,7 @@ describe(`n8n ${version} saves static data even when a later node fails`, () => 
 				{ id: 'd1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
 				{ id: 'd2', name: 'Read Segments', type: 'n8n-nodes-base.readWriteFile', typeVersion: 1, position: [220, 0], parameters: { fileSelector: dataFile, options: {} } },
 				{ id: 'd3', name: 'Parse Segments', type: 'n8n-nodes-base.extractFromFile', typeVersion: 1, position: [440, 0], parameters: { options: { headerRow: true } } },
-				{ id: 'd4', name: 'Segment Changes', type: 'CUSTOM.segmentChanges', typeVersion: 1, position: [660, 0], parameters: { segmentField: 'segment', customerIdField: 'customer_id' } },
+				{ id: 'd4', name: 'Segment Changes', type: 'n8n-nodes-microsegments.segmentChanges', typeVersion: 1, position: [660, 0], parameters: { segmentField: 'segment', customerIdField: 'customer_id' } },
 				{ id: 'd5', name: 'Fail', type: 'n8n-nodes-base.stopAndError', typeVersion: 1, position: [880, 0], parameters: { errorMessage: 'boom' } },
 			],
 			connections: {
@@ -254,7 +254,7 @@ describe(`Segment Changes with the previous snapshot from a second input on n8n 
 				{
 					id: 'e4',
 					name: 'Segment Changes',
-					type: 'CUSTOM.segmentChanges',
+					type: 'n8n-nodes-microsegments.segmentChanges',
 					typeVersion: 1,
 					position: [700, 100],
 					parameters: { segmentField: 'segment', customerIdField: 'customer_id', snapshotSource: 'input', options: { keyMode: 'plain', previousKeyField: 'customer_id', previousSegmentField: 'segment' } },

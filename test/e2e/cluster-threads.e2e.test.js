@@ -29,7 +29,7 @@ return out;`;
 const cluster = (id, name, x, threads) => ({
 	id,
 	name,
-	type: 'CUSTOM.clusterCustomers',
+	type: 'n8n-nodes-microsegments.clusterCustomers',
 	typeVersion: 1,
 	position: [x, 0],
 	parameters: { features: 'rfm', scaling: 'zscore', clusterCount: 'fixed', numberOfClusters: K, output: 'summary', options: threads ? { threads } : {} },

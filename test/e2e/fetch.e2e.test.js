@@ -126,9 +126,9 @@ describe(`Fetch Customers on n8n ${version}`, () => {
 		const wf = JSON.parse(JSON.stringify(workflow));
 		wf.id = 'msE2eShopIncr01';
 		wf.name = 'E2E: Shopify incremental orders';
-		const fetchNode = wf.nodes.find((n) => n.type === 'CUSTOM.fetchCustomers');
+		const fetchNode = wf.nodes.find((n) => n.type === 'n8n-nodes-microsegments.fetchCustomers');
 		fetchNode.parameters = { source: 'shopify', output: 'orders', incremental: true, options: {} };
-		wf.nodes.find((n) => n.type === 'CUSTOM.rfmScore').parameters = { input: 'orders', output: 'customers', options: {} };
+		wf.nodes.find((n) => n.type === 'n8n-nodes-microsegments.rfmScore').parameters = { input: 'orders', output: 'customers', options: {} };
 		const userFolder = createUserFolder('fetch-incremental');
 		const first = await runWorkflow({ workflow: wf, credentials: [shopifyCred(shopify.url)], userFolder });
 		first.assertOk();
@@ -150,8 +150,8 @@ describe(`Fetch Customers on n8n ${version}`, () => {
 		const wf = JSON.parse(JSON.stringify(workflow));
 		wf.id = 'msE2eWooIncr001';
 		wf.name = 'E2E: WooCommerce incremental customers';
-		wf.nodes.find((n) => n.type === 'CUSTOM.fetchCustomers').parameters = { source: 'wooCommerce', output: 'customers', incremental: true, options: {} };
-		wf.nodes.find((n) => n.type === 'CUSTOM.rfmScore').parameters = { input: 'customers', output: 'customers', options: {} };
+		wf.nodes.find((n) => n.type === 'n8n-nodes-microsegments.fetchCustomers').parameters = { source: 'wooCommerce', output: 'customers', incremental: true, options: {} };
+		wf.nodes.find((n) => n.type === 'n8n-nodes-microsegments.rfmScore').parameters = { input: 'customers', output: 'customers', options: {} };
 		const userFolder = createUserFolder('fetch-incremental-woo');
 		const first = await runWorkflow({ workflow: wf, credentials: [wooCred(woo.url)], userFolder });
 		first.assertOk();

@@ -1,9 +1,10 @@
 /**
- * Real-n8n harness: installs a pinned n8n into test/e2e/n8n-<version>/, builds this package into
- * dist/ (loaded from a snapshot copy) through N8N_CUSTOM_EXTENSIONS (our nodes appear as `CUSTOM.<name>`),
- * imports a workflow (and test credentials) into a throwaway user folder and runs it with
- * `n8n execute --id=<id> --rawOutput`. The run's JSON is parsed so a test asserts on the items each
- * node emitted.
+ * Real-n8n harness: installs a pinned n8n into test/e2e/n8n-<version>/, builds this package, packs
+ * it and installs the tarball the way n8n users do (`npm install <tarball>` in a nodes folder,
+ * linked as `<user folder>/.n8n/nodes`; our nodes are `n8n-nodes-microsegments.<name>`), imports a
+ * workflow (and test credentials) into a throwaway user folder, runs it with `n8n execute --id=<id>`
+ * and reads the run back from n8n's own database, so a test asserts on the items each node emitted
+ * whatever their size.
  *
  *   const { runWorkflow } = require('./harness');
  *   const run = await runWorkflow({ workflow: 'examples/rfm-basic.json' });
@@ -11,7 +12,7 @@
  *
  * Static data (what `this.getWorkflowStaticData('global')` holds) persists between two runs that
  * share a `userFolder` (see `createUserFolder()` and harness.e2e.test.js). docs/REAL_N8N.md has
- * the whole API and what we learnt about `n8n execute` on 1.123 and 2.8.
+ * the whole API and what we learnt about n8n 1.123 and 2.8.
  *
  * CommonJS on purpose: used by jest e2e tests, scripts/demo.js, scripts/dev.js and the editor check.
  */
@@ -23,11 +24,15 @@ const net = require('net');
 const path = require('path');
 const crypto = require('crypto');
 const { spawn, execFileSync } = require('child_process');
+const pkg = require('./lib/package');
+const executions = require('./lib/executions');
+const { ensureChromium } = require('../setup/system');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const E2E_DIR = __dirname;
 const WORK_DIR = path.join(E2E_DIR, '.work');
-const DIST = path.join(ROOT, 'dist');
+const DIST = pkg.DIST;
+const { PACKAGE_NAME, NODE_TYPE_PREFIX } = pkg;
 const DEFAULT_VERSION = '1.123.0';
 const SUPPORTED_VERSIONS = ['1.123.0', '2.8.4'];
 /** Fixed so imported test credentials decrypt in every run (never a real secret). */
@@ -212,135 +217,20 @@ async function install(version, quiet) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Building the package
-
-function newestMtime(dir) {
-	let newest = 0;
-	if (!fs.existsSync(dir)) return 0;
-	for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-		const p = path.join(dir, entry.name);
-		if (entry.isDirectory()) newest = Math.max(newest, newestMtime(p));
-		else newest = Math.max(newest, fs.statSync(p).mtimeMs);
-	}
-	return newest;
-}
-
-/** Files n8n needs from dist/ (nodes and credentials of package.json whose sources exist, icons, codex). */
-function expectedDistFiles() {
-	const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-	const listed = [...((pkg.n8n && pkg.n8n.nodes) || []), ...((pkg.n8n && pkg.n8n.credentials) || [])];
-	const files = [];
-	for (const rel of listed) {
-		const src = rel.replace(/^dist\//, '').replace(/\.js$/, '.ts');
-		if (fs.existsSync(path.join(ROOT, src))) files.push(rel.replace(/^dist\//, ''));
-	}
-	const walk = (dir) => {
-		if (!fs.existsSync(path.join(ROOT, dir))) return;
-		for (const e of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
-			const rel = path.join(dir, e.name);
-			if (e.isDirectory()) walk(rel);
-			else if (/\.(svg|png)$|\.node\.json$/.test(e.name)) files.push(rel);
-		}
-	};
-	walk('nodes');
-	walk('credentials');
-	return files;
-}
-
-function missingFiles(dir) {
-	return expectedDistFiles().filter((rel) => !fs.existsSync(path.join(dir, rel)));
-}
+// Building and installing the package (test/e2e/lib/package.js)
 
 /**
- * Loads every node and credential file of a build in a separate Node process, as n8n will: a file
- * that throws (a missing module, a syntax error) would make n8n refuse every import. Returns the
- * failures as "<file>: <message>".
- */
-function unloadableFiles(dir) {
-	const files = expectedDistFiles().filter((rel) => rel.endsWith('.js'));
-	const script = `const p=require('path');const out=[];for(const f of JSON.parse(process.argv[1])){try{const m=require(p.join(process.argv[2],f));for(const C of Object.values(m)){if(typeof C==='function'){try{new C()}catch(e){out.push(f+': '+e.message.split('\\n')[0])}}}}catch(e){out.push(f+': '+e.message.split('\\n')[0])}}process.stdout.write(JSON.stringify(out))`;
-	try {
-		const out = execFileSync(process.execPath, ['-e', script, JSON.stringify(files), dir], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60000 });
-		return JSON.parse(out || '[]');
-	} catch (e) {
-		return [`loading the build failed: ${(e.stderr || e.message).split('\n')[0]}`];
-	}
-}
-
-let extensionsDir = null;
-/**
- * Runs `npm run build` (scripts/build.js -> dist/) when dist/ is older than the sources (once per
- * process; jest loads this module afresh per test file, the stamp keeps that fast), then copies
- * dist/ to a snapshot under test/e2e/.work/ that n8n loads (N8N_CUSTOM_EXTENSIONS). The snapshot
- * keeps a running n8n safe from a rebuild of dist/ by another process (the working tree is shared
- * while developing). Returns the snapshot folder.
- * MICROSEGMENTS_E2E_SKIP_BUILD=1 uses dist/ as it is (still snapshotted and checked).
+ * Builds dist/ when it is older than the sources (MICROSEGMENTS_E2E_SKIP_BUILD=1: as it is), packs
+ * it and installs the tarball the way n8n users do (`npm install <tarball>` in a fresh nodes
+ * folder, cached per build). Returns the installed package's dist/ folder (what n8n loads).
  */
 function buildPackage({ force = false, quiet = false } = {}) {
-	if (extensionsDir && !force && fs.existsSync(extensionsDir)) return extensionsDir;
-	const stamp = path.join(DIST, '.e2e-build-stamp');
-	const skip = process.env.MICROSEGMENTS_E2E_SKIP_BUILD === '1';
-	let lastProblem = '';
-	for (let attempt = 1; attempt <= 3; attempt++) {
-		const sources = Math.max(
-			newestMtime(path.join(ROOT, 'nodes')),
-			newestMtime(path.join(ROOT, 'credentials')),
-			fs.statSync(path.join(ROOT, 'package.json')).mtimeMs,
-			fs.existsSync(path.join(ROOT, 'tsconfig.json')) ? fs.statSync(path.join(ROOT, 'tsconfig.json')).mtimeMs : 0,
-		);
-		const fresh = fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= sources;
-		if (force || attempt > 1 || !fs.existsSync(DIST) || !(skip || fresh)) {
-			if (!quiet) log('building the package (npm run build -> dist/)...');
-			const started = Date.now();
-			try {
-				execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.js')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-			} catch (e) {
-				throw new Error(`npm run build failed:\n${(e.stdout || '') + (e.stderr || '')}`.trim());
-			}
-			fs.writeFileSync(stamp, `${new Date().toISOString()} ${process.pid}\n`);
-			if (!quiet) log(`built dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-		}
-		const missingInDist = missingFiles(DIST);
-		if (missingInDist.length) {
-			lastProblem = `dist/ lacks ${missingInDist.join(', ')}`;
-			continue;
-		}
-		const key = crypto
-			.createHash('sha1')
-			.update(fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8') + fs.statSync(stamp).mtimeMs : String(Date.now()))
-			.digest('hex')
-			.slice(0, 12);
-		const snapshot = path.join(WORK_DIR, `dist-${key}`);
-		if (!fs.existsSync(snapshot) || missingFiles(snapshot).length) {
-			const tmp = `${snapshot}.tmp-${process.pid}-${Date.now()}`;
-			try {
-				fs.mkdirSync(WORK_DIR, { recursive: true });
-				fs.cpSync(DIST, tmp, { recursive: true });
-				const missing = missingFiles(tmp);
-				if (missing.length) throw new Error(`copy lacks ${missing.join(', ')}`);
-				fs.rmSync(snapshot, { recursive: true, force: true });
-				fs.renameSync(tmp, snapshot);
-			} catch (e) {
-				fs.rmSync(tmp, { recursive: true, force: true });
-				lastProblem = `dist/ changed while it was copied (${e.message})`;
-				continue;
-			}
-		}
-		const broken = unloadableFiles(snapshot);
-		if (broken.length) {
-			lastProblem = `the build does not load: ${broken.join('; ')}`;
-			fs.rmSync(snapshot, { recursive: true, force: true });
-			continue;
-		}
-		// Old snapshots (another build of the package) are removed after an hour.
-		for (const name of fs.readdirSync(WORK_DIR)) {
-			const p = path.join(WORK_DIR, name);
-			if (name.startsWith('dist-') && p !== snapshot && Date.now() - fs.statSync(p).mtimeMs > 3600e3) fs.rmSync(p, { recursive: true, force: true });
-		}
-		extensionsDir = snapshot;
-		return snapshot;
-	}
-	throw new Error(`Could not get a complete build of the package: ${lastProblem}`);
+	return installedPackage({ force, quiet }).distDir;
+}
+
+/** The cached install of this build: { key, nodesDir, packageDir, distDir, tarball }. */
+function installedPackage({ force = false, quiet = false } = {}) {
+	return pkg.installedPackage({ force, quiet, log });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -370,13 +260,17 @@ function createUserFolder(prefix = 'user') {
 
 /**
  * Environment for an n8n process. Reads and writes by Read/Write Files from Disk are allowed in
- * examples/data, demo-output/, the user folder and the extra `allowedPaths`.
+ * examples/data, demo-output/, the user folder and the extra `allowedPaths`. Our nodes come from
+ * `<userFolder>/.n8n/nodes` (see linkNodes), as in a user's n8n: no N8N_CUSTOM_EXTENSIONS.
+ * Community packages stay enabled (n8n's default): n8n loads `~/.n8n/nodes/node_modules/n8n-nodes-*`
+ * at start whatever N8N_COMMUNITY_PACKAGES_ENABLED says (only N8N_COMMUNITY_PACKAGES_PREVENT_LOADING
+ * stops it); the setting decides whether the Community Nodes settings page can install more.
  */
-async function n8nEnv({ userFolder, env = {}, allowedPaths = [], logLevel = 'info', extensions = extensionsDir || DIST } = {}) {
+async function n8nEnv({ userFolder, env = {}, allowedPaths = [], logLevel = 'info' } = {}) {
 	const base = { ...process.env };
 	// Settings from the caller's shell could change what a run does: drop n8n's own variables.
 	for (const key of Object.keys(base)) if (/^(N8N_|DB_|EXECUTIONS_|QUEUE_|GENERIC_TIMEZONE|NODES_|JEST_)/.test(key)) delete base[key];
-	// Under jest NODE_ENV is "test", which silences n8n's logger: the run JSON would never print.
+	// Under jest NODE_ENV is "test", which silences n8n's logger and makes n8n refuse to load nodes.
 	delete base.NODE_ENV;
 	const allowed = [path.join(ROOT, 'examples', 'data'), path.join(ROOT, 'demo-output'), userFolder, ...allowedPaths]
 		.filter(Boolean)
@@ -384,7 +278,6 @@ async function n8nEnv({ userFolder, env = {}, allowedPaths = [], logLevel = 'inf
 	return {
 		...base,
 		N8N_USER_FOLDER: userFolder,
-		N8N_CUSTOM_EXTENSIONS: extensions,
 		N8N_ENCRYPTION_KEY: ENCRYPTION_KEY,
 		N8N_LOG_LEVEL: logLevel,
 		N8N_LOG_OUTPUT: 'console',
@@ -394,11 +287,15 @@ async function n8nEnv({ userFolder, env = {}, allowedPaths = [], logLevel = 'inf
 		N8N_HIRING_BANNER_ENABLED: 'false',
 		N8N_TEMPLATES_ENABLED: 'false',
 		N8N_ONBOARDING_FLOW_DISABLED: 'true',
-		N8N_COMMUNITY_PACKAGES_ENABLED: 'false',
+		N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
 		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
 		N8N_RESTRICT_FILE_ACCESS_TO: allowed.join(';'),
 		N8N_RUNNERS_BROKER_PORT: String(await freePort()),
 		N8N_SECURE_COOKIE: 'false',
+		// Every run is read back from the database (test/e2e/lib/executions.js): keep them all.
+		EXECUTIONS_DATA_SAVE_ON_SUCCESS: 'all',
+		EXECUTIONS_DATA_SAVE_ON_ERROR: 'all',
+		EXECUTIONS_DATA_PRUNE: 'false',
 		GENERIC_TIMEZONE: 'UTC',
 		TZ: 'UTC',
 		DB_TYPE: 'sqlite',
@@ -412,7 +309,7 @@ async function n8nEnv({ userFolder, env = {}, allowedPaths = [], logLevel = 'inf
  * migrations (2-5 s per run). The template, test/e2e/.work/template-<version>/, is made once per
  * version by an n8n command that only opens the database.
  */
-async function seedUserFolder(version, userFolder, extensions) {
+async function seedUserFolder(version, userFolder) {
 	const target = path.join(userFolder, '.n8n');
 	if (fs.existsSync(path.join(target, 'database.sqlite'))) return false;
 	const template = path.join(WORK_DIR, `template-${version}`);
@@ -420,7 +317,7 @@ async function seedUserFolder(version, userFolder, extensions) {
 	if (!fs.existsSync(ready)) {
 		const tmp = `${template}.tmp-${process.pid}-${Date.now()}`;
 		fs.mkdirSync(tmp, { recursive: true });
-		const env = await n8nEnv({ userFolder: tmp, extensions });
+		const env = await n8nEnv({ userFolder: tmp });
 		const res = await runN8n(version, ['list:workflow'], { env });
 		if (res.code !== 0 || !fs.existsSync(path.join(tmp, '.n8n', 'database.sqlite'))) {
 			fs.rmSync(tmp, { recursive: true, force: true });
@@ -441,13 +338,33 @@ async function seedUserFolder(version, userFolder, extensions) {
 	return true;
 }
 
-/** Runs an n8n CLI command to completion; resolves { code, stdout, stderr, ms }. */
-function runN8n(version, args, { env, timeoutMs = DEFAULT_RUN_TIMEOUT_MS, cwd = ROOT } = {}) {
+/** Keeps the last `limit` bytes written to a stream (n8n execute prints the whole run: no test needs it). */
+function tailCollector(limit) {
+	const chunks = [];
+	let size = 0;
+	return {
+		push(d) {
+			chunks.push(d);
+			size += d.length;
+			while (size - chunks[0].length >= limit) size -= chunks.shift().length;
+		},
+		text() {
+			const buf = Buffer.concat(chunks);
+			return buf.length > limit ? `…${buf.subarray(buf.length - limit).toString('utf8')}` : buf.toString('utf8');
+		},
+	};
+}
+
+/**
+ * Runs an n8n CLI command to completion; resolves { code, signal, stdout, stderr, ms } where stdout
+ * and stderr are the last `outputLimit` bytes (default 1 MB) of each.
+ */
+function runN8n(version, args, { env, timeoutMs = DEFAULT_RUN_TIMEOUT_MS, cwd = ROOT, outputLimit = 1024 * 1024 } = {}) {
 	const started = Date.now();
 	return new Promise((resolve, reject) => {
 		const child = spawnTracked(process.execPath, [n8nBin(version), ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-		const out = [];
-		const err = [];
+		const out = tailCollector(outputLimit);
+		const err = tailCollector(outputLimit);
 		child.stdout.on('data', (d) => out.push(d));
 		child.stderr.on('data', (d) => err.push(d));
 		let timedOut = false;
@@ -458,7 +375,7 @@ function runN8n(version, args, { env, timeoutMs = DEFAULT_RUN_TIMEOUT_MS, cwd = 
 		child.on('error', reject);
 		child.on('close', (code, signal) => {
 			clearTimeout(timer);
-			const res = { code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - started };
+			const res = { code, signal, stdout: out.text(), stderr: err.text(), ms: Date.now() - started };
 			if (timedOut) {
 				const e = new Error(`n8n ${args.join(' ')} timed out after ${timeoutMs / 1000} s\n${tail(res.stdout + res.stderr)}`);
 				e.result = res;
@@ -470,51 +387,6 @@ function runN8n(version, args, { env, timeoutMs = DEFAULT_RUN_TIMEOUT_MS, cwd = 
 
 function tail(text, n = 3000) {
 	return text.length > n ? '…' + text.slice(-n) : text;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Run JSON parsing
-
-/** End index (exclusive) of the JSON value that starts at text[start] ('{'), or -1. */
-function jsonEnd(text, start) {
-	let depth = 0;
-	let inString = false;
-	for (let i = start; i < text.length; i++) {
-		const c = text[i];
-		if (inString) {
-			if (c === '\\') i++;
-			else if (c === '"') inString = false;
-		} else if (c === '"') inString = true;
-		else if (c === '{' || c === '[') depth++;
-		else if (c === '}' || c === ']') {
-			depth--;
-			if (depth === 0) return i + 1;
-		}
-	}
-	return -1;
-}
-
-/**
- * Finds the run JSON (an object with data.resultData) in n8n's stdout. On 2.x stdout starts with
- * task-runner lines; on errors n8n prints the run after "Execution error:". The run is printed
- * pretty (a line that is exactly "{"), so candidates are lines starting with "{".
- */
-function parseRunJson(stdout) {
-	let found = null;
-	const re = /^\{\s*$/gm;
-	let m;
-	while ((m = re.exec(stdout))) {
-		const end = jsonEnd(stdout, m.index);
-		if (end < 0) continue;
-		try {
-			const value = JSON.parse(stdout.slice(m.index, end));
-			if (value && value.data && value.data.resultData) found = value;
-			re.lastIndex = end;
-		} catch {
-			/* not JSON: a log line that happens to start with "{" */
-		}
-	}
-	return found;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -538,9 +410,11 @@ function normalizeWorkflow(wf, { manualStart = true } = {}) {
 	if (String(wf.id).length > 16) throw new Error(`Workflow id "${wf.id}" is longer than 16 characters: n8n execute would not accept it`);
 	if (!wf.versionId) wf.versionId = crypto.randomUUID();
 	wf.active = false;
-	// Interim: workflows written with the installed package's node types run on the
-	// custom-extension build (CUSTOM.<name>) until the harness installs the packed tarball.
-	for (const n of wf.nodes) if (typeof n.type === 'string' && n.type.startsWith('n8n-nodes-microsegments.')) n.type = 'CUSTOM.' + n.type.slice('n8n-nodes-microsegments.'.length);
+	// Our nodes are loaded from the installed package: `CUSTOM.<name>` (the type of a custom
+	// extensions folder, used before) is unknown to such an n8n.
+	const custom = wf.nodes.filter((n) => typeof n.type === 'string' && n.type.startsWith('CUSTOM.'));
+	if (custom.length)
+		throw new Error(`Workflow "${wf.name}": node type ${custom.map((n) => `"${n.type}"`).join(', ')} is not the installed package's: write ${custom.map((n) => `"${NODE_TYPE_PREFIX}${n.type.slice(7)}"`).join(', ')}`);
 	if (!wf.settings) wf.settings = {};
 	if (manualStart) addManualStart(wf);
 	return wf;
@@ -573,11 +447,14 @@ function addManualStart(wf) {
 	return wf;
 }
 
-function customNodesOf(wf) {
-	return wf.nodes.filter((n) => typeof n.type === 'string' && n.type.startsWith('CUSTOM.'));
+/** Nodes of this package in a workflow (type `n8n-nodes-microsegments.<name>`). */
+function packageNodesOf(wf) {
+	return wf.nodes.filter((n) => typeof n.type === 'string' && n.type.startsWith(NODE_TYPE_PREFIX));
 }
+/** Former name of packageNodesOf (kept for tests written against it). */
+const customNodesOf = packageNodesOf;
 
-async function importInto(version, env, { workflows = [], credentials = [], dir }) {
+async function importInto(version, env, { workflows = [], credentials = [], dir, cwd = ROOT }) {
 	const timings = {};
 	if (credentials.length) {
 		const file = path.join(dir, 'credentials.json');
@@ -586,7 +463,7 @@ async function importInto(version, env, { workflows = [], credentials = [], dir 
 			return { id: String(c.id), name: c.name, type: c.type, data: c.data, isManaged: false };
 		});
 		fs.writeFileSync(file, JSON.stringify(creds, null, 2));
-		const res = await runN8n(version, ['import:credentials', `--input=${file}`], { env });
+		const res = await runN8n(version, ['import:credentials', `--input=${file}`], { env, cwd });
 		timings.importCredentialsMs = res.ms;
 		if (res.code !== 0) throw new Error(`n8n import:credentials failed (exit ${res.code}):\n${tail(res.stdout + res.stderr)}`);
 	}
@@ -596,7 +473,7 @@ async function importInto(version, env, { workflows = [], credentials = [], dir 
 		fs.mkdirSync(wfDir, { recursive: true });
 		for (const [i, wf] of workflows.entries()) fs.writeFileSync(path.join(wfDir, `workflow-${i}.json`), JSON.stringify(wf, null, 2));
 		const args = workflows.length === 1 ? ['import:workflow', `--input=${path.join(wfDir, 'workflow-0.json')}`] : ['import:workflow', '--separate', `--input=${wfDir}`];
-		const res = await runN8n(version, args, { env });
+		const res = await runN8n(version, args, { env, cwd });
 		timings.importWorkflowMs = res.ms;
 		if (res.code !== 0 || /An error occurred while importing/i.test(res.stdout + res.stderr))
 			throw new Error(`n8n import:workflow failed for ${workflows.map((w) => `"${w.name}"`).join(', ')} (exit ${res.code}):\n${tail(res.stdout + res.stderr)}`);
@@ -605,8 +482,13 @@ async function importInto(version, env, { workflows = [], credentials = [], dir 
 }
 
 class WorkflowRun {
-	constructor({ raw, workflow, version, stdout, stderr, code, timings, userFolder }) {
-		this.raw = raw;
+	/**
+	 * execution: what test/e2e/lib/executions.js read back from n8n's database (null when n8n saved
+	 * none); stdout/stderr: the tail of n8n's output, for error messages only.
+	 */
+	constructor({ execution, workflow, version, stdout, stderr, code, timings, userFolder }) {
+		this.execution = execution ? { id: execution.id, status: execution.status, finished: execution.finished, mode: execution.mode, dataChars: execution.dataChars } : null;
+		this.raw = execution ? { id: execution.id, data: execution.data, mode: execution.mode, status: execution.status, finished: execution.finished, startedAt: execution.startedAt, stoppedAt: execution.stoppedAt } : null;
 		this.workflow = workflow;
 		this.version = version;
 		this.stdout = stdout;
@@ -614,12 +496,16 @@ class WorkflowRun {
 		this.exitCode = code;
 		this.timings = timings;
 		this.userFolder = userFolder;
-		const resultData = raw && raw.data && raw.data.resultData;
+		const resultData = execution && execution.data && execution.data.resultData;
 		this.runData = (resultData && resultData.runData) || {};
-		if (!raw) {
-			this.error = { message: `n8n execute printed no run JSON (exit ${code}). Output:\n${tail(stdout + stderr)}` };
+		if (!execution) {
+			this.error = { message: `n8n execute saved no execution of workflow "${workflow.id}" (exit ${code}). Output:\n${tail(stdout + stderr)}` };
+		} else if (resultData && resultData.error) {
+			this.error = resultData.error;
+		} else if (execution.status !== 'success' || !execution.finished) {
+			this.error = { message: `the execution ended with status "${execution.status}"${execution.finished ? '' : ', unfinished'} (n8n execute exit ${code}). Output:\n${tail(stdout + stderr)}` };
 		} else {
-			this.error = (resultData && resultData.error) || null;
+			this.error = null;
 		}
 	}
 
@@ -681,42 +567,49 @@ class WorkflowRun {
 }
 
 /**
- * Imports and executes a workflow in a real n8n. Options:
+ * Imports and executes a workflow in a real n8n that has this package installed. Options:
  *   workflow     path (relative to the repo root or absolute) or workflow object
  *   version      n8n version (default env N8N_VERSION or 1.123.0)
  *   credentials  [{ id, name, type, data }] imported first (data is the plain credential object)
  *   env          extra environment for n8n (e.g. mock base URLs)
  *   userFolder   n8n user folder to reuse across runs (static data persists); default: a new one,
- *                deleted after the run (keepUserFolder: true keeps it, see run.userFolder)
+ *                deleted after the run (keepUserFolder: true keeps it, see run.userFolder). Its
+ *                `.n8n/nodes` is linked to the installed package unless it is a folder of its own.
  *   allowedPaths extra folders Read/Write Files from Disk may use
+ *   cwd          n8n's working directory (default: the repo root)
  *   timeoutMs    per n8n command (default 5 min)
- * Resolves a WorkflowRun: items(node, output), outputs(node), error, raw, nodesRun, timings.
- * Runs are executed with the repo root as working directory, so relative file paths in workflows
- * (e.g. examples/data/cdnow_sample_orders.csv) resolve against the repo.
+ * Resolves a WorkflowRun: items(node, output), outputs(node), error, raw, nodesRun, timings,
+ * execution. The run is read back from n8n's database, whatever its size. Relative file paths in
+ * workflows (e.g. examples/data/cdnow_sample_orders.csv) resolve against `cwd`.
  */
 async function runWorkflow(options = {}) {
 	const version = options.version || defaultVersion();
 	const { wf } = loadWorkflow(options.workflow);
 	normalizeWorkflow(wf, { manualStart: options.manualStart !== false });
 	await ensureN8n(version);
-	const extensions = buildPackage();
+	const install = installedPackage();
 	const userFolder = options.userFolder || tempDir('run');
 	fs.mkdirSync(userFolder, { recursive: true });
-	if (options.seed !== false) await seedUserFolder(version, userFolder, extensions);
+	pkg.linkNodes(userFolder, install);
+	if (options.seed !== false) await seedUserFolder(version, userFolder);
 	const dir = tempDir('import');
+	const cwd = options.cwd ? path.resolve(ROOT, options.cwd) : ROOT;
 	try {
-		const env = await n8nEnv({ userFolder, env: options.env, allowedPaths: options.allowedPaths, extensions });
+		const env = await n8nEnv({ userFolder, env: options.env, allowedPaths: options.allowedPaths });
 		const started = Date.now();
-		const timings = await importInto(version, env, { workflows: [wf], credentials: options.credentials || [], dir });
-		const res = await runN8n(version, ['execute', `--id=${wf.id}`, '--rawOutput'], { env, timeoutMs: options.timeoutMs });
+		const timings = await importInto(version, env, { workflows: [wf], credentials: options.credentials || [], dir, cwd });
+		const before = await executions.lastExecutionId(installDir(version), userFolder);
+		const res = await runN8n(version, ['execute', `--id=${wf.id}`, '--rawOutput'], { env, cwd, timeoutMs: options.timeoutMs, outputLimit: 64 * 1024 });
 		timings.executeMs = res.ms;
+		const t = Date.now();
+		const execution = await executions.readExecution(installDir(version), userFolder, wf.id, before);
+		timings.readMs = Date.now() - t;
 		timings.totalMs = Date.now() - started;
-		const raw = parseRunJson(res.stdout);
 		if (options.keepImportDir) {
 			fs.writeFileSync(path.join(dir, 'stdout.txt'), res.stdout);
 			fs.writeFileSync(path.join(dir, 'stderr.txt'), res.stderr);
 		}
-		return new WorkflowRun({ raw, workflow: wf, version, stdout: res.stdout, stderr: res.stderr, code: res.code, timings, userFolder });
+		return new WorkflowRun({ execution, workflow: wf, version, stdout: res.stdout, stderr: res.stderr, code: res.code, timings, userFolder });
 	} finally {
 		if (!options.keepImportDir) fs.rmSync(dir, { recursive: true, force: true });
 		// A user folder we created is thrown away (a SQLite DB of a few MB per run); a given one is kept.
@@ -733,7 +626,7 @@ function cleanWorkDir(maxAgeHours = 6) {
 	let removed = 0;
 	for (const name of fs.readdirSync(WORK_DIR)) {
 		const p = path.join(WORK_DIR, name);
-		if (p === extensionsDir || name.startsWith('template-')) continue;
+		if (name.startsWith('template-')) continue;
 		try {
 			if (Date.now() - fs.statSync(p).mtimeMs > maxAgeHours * 3600e3) {
 				fs.rmSync(p, { recursive: true, force: true });
@@ -778,18 +671,35 @@ async function httpJson(url, { method = 'GET', body, cookie, timeoutMs = 10000, 
 }
 
 /**
+ * Whether n8n's REST API is fully up. /rest/settings answers before every controller is
+ * registered, and GET /rest/login can answer (with the editor's page) before POST /rest/login
+ * exists: wait until POST /rest/login (no credentials) is anything but 404. A request that times
+ * out counts as "not yet" (the caller polls again).
+ */
+async function restReady(url) {
+	try {
+		if ((await httpJson(`${url}/rest/settings`, { timeoutMs: 5000 })).status !== 200) return false;
+		if ((await httpJson(`${url}/rest/login`, { timeoutMs: 5000 })).status === 404) return false;
+		return (await httpJson(`${url}/rest/login`, { method: 'POST', body: {}, timeoutMs: 5000 })).status !== 404;
+	} catch {
+		return false; // not listening yet
+	}
+}
+
+/**
  * Starts `n8n start` on 127.0.0.1 with this package loaded and the given workflows/credentials
  * imported. Resolves once the REST API answers: { url, port, userFolder, version, logs(), stop() }.
  * The process (and its task runners) is killed by stop() or when this process exits.
  */
 async function startN8n({ version = defaultVersion(), userFolder, port, workflows = [], credentials = [], env = {}, allowedPaths, startTimeoutMs = 180000, onLog } = {}) {
 	await ensureN8n(version);
-	const extensions = buildPackage();
+	const install = installedPackage();
 	userFolder = userFolder || tempDir('server');
 	fs.mkdirSync(userFolder, { recursive: true });
-	await seedUserFolder(version, userFolder, extensions);
+	pkg.linkNodes(userFolder, install);
+	await seedUserFolder(version, userFolder);
 	port = port || (await freePort());
-	const baseEnv = await n8nEnv({ userFolder, allowedPaths, extensions, env: { N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_HOST: 'localhost', N8N_PROTOCOL: 'http', N8N_EDITOR_BASE_URL: `http://localhost:${port}/`, ...env } });
+	const baseEnv = await n8nEnv({ userFolder, allowedPaths, env: { N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_HOST: 'localhost', N8N_PROTOCOL: 'http', N8N_EDITOR_BASE_URL: `http://localhost:${port}/`, ...env } });
 	const loaded = workflows.map((w) => normalizeWorkflow(loadWorkflow(w).wf, { manualStart: false }));
 	if (loaded.length || credentials.length) {
 		const dir = tempDir('import');
@@ -816,14 +726,7 @@ async function startN8n({ version = defaultVersion(), userFolder, port, workflow
 			killGroup(child, 'SIGKILL');
 			throw new Error(`n8n ${version} did not answer on ${url} within ${startTimeoutMs / 1000} s:\n${tail(lines.join(''))}`);
 		}
-		try {
-			// /rest/settings answers before every controller is registered: also wait for the
-			// login route (401 without a session, 404 while n8n is still starting).
-			const res = await httpJson(`${url}/rest/settings`, { timeoutMs: 3000 });
-			if (res.status === 200 && (await httpJson(`${url}/rest/login`, { timeoutMs: 3000 })).status !== 404) break;
-		} catch {
-			/* not listening yet */
-		}
+		if (await restReady(url)) break;
 		await new Promise((r) => setTimeout(r, 500));
 	}
 	const stop = async () => {
@@ -834,7 +737,7 @@ async function startN8n({ version = defaultVersion(), userFolder, port, workflow
 		await done;
 		clearTimeout(t);
 	};
-	return { url, port, version, userFolder, extensions, child, startMs: Date.now() - started, logs: () => lines.join(''), stop, workflows: loaded };
+	return { url, port, version, userFolder, extensions: install.distDir, install, child, startMs: Date.now() - started, logs: () => lines.join(''), stop, workflows: loaded };
 }
 
 /**
@@ -842,7 +745,7 @@ async function startN8n({ version = defaultVersion(), userFolder, port, workflow
  * logs in. Resolves { cookie, created, owner }.
  */
 async function setupOwner(url, owner = DEV_OWNER) {
-	for (let i = 0; i < 60 && (await httpJson(`${url}/rest/login`)).status === 404; i++) await new Promise((r) => setTimeout(r, 1000));
+	for (let i = 0; i < 120 && !(await restReady(url)); i++) await new Promise((r) => setTimeout(r, 1000));
 	const settings = await httpJson(`${url}/rest/settings`);
 	const um = (settings.json && settings.json.data && settings.json.data.userManagement) || {};
 	let created = false;
@@ -892,11 +795,16 @@ module.exports = {
 	spawnTracked,
 	killGroup,
 	freePort,
-	parseRunJson,
 	loadWorkflow,
 	normalizeWorkflow,
 	addManualStart,
 	MANUAL_START_NAME,
 	customNodesOf,
+	packageNodesOf,
+	installedPackage,
+	linkNodes: pkg.linkNodes,
+	ensureChromium,
+	PACKAGE_NAME,
+	NODE_TYPE_PREFIX,
 	log,
 };

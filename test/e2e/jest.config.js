@@ -14,6 +14,9 @@ module.exports = {
   watchPathIgnorePatterns: ['<rootDir>/test/e2e/n8n-[^/]*/', '<rootDir>/test/e2e/\\.work/'],
   haste: { retainAllFiles: false },
   testEnvironment: 'node',
+  // PostgreSQL (MICRO_TEST_PG_URL) and Debian's Chromium (CHROMIUM_PATH), brought by the test command.
+  globalSetup: '<rootDir>/test/setup/jest-global-setup-e2e.js',
+  globalTeardown: '<rootDir>/test/setup/jest-global-teardown.js',
   // Installing n8n takes minutes the first time; one workflow run takes 10-30 s.
   testTimeout: 30 * 60 * 1000,
   maxWorkers: 1,

@@ -156,7 +156,7 @@ describe(`Campaign Send error output on n8n ${version}`, () => {
 				node('Parse CSV', 'n8n-nodes-base.extractFromFile', [400, 0], { options: { headerRow: true } }),
 				node(
 					'Campaign Send',
-					'CUSTOM.campaignSend',
+					'n8n-nodes-microsegments.campaignSend',
 					[600, 0],
 					{ provider: 'sendgrid', sendgridTemplateId: 'd-22222222222222222222222222222222', sendgridFromEmail: 'hello@shop.example', campaignKey: 'errors-e2e' },
 					{ onError: 'continueErrorOutput', credentials: { microSendGridApi: { id: 'microSendGridDemo', name: 'SendGrid (test)' } } },

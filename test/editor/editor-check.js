@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Editor check: opens example workflows in the real n8n editor in headless Chromium and checks that
- * every node of this package (type `CUSTOM.*`) renders with its own icon (not the "?" placeholder
+ * every node of this package (type `n8n-nodes-microsegments.*`) renders with its own icon (not the "?" placeholder
  * of an unknown node), that its parameters panel opens on double-click and shows the node's
  * top-level parameters, and that the browser logs no error mentioning our nodes.
  *
@@ -9,7 +9,8 @@
  *
  * Default: env N8N_VERSION or 1.123.0, and every examples/*.json (the flagship first).
  * Screenshots go to test/artifacts/editor-<version>-<workflow id>[-<node>].png.
- * Needs Debian's chromium at /usr/bin/chromium (or env CHROMIUM_PATH); no browser download.
+ * Uses Debian's chromium (env CHROMIUM_PATH or /usr/bin/chromium; installed with apt-get when
+ * missing, see test/setup/system.js); no browser download.
  */
 'use strict';
 
@@ -24,10 +25,9 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 /** Same id in localStorage as in the REST login: n8n binds the auth cookie to this browser id. */
 const BROWSER_ID = harness.BROWSER_ID;
 
+/** Debian's Chromium (env CHROMIUM_PATH, /usr/bin/chromium, or installed now with apt-get). */
 function chromiumPath() {
-	const p = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-	if (!fs.existsSync(p)) throw new Error(`Chromium not found at ${p}. Install Debian's chromium (apt-get update && apt-get install -y chromium) or set CHROMIUM_PATH.`);
-	return p;
+	return harness.ensureChromium();
 }
 
 function exampleFiles() {
@@ -40,7 +40,19 @@ function exampleFiles() {
 	return [FLAGSHIP, ...files.filter((f) => f !== FLAGSHIP)].filter((f) => fs.existsSync(path.join(ROOT, f)));
 }
 
-/** Descriptions of this package's nodes, from dist/ (listed in package.json n8n.nodes), by type. */
+/**
+ * The installed package's copy of an example (`examples/x.json` -> <nodes>/node_modules/
+ * n8n-nodes-microsegments/examples/x.json): what a user imports after installing the package.
+ */
+function installedExample(install, file) {
+	const rel = path.relative(ROOT, path.resolve(ROOT, file));
+	const copy = path.join(install.packageDir, rel);
+	if (!rel.startsWith('examples' + path.sep)) return file;
+	if (!fs.existsSync(copy)) throw new Error(`${rel} is not in the installed package (${copy}): package.json "files" must ship examples/`);
+	return copy;
+}
+
+/** Descriptions of this package's nodes, from a dist/ folder (listed in package.json n8n.nodes), by type. */
 function packageNodeDescriptions(extensionsDir = path.join(ROOT, 'dist')) {
 	const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 	const byType = new Map();
@@ -57,7 +69,7 @@ function packageNodeDescriptions(extensionsDir = path.join(ROOT, 'dist')) {
 				continue;
 			}
 			const d = instance.description || (instance.nodeVersions && Object.values(instance.nodeVersions).pop().description);
-			if (d && d.name) byType.set(`CUSTOM.${d.name}`, { ...(instance.description || {}), ...d, file: rel });
+			if (d && d.name) byType.set(`${harness.NODE_TYPE_PREFIX}${d.name}`, { ...(instance.description || {}), ...d, file: rel });
 		}
 	}
 	return byType;
@@ -91,9 +103,11 @@ async function checkEditor({ version = harness.defaultVersion(), workflows = exa
 
 	let t = Date.now();
 	await harness.ensureN8n(version);
-	const extensions = harness.buildPackage();
-	const descriptions = packageNodeDescriptions(extensions);
-	const server = await harness.startN8n({ version, workflows });
+	const install = harness.installedPackage();
+	// The same build as the installed package (same content key); loaded from the repository,
+	// where n8n-workflow resolves without n8n.
+	const descriptions = packageNodeDescriptions(path.join(ROOT, 'dist'));
+	const server = await harness.startN8n({ version, workflows: workflows.map((w) => installedExample(install, w)) });
 	timings.startMs = Date.now() - t;
 	log(`n8n ${version} editor on ${server.url} (started in ${(timings.startMs / 1000).toFixed(1)} s)`);
 	let browser;
@@ -115,7 +129,7 @@ async function checkEditor({ version = harness.defaultVersion(), workflows = exa
 
 		for (const wf of server.workflows) {
 			t = Date.now();
-			const ours = harness.customNodesOf(wf);
+			const ours = harness.packageNodesOf(wf);
 			const result = { workflow: wf.name, id: wf.id, nodes: [] };
 			results.push(result);
 			const page = await context.newPage();
@@ -212,9 +226,9 @@ async function checkEditor({ version = harness.defaultVersion(), workflows = exa
 			}
 
 			// Browser errors that mention our nodes (unrelated ones, e.g. offline banners, are ignored).
-			const needles = ['CUSTOM.', '/icons/CUSTOM'];
+			const needles = [harness.NODE_TYPE_PREFIX, `/icons/${harness.PACKAGE_NAME}`];
 			for (const n of ours) {
-				needles.push(n.type.slice('CUSTOM.'.length));
+				needles.push(n.type.slice(harness.NODE_TYPE_PREFIX.length));
 				const d = descriptions.get(n.type);
 				if (d && d.displayName) needles.push(d.displayName);
 			}
@@ -227,7 +241,7 @@ async function checkEditor({ version = harness.defaultVersion(), workflows = exa
 		}
 		if (problems.some((p) => /placeholder|not installed/.test(p))) {
 			const lines = server.logs().split('\n').filter((l) => /error|warn|custom|fail/i.test(l));
-			problems.push(`n8n log lines about loading (${path.relative(ROOT, server.extensions)}):\n${lines.slice(-30).join('\n')}`);
+			problems.push(`n8n log lines about loading (${server.install.nodesDir}):\n${lines.slice(-30).join('\n')}`);
 		}
 	} finally {
 		if (browser) await browser.close().catch(() => {});

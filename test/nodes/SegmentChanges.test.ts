@@ -1,5 +1,3 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import * as n8nWorkflow from 'n8n-workflow';
 import type { IDataObject, INodeExecutionData, INodeTypes } from 'n8n-workflow';
 import { SegmentChanges } from '../../nodes/SegmentChanges/SegmentChanges.node';
@@ -58,11 +56,10 @@ describe('inputs and outputs on the canvas', () => {
 	it.each(cases)('n8n-workflow 2.x: %s', (_l, params, inputs, outputs) => {
 		expect(ports(n8nWorkflow, params)).toEqual({ inputs, outputs });
 	});
-	const v1Path = path.resolve(__dirname, '../e2e/n8n-1.123.0/node_modules/n8n-workflow');
-	const v1 = fs.existsSync(path.join(v1Path, 'package.json')) ? (require(v1Path) as typeof n8nWorkflow) : null;
-	// In CI (npm test installs n8n 1.123.0 first) these must run: a missing install fails them.
-	(v1 || process.env.CI ? it.each(cases) : it.skip.each(cases))('n8n-workflow 1.x (n8n 1.123): %s', (_l, params, inputs, outputs) => {
-		expect(ports(v1 as typeof n8nWorkflow, params)).toEqual({ inputs, outputs });
+	// n8n 1.123 ships n8n-workflow 1.120.0: the devDependency alias n8n-workflow-v1 is that version.
+	const v1 = require('n8n-workflow-v1') as typeof n8nWorkflow;
+	it.each(cases)('n8n-workflow 1.x (n8n 1.123): %s', (_l, params, inputs, outputs) => {
+		expect(ports(v1, params)).toEqual({ inputs, outputs });
 	});
 	it('matches the execute layout and stays self-contained', () => {
 		for (const fn of [changesInputs, changesOutputs]) expect(String(fn)).not.toContain('}}');

@@ -1,5 +1,3 @@
-import * as path from 'path';
-import * as fs from 'fs';
 import * as n8nWorkflow from 'n8n-workflow';
 import type { IDataObject, INodeExecutionData, INodeTypes } from 'n8n-workflow';
 import { SegmentRouter } from '../../nodes/SegmentRouter/SegmentRouter.node';
@@ -52,12 +50,10 @@ describe('outputs on the canvas', () => {
 		expect(outputsWith(n8nWorkflow, params)).toEqual(expected);
 	});
 
-	// n8n 1.123 ships n8n-workflow 1.x; the e2e harness installs it (test/e2e/n8n-1.123.0).
-	const v1Path = path.resolve(__dirname, '../e2e/n8n-1.123.0/node_modules/n8n-workflow');
-	const v1 = fs.existsSync(path.join(v1Path, 'package.json')) ? (require(v1Path) as WorkflowModule) : null;
-	// In CI (npm test installs n8n 1.123.0 first) these must run: a missing install fails them.
-	(v1 || process.env.CI ? it.each(CASES) : it.skip.each(CASES))('n8n-workflow 1.x (n8n 1.123) computes the outputs: %s', (_label, params, expected) => {
-		expect(outputsWith(v1 as WorkflowModule, params)).toEqual(expected);
+	// n8n 1.123 ships n8n-workflow 1.120.0: the devDependency alias n8n-workflow-v1 is that version.
+	const v1 = require('n8n-workflow-v1') as WorkflowModule;
+	it.each(CASES)('n8n-workflow 1.x (n8n 1.123) computes the outputs: %s', (_label, params, expected) => {
+		expect(outputsWith(v1, params)).toEqual(expected);
 	});
 
 	it('agrees with the core layout and stays a self-contained expression', () => {
