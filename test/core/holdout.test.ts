@@ -42,24 +42,59 @@ describe('holdout bucket', () => {
 	});
 });
 
-describe('holdout share on 100,000 ids', () => {
-	const ids = Array.from({ length: 100000 }, (_, i) => String(100000 + i * 7));
-	const buckets = ids.map((id) => holdoutBucket('Champions VIP', id));
+/**
+ * The rule itself (bucket < threshold), through isHeldOut only: ids whose bucket is exactly a
+ * threshold or its neighbour, and exact counts on a fixed id list. Figures from
+ * test/fixtures/holdout/holdout_reference.py (Python hashlib, independent of the package).
+ */
+describe('who is held out', () => {
+	const KEY = 'Champions VIP';
+	const held = (id: string, percent: number) => isHeldOut(KEY, id, percent);
 
-	it.each([1, 5, 10, 25, 50, 90])('%d %% is held out within ±1 point', (percent) => {
-		const share = (buckets.filter((b) => b < holdoutThreshold(percent)).length / ids.length) * 100;
-		expect(Math.abs(share - percent)).toBeLessThan(1);
+	it.each([
+		// [id, its bucket, percent, held out]
+		['171883', 999, 10, true],
+		['176363', 999, 10, true],
+		['156546', 1000, 10, false],
+		['207520', 1000, 10, false],
+		['125970', 1001, 10, false],
+		['117843', 0, 0.01, true],
+		['276904', 1, 0.01, false],
+		['219105', 2500, 25, false],
+		['219105', 2500, 25.01, true],
+		['146900', 9999, 99.99, false],
+		['146900', 9999, 100, true],
+		['117843', 0, 0, false],
+	])('id %s (bucket %d) at %d %%: held out = %s', (id, bucket, percent, holdout) => {
+		expect(held(id as string, percent as number)).toEqual({ holdout, bucket });
+	});
+
+	const ids = Array.from({ length: 100000 }, (_, i) => String(100000 + i * 7));
+	const count = (percent: number) => ids.reduce((n, id) => n + (held(id, percent).holdout ? 1 : 0), 0);
+
+	it.each([
+		[0.01, 7],
+		[1, 1006],
+		[5, 4949],
+		[10, 9880],
+		[25, 25022],
+		[50, 50016],
+		[90, 89941],
+		[99.99, 99994],
+	])('holds out exactly the reference count of 100,000 fixed ids at %d %% (%d)', (percent, expected) => {
+		expect(count(percent)).toBe(expected);
 	});
 
 	it('raising the share only adds customers to the control group', () => {
-		const at10 = new Set(ids.filter((_, i) => buckets[i] < holdoutThreshold(10)));
-		const at20 = new Set(ids.filter((_, i) => buckets[i] < holdoutThreshold(20)));
-		for (const id of at10) expect(at20.has(id)).toBe(true);
+		const at10 = ids.filter((id) => held(id, 10).holdout);
+		const at20 = new Set(ids.filter((id) => held(id, 20).holdout));
+		expect(at10).toHaveLength(9880);
+		expect(at10.filter((id) => !at20.has(id))).toEqual([]);
 	});
 
 	it('another campaign key draws an independent group (overlap ≈ 10 % × 10 %)', () => {
-		const a = ids.filter((_, i) => buckets[i] < 1000);
-		const other = new Set(ids.filter((id) => holdoutBucket('Win-back Q3', id) < 1000));
+		const a = ids.filter((id) => held(id, 10).holdout);
+		const other = new Set(ids.filter((id) => isHeldOut('Win-back Q3', id, 10).holdout));
 		const overlap = a.filter((id) => other.has(id)).length / ids.length;
 		expect(overlap).toBeGreaterThan(0.007);
 		expect(overlap).toBeLessThan(0.013);
