@@ -5,8 +5,7 @@
  * exactly what the k-means core gives on the same RFM items (same defaults, seed 42), add up to the
  * customers, and carry unique names.
  *
- * (Micro-segments run as a second workflow rather than a second node of the example: n8n execute
- * prints the whole run as JSON and cuts it off above ~9 MB.)
+ * (Micro-segments run as a second workflow rather than a second node of the example.)
  */
 const fs = require('fs');
 const os = require('os');
@@ -24,8 +23,8 @@ describe(`examples/rfm-clusters.json on n8n ${version}`, () => {
 	beforeAll(async () => {
 		run = await runWorkflow({ workflow: 'examples/rfm-clusters.json' });
 		run.assertOk();
-		// the compiled core n8n loaded (the harness's build snapshot), copied out of test/e2e/.work
-		// because jest does not load modules from there
+		// the compiled core n8n loaded (dist/ of the installed package), copied out of the install
+		// (outside the repository) for jest
 		// (the whole core: k-means imports shared helpers such as ../fields)
 		const from = path.join(buildPackage({ quiet: true }), 'nodes/core');
 		const to = fs.mkdtempSync(path.join(os.tmpdir(), 'cluster-e2e-core-'));

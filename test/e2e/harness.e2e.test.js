@@ -1,7 +1,8 @@
 /**
  * The harness itself, with n8n's built-in nodes only: reading the bundled CSV, static data kept
- * between two runs that share a user folder, errors surfacing as run.error, and a workflow whose
- * only trigger is a Schedule Trigger (the harness adds a Manual Trigger so `n8n execute` can start).
+ * between two runs that share a user folder, errors surfacing as run.error, a workflow whose only
+ * trigger is a Schedule Trigger (the harness adds a Manual Trigger so `n8n execute` can start), and
+ * a run far larger than what `n8n execute` gets through stdout (read back from n8n's database).
  */
 const path = require('path');
 const { runWorkflow, createUserFolder, defaultVersion, MANUAL_START_NAME } = require('./harness');
@@ -57,5 +58,35 @@ describe(`harness on n8n ${version}`, () => {
 		expect(run.error.message).toMatch(/boom from the e2e test/);
 		expect(run.failedNode).toBe('Throw');
 		expect(() => run.assertOk()).toThrow(/failed on n8n .* in node "Throw": boom from the e2e test/);
+	});
+
+	test('a run larger than n8n execute can print (stdout is cut near 9 MB) is read back whole from the database', async () => {
+		const N = 60000;
+		const workflow = {
+			id: 'e2eLargeRun00001',
+			name: 'E2E: Large Run',
+			settings: { executionOrder: 'v1' },
+			nodes: [
+				{ id: 'l1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+				{
+					id: 'l2',
+					name: 'Make Items',
+					type: 'n8n-nodes-base.code',
+					typeVersion: 2,
+					position: [220, 0],
+					parameters: { jsCode: `const out = [];\nfor (let i = 0; i < ${N}; i++) out.push({ json: { i, id: 'C' + String(i).padStart(8, '0'), note: 'x'.repeat(32) } });\nreturn out;` },
+				},
+			],
+			connections: { Start: { main: [[{ node: 'Make Items', type: 'main', index: 0 }]] } },
+		};
+		const run = await runWorkflow({ workflow });
+		run.assertOk();
+		const items = run.items('Make Items');
+		expect(items).toHaveLength(N);
+		expect(items.every((it, i) => it.i === i && it.id === `C${String(i).padStart(8, '0')}`)).toBe(true);
+		expect(run.execution).toEqual(expect.objectContaining({ status: 'success', finished: true, mode: 'cli' }));
+		// What n8n execute prints (the run, pretty-printed) is well above the ~9 MB that reach a pipe
+		// before n8n exits.
+		expect(JSON.stringify(run.raw, null, 2).length).toBeGreaterThan(12e6);
 	});
 });
