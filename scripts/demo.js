@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * `npm run demo`: builds the package, brings up a real n8n (installed once into
- * test/e2e/n8n-<version>/, about 4 minutes the first time), runs the flagship example on the bundled
- * CDNOW sample and prints the segment table. The full output is written to demo-output/.
- * Nothing leaves the machine: no accounts, no services.
+ * `npm run demo`: builds the package and installs it the way an n8n user does (`npm pack`, then
+ * `npm install <tarball>` in a nodes folder that n8n loads as ~/.n8n/nodes), brings up a real n8n
+ * (installed once into test/e2e/n8n-<version>/, about 4 minutes the first time), runs the flagship
+ * example on the bundled CDNOW sample and prints the segment table. The full output is written to
+ * demo-output/. Nothing leaves the machine: no accounts, no services.
  *
  *   npm run demo
  *   N8N_VERSION=2.8.4 npm run demo
@@ -77,9 +78,9 @@ async function main() {
 	console.log(`Microsegments demo: ${FLAGSHIP.workflow} in a real n8n ${version}\n`);
 
 	let t = Date.now();
-	console.log('1/3 Building the package...');
-	harness.buildPackage({ quiet: true });
-	console.log(`    built in ${secs(Date.now() - t)}`);
+	console.log('1/3 Building the package and installing it as n8n does (npm pack, npm install in a nodes folder)...');
+	const install = harness.installedPackage({ quiet: true });
+	console.log(`    built and installed in ${secs(Date.now() - t)} (${install.nodesDir})`);
 
 	t = Date.now();
 	const present = harness.isInstalled(version);
@@ -98,7 +99,7 @@ async function main() {
 	console.log(`Segments from "${FLAGSHIP.tableNode}":\n`);
 	printTable(table);
 
-	// Full output: the run as n8n printed it, and each node's items.
+	// Full output: the run as n8n stored it, and each node's items.
 	const dir = path.join(OUT_DIR, path.basename(FLAGSHIP.workflow, '.json'));
 	fs.rmSync(dir, { recursive: true, force: true });
 	fs.mkdirSync(path.join(dir, 'nodes'), { recursive: true });
@@ -110,7 +111,7 @@ async function main() {
 	}
 	fs.writeFileSync(path.join(dir, 'segments.json'), JSON.stringify(table.rows, null, 2));
 	const rel = path.relative(process.cwd(), dir) || '.';
-	console.log(`\nFull output: ${rel}/ (run.json = n8n's run data, nodes/<node>.json = each node's items, segments.json = this table)`);
+	console.log(`\nFull output: ${rel}/ (run.json = the run as n8n stored it, nodes/<node>.json = each node's items, segments.json = this table)`);
 	console.log(`Done in ${secs(Date.now() - started)}. Open the workflow in the editor with: npm run dev`);
 }
 

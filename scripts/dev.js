@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * `npm run dev`: starts the n8n editor on http://localhost:5678 with this package loaded and every
- * examples/*.json imported (plus test credentials from test/e2e/credentials/*.json when present),
+ * `npm run dev`: starts the n8n editor on http://localhost:5678 with this package installed as
+ * n8n users install it (packed, `npm install`ed into a nodes folder linked as
+ * .n8n-dev/<version>/.n8n/nodes; rebuilt and reinstalled on each start) and every examples/*.json imported (plus test credentials from test/e2e/credentials/*.json when present),
  * creates a local owner account on the first start and prints how to log in. Ctrl-C stops it.
  *
  *   npm run dev
@@ -55,8 +56,8 @@ async function main() {
 	}
 
 	console.log(`Microsegments dev editor: n8n ${version}`);
-	console.log('Building the package...');
-	harness.buildPackage({ quiet: true });
+	console.log('Building the package and installing it as n8n does (npm pack, npm install)...');
+	const install = harness.installedPackage({ quiet: true });
 	if (!harness.isInstalled(version)) console.log(`Installing n8n ${version} (first run only: about 4 minutes, 1.6 GB)...`);
 	await harness.ensureN8n(version);
 
@@ -88,6 +89,7 @@ async function main() {
 	console.log(`  login:       ${login}`);
 	console.log(`  examples:    ${server.workflows.map((w) => `${w.name}  ${server.url}/workflow/${w.id}`).join('\n               ')}`);
 	console.log(`  data:        ${path.relative(ROOT, userFolder)}/ (n8n log: ${path.relative(ROOT, logFile)})`);
+	console.log(`  package:     ${install.packageDir} (linked as ${path.relative(ROOT, userFolder)}/.n8n/nodes)`);
 	console.log(`  Read/Write Files from Disk may use examples/data/ and demo-output/ (paths relative to ${ROOT}).`);
 	console.log('\nPress Ctrl-C to stop.');
 
