@@ -265,6 +265,8 @@ function createUserFolder(prefix = 'user') {
  * Community packages stay enabled (n8n's default): n8n loads `~/.n8n/nodes/node_modules/n8n-nodes-*`
  * at start whatever N8N_COMMUNITY_PACKAGES_ENABLED says (only N8N_COMMUNITY_PACKAGES_PREVENT_LOADING
  * stops it); the setting decides whether the Community Nodes settings page can install more.
+ * N8N_VERIFIED_PACKAGES_ENABLED=false keeps n8n from fetching the list of verified community nodes
+ * from api.n8n.io (tests talk to loopback only).
  */
 async function n8nEnv({ userFolder, env = {}, allowedPaths = [], logLevel = 'info' } = {}) {
 	const base = { ...process.env };
@@ -288,6 +290,7 @@ async function n8nEnv({ userFolder, env = {}, allowedPaths = [], logLevel = 'inf
 		N8N_TEMPLATES_ENABLED: 'false',
 		N8N_ONBOARDING_FLOW_DISABLED: 'true',
 		N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
+		N8N_VERIFIED_PACKAGES_ENABLED: 'false',
 		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
 		N8N_RESTRICT_FILE_ACCESS_TO: allowed.join(';'),
 		N8N_RUNNERS_BROKER_PORT: String(await freePort()),
