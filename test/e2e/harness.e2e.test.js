@@ -61,7 +61,8 @@ describe(`harness on n8n ${version}`, () => {
 	});
 
 	test('a run larger than n8n execute can print (stdout is cut near 9 MB) is read back whole from the database', async () => {
-		const N = 60000;
+		// Few items with long text: the size n8n would print, without the cost of many items.
+		const N = 6000;
 		const workflow = {
 			id: 'e2eLargeRun00001',
 			name: 'E2E: Large Run',
@@ -74,7 +75,7 @@ describe(`harness on n8n ${version}`, () => {
 					type: 'n8n-nodes-base.code',
 					typeVersion: 2,
 					position: [220, 0],
-					parameters: { jsCode: `const out = [];\nfor (let i = 0; i < ${N}; i++) out.push({ json: { i, id: 'C' + String(i).padStart(8, '0'), note: 'x'.repeat(32) } });\nreturn out;` },
+					parameters: { jsCode: `const out = [];\nfor (let i = 0; i < ${N}; i++) out.push({ json: { i, id: 'C' + String(i).padStart(8, '0'), note: String(i % 10).repeat(2000) } });\nreturn out;` },
 				},
 			],
 			connections: { Start: { main: [[{ node: 'Make Items', type: 'main', index: 0 }]] } },
@@ -83,7 +84,7 @@ describe(`harness on n8n ${version}`, () => {
 		run.assertOk();
 		const items = run.items('Make Items');
 		expect(items).toHaveLength(N);
-		expect(items.every((it, i) => it.i === i && it.id === `C${String(i).padStart(8, '0')}`)).toBe(true);
+		expect(items.every((it, i) => it.i === i && it.id === `C${String(i).padStart(8, '0')}` && it.note === String(i % 10).repeat(2000))).toBe(true);
 		expect(run.execution).toEqual(expect.objectContaining({ status: 'success', finished: true, mode: 'cli' }));
 		// What n8n execute prints (the run, pretty-printed) is well above the ~9 MB that reach a pipe
 		// before n8n exits.

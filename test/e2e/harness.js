@@ -580,6 +580,8 @@ class WorkflowRun {
  *                `.n8n/nodes` is linked to the installed package unless it is a folder of its own.
  *   allowedPaths extra folders Read/Write Files from Disk may use
  *   cwd          n8n's working directory (default: the repo root)
+ *   imported     true: the workflow (and its credentials) is already in `userFolder`, imported by
+ *                importWorkflows(): no import here (one n8n boot less per run)
  *   timeoutMs    per n8n command (default 5 min)
  * Resolves a WorkflowRun: items(node, output), outputs(node), error, raw, nodesRun, timings,
  * execution. The run is read back from n8n's database, whatever its size. Relative file paths in
@@ -600,7 +602,7 @@ async function runWorkflow(options = {}) {
 	try {
 		const env = await n8nEnv({ userFolder, env: options.env, allowedPaths: options.allowedPaths });
 		const started = Date.now();
-		const timings = await importInto(version, env, { workflows: [wf], credentials: options.credentials || [], dir, cwd });
+		const timings = options.imported ? {} : await importInto(version, env, { workflows: [wf], credentials: options.credentials || [], dir, cwd });
 		const before = await executions.lastExecutionId(installDir(version), userFolder);
 		const res = await runN8n(version, ['execute', `--id=${wf.id}`, '--rawOutput'], { env, cwd, timeoutMs: options.timeoutMs, outputLimit: 64 * 1024 });
 		timings.executeMs = res.ms;
@@ -618,6 +620,31 @@ async function runWorkflow(options = {}) {
 		// A user folder we created is thrown away (a SQLite DB of a few MB per run); a given one is kept.
 		if (!options.userFolder && !options.keepUserFolder) fs.rmSync(userFolder, { recursive: true, force: true });
 	}
+}
+
+/**
+ * Imports several workflows (and credentials) into a user folder with one n8n boot per kind, for
+ * runWorkflow({ workflow, userFolder, imported: true }) calls on the same workflows afterwards.
+ * Options as runWorkflow's (version, userFolder, credentials, env, allowedPaths, cwd, manualStart);
+ * `workflows` are paths or objects. Resolves the user folder.
+ */
+async function importWorkflows(options = {}) {
+	const version = options.version || defaultVersion();
+	const wfs = (options.workflows || []).map((w) => normalizeWorkflow(loadWorkflow(w).wf, { manualStart: options.manualStart !== false }));
+	await ensureN8n(version);
+	const install = installedPackage();
+	const userFolder = options.userFolder || tempDir('run');
+	fs.mkdirSync(userFolder, { recursive: true });
+	pkg.linkNodes(userFolder, install);
+	await seedUserFolder(version, userFolder);
+	const dir = tempDir('import');
+	try {
+		const env = await n8nEnv({ userFolder, env: options.env, allowedPaths: options.allowedPaths });
+		await importInto(version, env, { workflows: wfs, credentials: options.credentials || [], dir, cwd: options.cwd ? path.resolve(ROOT, options.cwd) : ROOT });
+	} finally {
+		fs.rmSync(dir, { recursive: true, force: true });
+	}
+	return userFolder;
 }
 
 /**
@@ -789,6 +816,7 @@ module.exports = {
 	n8nBin,
 	buildPackage,
 	runWorkflow,
+	importWorkflows,
 	createUserFolder,
 	cleanWorkDir,
 	seedUserFolder,

@@ -15,7 +15,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { runWorkflow, defaultVersion, installedPackage, packageNodesOf, loadWorkflow, ROOT, PACKAGE_NAME } = require('./harness');
+const { runWorkflow, importWorkflows, defaultVersion, installedPackage, packageNodesOf, loadWorkflow, ROOT, PACKAGE_NAME } = require('./harness');
 const pkg = require('./lib/package');
 const { startMocks } = require('./lib/mocks');
 
@@ -89,6 +89,11 @@ describe(`${PACKAGE_NAME} installed with npm in a fresh ~/.n8n/nodes, every exam
 		workDir = path.join(userFolder, 'work');
 		fs.cpSync(path.join(packageDir, 'examples', 'data'), path.join(workDir, 'examples', 'data'), { recursive: true });
 		mocks = await startMocks(MOCKS);
+		// Every example and the credentials they name, imported at once (then one n8n boot per run).
+		const workflows = examples.map((f) => path.join(packageDir, 'examples', f));
+		const credentials = new Map();
+		for (const w of workflows) for (const c of credentialsFor(loadWorkflow(w).wf, mocks.urls)) credentials.set(c.id, c);
+		await importWorkflows({ workflows, userFolder, credentials: [...credentials.values()], cwd: workDir, allowedPaths: [path.join(workDir, 'examples', 'data')] });
 	});
 
 	afterAll(() => {
@@ -121,13 +126,7 @@ describe(`${PACKAGE_NAME} installed with npm in a fresh ~/.n8n/nodes, every exam
 			const { wf } = loadWorkflow(workflow);
 			const ours = packageNodesOf(wf).filter((n) => !n.disabled);
 			expect(ours.length).toBeGreaterThan(0);
-			const run = await runWorkflow({
-				workflow,
-				userFolder,
-				cwd: workDir,
-				allowedPaths: [path.join(workDir, 'examples', 'data')],
-				credentials: credentialsFor(wf, mocks.urls),
-			});
+			const run = await runWorkflow({ workflow, userFolder, imported: true, cwd: workDir, allowedPaths: [path.join(workDir, 'examples', 'data')] });
 			run.assertOk();
 			const ran = ours.filter((n) => run.nodesRun.includes(n.name));
 			expect(ran.length).toBeGreaterThan(0);
