@@ -682,7 +682,8 @@ const DEV_OWNER = { email: 'owner@example.com', firstName: 'Demo', lastName: 'Ow
  */
 const BROWSER_ID = 'microsegments-e2e';
 
-async function httpJson(url, { method = 'GET', body, cookie, timeoutMs = 10000, browserId = BROWSER_ID } = {}) {
+/** A request to n8n's REST API; the default timeout is generous (a busy machine answers slowly), never a margin. */
+async function httpJson(url, { method = 'GET', body, cookie, timeoutMs = 120000, browserId = BROWSER_ID } = {}) {
 	const res = await fetch(url, {
 		method,
 		headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}), 'browser-id': browserId },
@@ -708,9 +709,9 @@ async function httpJson(url, { method = 'GET', body, cookie, timeoutMs = 10000, 
  */
 async function restReady(url) {
 	try {
-		if ((await httpJson(`${url}/rest/settings`, { timeoutMs: 5000 })).status !== 200) return false;
-		if ((await httpJson(`${url}/rest/login`, { timeoutMs: 5000 })).status === 404) return false;
-		return (await httpJson(`${url}/rest/login`, { method: 'POST', body: {}, timeoutMs: 5000 })).status !== 404;
+		if ((await httpJson(`${url}/rest/settings`, { timeoutMs: 30000 })).status !== 200) return false;
+		if ((await httpJson(`${url}/rest/login`, { timeoutMs: 30000 })).status === 404) return false;
+		return (await httpJson(`${url}/rest/login`, { method: 'POST', body: {}, timeoutMs: 30000 })).status !== 404;
 	} catch {
 		return false; // not listening yet
 	}
@@ -721,7 +722,7 @@ async function restReady(url) {
  * imported. Resolves once the REST API answers: { url, port, userFolder, version, logs(), stop() }.
  * The process (and its task runners) is killed by stop() or when this process exits.
  */
-async function startN8n({ version = defaultVersion(), userFolder, port, workflows = [], credentials = [], env = {}, allowedPaths, startTimeoutMs = 180000, onLog } = {}) {
+async function startN8n({ version = defaultVersion(), userFolder, port, workflows = [], credentials = [], env = {}, allowedPaths, startTimeoutMs = 300000, onLog } = {}) {
 	await ensureN8n(version);
 	const install = installedPackage();
 	userFolder = userFolder || tempDir('server');
