@@ -19,7 +19,12 @@ describe('package.json', () => {
 		expect(pkg.keywords).toContain('n8n-community-node-package');
 		expect(pkg.n8n.n8nNodesApiVersion).toBe(1);
 		expect(pkg.peerDependencies).toHaveProperty('n8n-workflow');
-		expect(pkg.files).toEqual(['dist']);
+		// n8n provides n8n-workflow at run time: npm must not install one beside the package.
+		expect(pkg.peerDependenciesMeta).toEqual({ 'n8n-workflow': { optional: true } });
+		// The build and the example workflows with their data ("import an example" after install).
+		expect(pkg.files).toEqual(['dist', 'examples']);
+		expect(pkg.license).toBe('MIT');
+		expect(fs.readFileSync(path.join(root, 'LICENSE'), 'utf8')).toMatch(/^MIT License/);
 	});
 	it('lists every node and credential', () => {
 		expect([...pkg.n8n.nodes].sort()).toEqual(walk('nodes', '.node.ts').map(toDist).sort());

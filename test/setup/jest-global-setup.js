@@ -17,6 +17,12 @@ function setup({ chromium = false } = {}) {
 			process.env.MICRO_TEST_PG_URL = pg.url;
 			globalThis.__MICRO_TEST_PG__ = pg;
 			process.once('exit', () => pg.stop());
+			// Ctrl-C or a kill: stop the server too (then end as the signal would have).
+			for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+				process.once(sig, () => {
+					pg.stop();
+					process.kill(process.pid, sig);
+				});
 		}
 		if (chromium) process.env.CHROMIUM_PATH = ensureChromium();
 	};

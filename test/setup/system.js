@@ -95,10 +95,46 @@ function asServerUser(user, cmd, args, options = {}) {
 	return execFileSync(c, a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
 }
 
+const PG_PREFIX = 'micro-test-pg-';
+
+function alive(pid) {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (e) {
+		return e.code === 'EPERM';
+	}
+}
+
+/**
+ * Servers left by a test run that was killed before its teardown: a temp cluster whose owner
+ * process (owner.pid) is gone is stopped and removed.
+ */
+function removeOrphanClusters(bin, user) {
+	for (const name of fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(PG_PREFIX))) {
+		const dir = path.join(os.tmpdir(), name);
+		let owner = 0;
+		try {
+			owner = Number(fs.readFileSync(path.join(dir, 'owner.pid'), 'utf8')) || 0;
+		} catch {
+			continue; // being created, or not ours
+		}
+		if (!owner || alive(owner)) continue;
+		try {
+			asServerUser(user, path.join(bin, 'pg_ctl'), ['-D', path.join(dir, 'data'), '-m', 'immediate', '-w', '-t', '60', 'stop']);
+		} catch {
+			/* not running */
+		}
+		fs.rmSync(dir, { recursive: true, force: true });
+		say(`removed the PostgreSQL cluster of a test run that ended without its teardown (${dir})`);
+	}
+}
+
 /**
  * Starts a throwaway PostgreSQL server: a new cluster in a temp folder, listening on 127.0.0.1 on
  * a free port only (its socket in the same folder), role micro / database micro_test. Resolves
- * { url, stop() }; stop() shuts the server down and removes the folder.
+ * { url, stop() }; stop() shuts the server down and removes the folder. The folder records the
+ * owning process: a later run removes the cluster when that process died without stop().
  */
 async function startPostgres() {
 	let bin = postgresBinDir();
@@ -108,7 +144,9 @@ async function startPostgres() {
 		if (!bin) throw new Error('apt-get installed postgresql but no /usr/lib/postgresql/<version>/bin/initdb was found');
 	}
 	const user = serverUser();
-	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'micro-test-pg-'));
+	removeOrphanClusters(bin, user);
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), PG_PREFIX));
+	fs.writeFileSync(path.join(dir, 'owner.pid'), String(process.pid));
 	if (user) execFileSync('chown', [user, dir]);
 	fs.chmodSync(dir, 0o700);
 	const data = path.join(dir, 'data');
