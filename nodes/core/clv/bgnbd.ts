@@ -320,6 +320,22 @@ export function probabilityAlive(p: BgnbdParams, x: number, tx: number, T: numbe
 	return s > 0 ? Math.exp(-s) / (1 + Math.exp(-s)) : 1 / (1 + Math.exp(s));
 }
 
+/** P(alive) of every pattern, with the logarithms taken once per x and per day (tables). */
+export function aliveByPattern(p: BgnbdParams, pat: Patterns, unitDays: number): Float64Array {
+	const { lnB1, lnA } = tables(p, pat.maxX, pat.maxDays, unitDays, false);
+	const out = new Float64Array(pat.length);
+	for (let i = 0; i < pat.length; i++) {
+		const x = pat.x[i];
+		if (x === 0) {
+			out[i] = 1;
+			continue;
+		}
+		const s = lnB1[x] + (p.r + x) * (lnA[pat.TDays[i]] - lnA[pat.txDays[i]]);
+		out[i] = s > 0 ? Math.exp(-s) / (1 + Math.exp(-s)) : 1 / (1 + Math.exp(s));
+	}
+	return out;
+}
+
 /** E[Y(t) | x, t_x, T] divided by P(alive): the expected purchases in (T, T + t] of a customer alive at T. */
 export function growth(p: BgnbdParams, x: number, T: number, t: number): number {
 	if (t <= 0) return 0;

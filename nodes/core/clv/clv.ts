@@ -12,7 +12,7 @@
  */
 // eslint-disable-next-line @n8n/community-nodes/no-restricted-imports -- runtime dependency of this package: Floyd-Rivest selection for the tier thresholds
 import { quickselect } from 'simple-statistics';
-import { bgnbdLogLikelihood, collapse, fitBgnbd, growth, probabilityAlive, type BgnbdParams, type Patterns } from './bgnbd';
+import { aliveByPattern, bgnbdLogLikelihood, collapse, fitBgnbd, growth, type BgnbdParams, type Patterns } from './bgnbd';
 import { expectedSpend, fitGammaGamma, gammaGammaLogLikelihood, populationMeanSpend, spendData, type GammaGammaParams } from './gammaGamma';
 import { ClvInputError, type ClvData } from './prepare';
 
@@ -246,17 +246,20 @@ function modelFor(data: ClvData, pat: Patterns, spend: ReturnType<typeof spendDa
 
 /** Repeat customers with a positive average spend: the spend model's data. */
 function spendOf(data: ClvData) {
-	const xs: number[] = [];
-	const ms: number[] = [];
 	let repeat = 0;
-	for (let k = 0; k < data.count; k++) {
-		if (data.x[k] === 0) continue;
-		repeat++;
-		if (data.averageSpend[k] > 0) {
-			xs.push(data.x[k]);
-			ms.push(data.averageSpend[k]);
+	let positive = 0;
+	for (let k = 0; k < data.count; k++)
+		if (data.x[k] > 0) {
+			repeat++;
+			if (data.averageSpend[k] > 0) positive++;
 		}
-	}
+	const xs = new Float64Array(positive);
+	const ms = new Float64Array(positive);
+	for (let k = 0, j = 0; k < data.count; k++)
+		if (data.x[k] > 0 && data.averageSpend[k] > 0) {
+			xs[j] = data.x[k];
+			ms[j++] = data.averageSpend[k];
+		}
 	return { spend: spendData(xs, ms), repeat };
 }
 
@@ -291,8 +294,7 @@ export function modelCustomerValue(data: ClvData, o: ClvOptions): ClvResult {
 
 	const { pairOf, first } = pairsOf(pat);
 	const grow = pairGrowth(p, pat, first, unitDays, o, data.holdoutPurchases ? data.holdoutDays : 0);
-	const alive = new Float64Array(pat.length);
-	for (let i = 0; i < pat.length; i++) alive[i] = probabilityAlive(p, pat.x[i], pat.txDays[i] / unitDays, pat.TDays[i] / unitDays);
+	const alive = aliveByPattern(p, pat, unitDays);
 
 	const col: ClvResult['columns'] = {
 		probabilityAlive: new Float64Array(n),

@@ -31,6 +31,7 @@ export interface SpendData {
 
 export function spendData(x: ArrayLike<number>, m: ArrayLike<number>): SpendData {
 	const n = x.length;
+	// grouped by x in a Map (x values are few); Σ ln m̄ summed in input order
 	const byX = new Map<number, { n: number; s: number }>();
 	for (let i = 0; i < n; i++) {
 		const g = byX.get(x[i]);

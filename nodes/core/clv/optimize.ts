@@ -1,9 +1,10 @@
 /**
  * A small deterministic quasi-Newton minimizer (BFGS, Nocedal & Wright 2006, algorithm 6.1) for the
- * model fits: a fixed starting point, an Armijo backtracking line search, no randomness, so the same
- * data gives the same parameters on every machine. The functions it minimizes work on
- * log-parameters (every model parameter is positive) and return NaN or Infinity outside their
- * domain, which the line search treats as "too far".
+ * model fits: a fixed starting point, an Armijo line search that backtracks by quadratic
+ * interpolation (N&W section 3.5), no randomness, so the same data gives the same parameters on
+ * every machine. The functions it minimizes work on log-parameters (every model parameter is
+ * positive) and return NaN or Infinity outside their domain, which the line search treats as "too
+ * far".
  */
 
 export interface Objective {
@@ -61,6 +62,16 @@ function identity(n: number, scale = 1): Float64Array[] {
 	});
 }
 
+/**
+ * The next trial step after a rejected one: the minimum of the quadratic through f(0), f'(0) and
+ * f(step), kept within [0.1, 0.5] × step (a tenth when the trial was outside the domain).
+ */
+function backtrack(step: number, f0: number, slope: number, fStep: number): number {
+	if (!Number.isFinite(fStep)) return 0.1 * step;
+	const q = (-slope * step * step) / (2 * (fStep - f0 - slope * step));
+	return Math.min(0.5 * step, Math.max(0.1 * step, q));
+}
+
 export function minimize(f: Objective, start: ArrayLike<number>, options: MinimizeOptions = {}): MinimizeResult {
 	const gtol = options.gradientTolerance ?? 1e-9;
 	const maxIterations = options.maxIterations ?? 1000;
@@ -99,7 +110,7 @@ export function minimize(f: Objective, start: ArrayLike<number>, options: Minimi
 				accepted = true;
 				break;
 			}
-			step *= 0.5;
+			step = backtrack(step, fx, slope, fNew);
 		}
 		if (!accepted) break; // no decrease possible at machine precision: as close as it gets
 		const s = new Float64Array(n);

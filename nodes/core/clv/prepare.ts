@@ -174,26 +174,80 @@ function groupOrderRows(rows: RowSet, keepCode: number, skipped: ClvData['skippe
 	return { day, perm, start, latestOrderDay };
 }
 
-/** Scratch of one customer's purchase days. */
+/** Scratch of one customer's purchase days (reused from customer to customer). */
 interface Scratch {
 	days: Int32Array;
 	totals: Float64Array;
 	refunds: number[];
+	nDays: number;
+	holdDays: number;
+	latestRow: number;
+}
+
+/** The customer's rows grouped by customer and day: perm[from..to), days of the rows, D. */
+interface CustomerRows {
+	rows: RowSet;
+	perm: Int32Array;
+	day: Int32Array;
+	from: number;
+	to: number;
+	D: number;
 }
 
 /** Index in s.days of the purchase day a refund row lowers, or -1. */
-function refundTarget(rows: RowSet, s: Scratch, nDays: number, refundRow: number, refundDay: number, from: number, to: number, perm: Int32Array, day: Int32Array, D: number): number {
+function refundTarget(c: CustomerRows, s: Scratch, refundRow: number): number {
+	const { rows, perm, day } = c;
 	if (rows.fields.orderId) {
 		const id = rows.orderIdAt(refundRow);
 		if (id !== undefined)
-			for (let j = from; j < to; j++) {
+			for (let j = c.from; j < c.to; j++) {
 				const i = perm[j];
-				if (rows.orderHash[i] === -2 || day[i] > D || rows.orderIdAt(i) !== id) continue;
-				for (let k = 0; k < nDays; k++) if (s.days[k] === day[i]) return k;
+				if (rows.orderHash[i] === -2 || day[i] > c.D || rows.orderIdAt(i) !== id) continue;
+				for (let k = 0; k < s.nDays; k++) if (s.days[k] === day[i]) return k;
 			}
 	}
-	for (let k = nDays - 1; k >= 0; k--) if (s.days[k] <= refundDay) return k;
+	for (let k = s.nDays - 1; k >= 0; k--) if (s.days[k] <= day[refundRow]) return k;
 	return -1;
+}
+
+/** One customer's purchase days up to D (same-day orders added up), holdout days after D, refunds. */
+function walkCustomer(c: CustomerRows, s: Scratch, skipped: ClvData['skipped']): void {
+	const { rows, perm, day, D } = c;
+	if (s.days.length < c.to - c.from) {
+		s.days = new Int32Array(2 * (c.to - c.from));
+		s.totals = new Float64Array(2 * (c.to - c.from));
+	}
+	s.refunds.length = 0;
+	s.nDays = 0;
+	s.holdDays = 0;
+	s.latestRow = -1;
+	let lastHold = NaN;
+	for (let j = c.from; j < c.to; j++) {
+		const i = perm[j];
+		const d = day[i];
+		if (rows.orderHash[i] === -2) s.refunds.push(i);
+		else if (d <= D) {
+			if (s.nDays === 0 || s.days[s.nDays - 1] !== d) {
+				s.days[s.nDays] = d;
+				s.totals[s.nDays++] = 0;
+			}
+			s.totals[s.nDays - 1] += rows.amount[i];
+			if (s.latestRow < 0 || rows.time[i] >= rows.time[s.latestRow]) s.latestRow = i;
+		} else if (d !== lastHold) {
+			s.holdDays++;
+			lastHold = d;
+		}
+	}
+	if (s.nDays === 0) return;
+	for (const i of s.refunds) {
+		if (day[i] > D) {
+			bump(skipped, 'refundAfterCalibrationEnd');
+			continue;
+		}
+		const k = refundTarget(c, s, i);
+		if (k < 0) bump(skipped, 'refundBeforeFirstPurchase');
+		else s.totals[k] += rows.amount[i];
+	}
 }
 
 /** Orders input: purchase days per customer, calibration/holdout split, refunds, average spend. */
@@ -209,66 +263,32 @@ export function prepareOrders(rows: RowSet, options: PrepareOptions): ClvData {
 	const holdout = data.holdoutDays > 0 ? new Int32Array(rows.customerIds.length) : null;
 	data.holdoutPurchases = holdout;
 	const C = rows.customerIds.length;
-	const s: Scratch = { days: new Int32Array(16), totals: new Float64Array(16), refunds: [] };
+	const s: Scratch = { days: new Int32Array(16), totals: new Float64Array(16), refunds: [], nDays: 0, holdDays: 0, latestRow: -1 };
 	const owner = new Int32Array(C);
 	let K = 0;
 	let noOrders = 0;
 	let lateCustomers = 0;
 	for (let c = 0; c < C; c++) {
-		const from = start[c];
-		const to = start[c + 1];
-		if (to === from) continue; // every row in another currency
-		if (s.days.length < to - from) {
-			s.days = new Int32Array(2 * (to - from));
-			s.totals = new Float64Array(2 * (to - from));
-		}
-		s.refunds.length = 0;
-		let nDays = 0;
-		let holdDays = 0;
-		let lastHold = NaN;
-		let latestRow = -1;
-		for (let j = from; j < to; j++) {
-			const i = perm[j];
-			const d = day[i];
-			if (rows.orderHash[i] === -2) s.refunds.push(i);
-			else if (d <= D) {
-				if (nDays === 0 || s.days[nDays - 1] !== d) {
-					s.days[nDays] = d;
-					s.totals[nDays++] = 0;
-				}
-				s.totals[nDays - 1] += rows.amount[i];
-				if (latestRow < 0 || rows.time[i] >= rows.time[latestRow]) latestRow = i;
-			} else if (d !== lastHold) {
-				holdDays++;
-				lastHold = d;
-			}
-		}
-		if (nDays === 0) {
-			if (holdDays > 0) lateCustomers++;
+		if (start[c + 1] === start[c]) continue; // every row in another currency
+		walkCustomer({ rows, perm, day, from: start[c], to: start[c + 1], D }, s, data.skipped);
+		const n = s.nDays;
+		if (n === 0) {
+			if (s.holdDays > 0) lateCustomers++;
 			else noOrders++;
 			continue;
 		}
-		for (const i of s.refunds) {
-			if (day[i] > D) {
-				bump(data.skipped, 'refundAfterCalibrationEnd');
-				continue;
-			}
-			const k = refundTarget(rows, s, nDays, i, day[i], from, to, perm, day, D);
-			if (k < 0) bump(data.skipped, 'refundBeforeFirstPurchase');
-			else s.totals[k] += rows.amount[i];
-		}
 		let repeat = 0;
-		for (let k = 1; k < nDays; k++) repeat += s.totals[k];
+		for (let k = 1; k < n; k++) repeat += s.totals[k];
 		owner[K] = c;
 		data.customerIds.push(rows.customerIds[c]);
-		data.latestItemIndex[K] = rows.itemIndex[latestRow];
-		data.x[K] = nDays - 1;
+		data.latestItemIndex[K] = rows.itemIndex[s.latestRow];
+		data.x[K] = n - 1;
 		data.firstDay[K] = s.days[0];
-		data.lastDay[K] = s.days[nDays - 1];
-		data.txDays[K] = s.days[nDays - 1] - s.days[0];
+		data.lastDay[K] = s.days[n - 1];
+		data.txDays[K] = s.days[n - 1] - s.days[0];
 		data.TDays[K] = D - s.days[0];
-		data.averageSpend[K] = nDays > 1 ? repeat / (nDays - 1) : NaN;
-		if (holdout) holdout[K] = holdDays;
+		data.averageSpend[K] = n > 1 ? repeat / (n - 1) : NaN;
+		if (holdout) holdout[K] = s.holdDays;
 		K++;
 	}
 	if (noOrders) bump(data.skipped, 'noOrders', noOrders);
@@ -285,23 +305,13 @@ export function prepareOrders(rows: RowSet, options: PrepareOptions): ClvData {
 
 const isoDay = (d: number) => new Date(d * DAY_MS).toISOString().slice(0, 10);
 
-/** Customers input: x, t_x, T and average spend from each customer's aggregates. */
-export function prepareCustomers(rows: RowSet, options: PrepareOptions): ClvData {
-	const data = emptyData(rows, rows.length);
-	const firstField = rows.fields.firstOrderDate;
-	if (rows.length > 0 && !firstField)
-		throw new ClvInputError(
-			'Could not find the first order date field in the input',
-			undefined,
-			'The model needs each customer\'s first order date (its age). Set "First Order Date Field" under "Field Mapping" (after RFM Score: rfm.firstOrderDate).',
-		);
-	const { keepCode, currency } = currencyChoice(rows, options.keepCurrency);
-	data.currency = currency;
+type Report = (itemIndex: number, field: string, reason: ClvSkipReason, message: string) => void;
+
+/** Rows of the kept currency whose dates are consistent; the latest last order day among them. */
+function consistentCustomers(rows: RowSet, keepCode: number, data: ClvData, bad: Report): { valid: number[]; latest: number } {
+	const firstField = rows.fields.firstOrderDate as string;
 	const lastField = rows.fields.lastOrderDate as string;
-	const bad = (itemIndex: number, field: string, reason: ClvSkipReason, message: string) => {
-		if (options.skipInvalid) bump(data.skipped, reason);
-		else data.invalid.push({ itemIndex, field, reason, message });
-	};
+	const countField = rows.fields.ordersCount as string;
 	const valid: number[] = [];
 	let latest = -Infinity;
 	for (let i = 0; i < rows.length; i++) {
@@ -313,7 +323,7 @@ export function prepareCustomers(rows: RowSet, options: PrepareOptions): ClvData
 		const item = rows.itemIndex[i];
 		const ft = rows.firstTime ? rows.firstTime[i] : NaN;
 		if (!Number.isFinite(ft)) {
-			bad(item, firstField as string, 'invalidDate', `Item ${item}: first order date field "${firstField}" is missing or not a date (ISO 8601, YYYYMMDD or epoch)`);
+			bad(item, firstField, 'invalidDate', `Item ${item}: first order date field "${firstField}" is missing or not a date (ISO 8601, YYYYMMDD or epoch)`);
 			continue;
 		}
 		const F = Math.floor(ft / DAY_MS);
@@ -323,12 +333,32 @@ export function prepareCustomers(rows: RowSet, options: PrepareOptions): ClvData
 			continue;
 		}
 		if (rows.orderKey[i] === 1 && L !== F) {
-			bad(item, rows.fields.ordersCount as string, 'inconsistentDates', `Item ${item}: order count is 1 ("${rows.fields.ordersCount}") but the first (${isoDay(F)}) and last (${isoDay(L)}) order dates differ`);
+			bad(item, countField, 'inconsistentDates', `Item ${item}: order count is 1 ("${countField}") but the first (${isoDay(F)}) and last (${isoDay(L)}) order dates differ`);
 			continue;
 		}
 		valid.push(i);
 		if (L > latest) latest = L;
 	}
+	return { valid, latest };
+}
+
+/** Customers input: x, t_x, T and average spend from each customer's aggregates. */
+export function prepareCustomers(rows: RowSet, options: PrepareOptions): ClvData {
+	const data = emptyData(rows, rows.length);
+	if (rows.length > 0 && !rows.fields.firstOrderDate)
+		throw new ClvInputError(
+			'Could not find the first order date field in the input',
+			undefined,
+			'The model needs each customer\'s first order date (its age). Set "First Order Date Field" under "Field Mapping" (after RFM Score: rfm.firstOrderDate).',
+		);
+	const { keepCode, currency } = currencyChoice(rows, options.keepCurrency);
+	data.currency = currency;
+	const lastField = rows.fields.lastOrderDate as string;
+	const bad: Report = (itemIndex, field, reason, message) => {
+		if (options.skipInvalid) bump(data.skipped, reason);
+		else data.invalid.push({ itemIndex, field, reason, message });
+	};
+	const { valid, latest } = consistentCustomers(rows, keepCode, data, bad);
 	if (!valid.length) return data;
 	const D = calibrationDay(options.calibrationEnd, latest);
 	data.calibrationEndDay = D;

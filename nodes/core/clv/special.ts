@@ -27,13 +27,6 @@ export function digamma(x: number): number {
 	return acc + Math.log(y) - 0.5 / y - tail;
 }
 
-/** log(exp(u) + exp(v)) without overflow; v may be -Infinity. */
-export function logAddExp(u: number, v: number): number {
-	if (v === -Infinity) return u;
-	if (u === -Infinity) return v;
-	return u > v ? u + Math.log1p(Math.exp(v - u)) : v + Math.log1p(Math.exp(u - v));
-}
-
 /** Terms added at most by the series below (reached only when z is within 1e-5 of 1). */
 const MAX_TERMS = 2_000_000;
 const TOLERANCE = 1e-16;
