@@ -15,7 +15,8 @@
  * fixed-parameters path (modelCustomerValue with `fixed`). scipy: bench/clv_scipy.py (BFGS with
  * analytic gradients, scipy.special.hyp2f1), a long-lived process answering one request per line.
  * Rounds alternate the order (ours first, then scipy first) so both see the same machine load;
- * the bench prints medians, ratios ours / scipy and the load average. Results: bench/results/clv.json.
+ * the bench prints medians of wall and CPU time (CPU time: what each side computed, less sensitive
+ * to a busy machine), ratios ours / scipy and the load average. Results: bench/results/clv.json.
  *
  * Needs python3 with numpy and scipy; installs them with pip when missing (a local mirror serves
  * pip here).
@@ -78,7 +79,13 @@ function writeCustomers(s) {
   return file;
 }
 
+const cpuMs = (c0) => {
+  const u = process.cpuUsage(c0);
+  return (u.user + u.system) / 1000;
+};
+
 function oursFit(core, s) {
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const pat = core.collapse(s.x, s.txDays, s.TDays);
   const bg = core.fitBgnbd(pat, 1);
@@ -86,15 +93,17 @@ function oursFit(core, s) {
   const mv = [];
   for (let i = 0; i < s.n; i++) if (s.x[i] > 0 && s.m[i] > 0) (xs.push(s.x[i]), mv.push(s.m[i]));
   const gg = core.fitGammaGamma(core.spendData(xs, mv));
-  return { time: ms(t0), patterns: pat.length, bgnbd: bg.params, ll: bg.logLikelihood, iterations: bg.iterations, gammaGamma: gg.params, ggIterations: gg.iterations };
+  return { time: ms(t0), cpu: cpuMs(c0), patterns: pat.length, bgnbd: bg.params, ll: bg.logLikelihood, iterations: bg.iterations, gammaGamma: gg.params, ggIterations: gg.iterations };
 }
 
 const OPTIONS = { unit: 'days', horizonDays: 365, monthlyDiscountRate: 0.01, minRepeatCustomers: 1, highShare: 0.1, mediumShare: 0.3, riskThreshold: 0.5 };
 
 function oursScore(core, s, model) {
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const res = core.modelCustomerValue(clvData(s), { ...OPTIONS, fixed: { unit: 'days', ...model } });
   const time = ms(t0);
+  const cpu = cpuMs(c0);
   let sumValue = 0;
   let sumOrders = 0;
   let high = 0;
@@ -104,7 +113,7 @@ function oursScore(core, s, model) {
     if (res.columns.tier[k] === 0) high++;
   }
   const idx = [0, 1, 2, 3, 4, 1000, Math.floor(s.n / 2), s.n - 1];
-  return { time, sumValue, sumOrders, high, sample: idx.map((i) => [res.columns.probabilityAlive[i], res.columns.expectedOrders[i], res.columns.predictedValue[i]]) };
+  return { time, cpu, sumValue, sumOrders, high, sample: idx.map((i) => [res.columns.probabilityAlive[i], res.columns.expectedOrders[i], res.columns.predictedValue[i]]) };
 }
 
 async function main() {
@@ -137,7 +146,7 @@ async function main() {
     if (!oursFirst) r.oursScore = oursScore(core, s, model);
     rounds.push(r);
     console.log(
-      `round ${round + 1}: fit ours ${r.oursFit.time.toFixed(0)} ms / scipy ${(r.scipyFit.time * 1000).toFixed(0)} ms; score ours ${r.oursScore.time.toFixed(0)} ms / scipy ${(r.scipyScore.time * 1000).toFixed(0)} ms; load ${os.loadavg()[0].toFixed(2)}`,
+      `round ${round + 1}: fit ours ${r.oursFit.time.toFixed(0)} ms (cpu ${r.oursFit.cpu.toFixed(0)}) / scipy ${(r.scipyFit.time * 1000).toFixed(0)} ms (cpu ${(r.scipyFit.cpu * 1000).toFixed(0)}); score ours ${r.oursScore.time.toFixed(0)} ms (cpu ${r.oursScore.cpu.toFixed(0)}) / scipy ${(r.scipyScore.time * 1000).toFixed(0)} ms (cpu ${(r.scipyScore.cpu * 1000).toFixed(0)}); load ${os.loadavg()[0].toFixed(2)}`,
     );
   }
   py.close();
@@ -172,20 +181,37 @@ async function main() {
       oursMedianMs: r3(fitOurs),
       scipyMedianMs: r3(fitScipy),
       ratio: r3(fitOurs / fitScipy),
+      oursMedianCpuMs: r3(med((r) => r.oursFit.cpu)),
+      scipyMedianCpuMs: r3(med((r) => r.scipyFit.cpu * 1000)),
       oursIterations: [last.oursFit.iterations, last.oursFit.ggIterations],
       scipyIterations: [last.scipyFit.iterations, last.scipyFit.ggIterations],
       ours: { bgnbd: last.oursFit.bgnbd, gammaGamma: last.oursFit.gammaGamma, logLikelihood: last.oursFit.ll },
       scipy: { bgnbd: last.scipyFit.bgnbd, gammaGamma: last.scipyFit.gammaGamma, logLikelihood: last.scipyFit.ll },
     },
-    score: { oursMedianMs: r3(scoreOurs), scipyMedianMs: r3(scoreScipy), ratio: r3(scoreOurs / scoreScipy) },
+    score: {
+      oursMedianMs: r3(scoreOurs),
+      scipyMedianMs: r3(scoreScipy),
+      ratio: r3(scoreOurs / scoreScipy),
+      oursMedianCpuMs: r3(med((r) => r.oursScore.cpu)),
+      scipyMedianCpuMs: r3(med((r) => r.scipyScore.cpu * 1000)),
+    },
     agreement,
-    rounds: rounds.map((r) => ({ oursFitMs: r3(r.oursFit.time), scipyFitMs: r3(r.scipyFit.time * 1000), oursScoreMs: r3(r.oursScore.time), scipyScoreMs: r3(r.scipyScore.time * 1000) })),
+    rounds: rounds.map((r) => ({
+      oursFitMs: r3(r.oursFit.time),
+      scipyFitMs: r3(r.scipyFit.time * 1000),
+      oursScoreMs: r3(r.oursScore.time),
+      scipyScoreMs: r3(r.scipyScore.time * 1000),
+      oursFitCpuMs: r3(r.oursFit.cpu),
+      scipyFitCpuMs: r3(r.scipyFit.cpu * 1000),
+      oursScoreCpuMs: r3(r.oursScore.cpu),
+      scipyScoreCpuMs: r3(r.scipyScore.cpu * 1000),
+    })),
   };
   fs.mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
   fs.writeFileSync(path.join(root, 'bench', 'results', 'clv.json'), JSON.stringify(result, null, 2) + '\n');
   console.log(`\n${N} customers, ${result.settings.patterns} distinct (x, t_x, T); medians of ${ROUNDS} interleaved rounds`);
-  console.log(`fit:   ours ${fitOurs.toFixed(0)} ms, scipy ${fitScipy.toFixed(0)} ms, ratio ${result.fit.ratio}`);
-  console.log(`score: ours ${scoreOurs.toFixed(0)} ms, scipy ${scoreScipy.toFixed(0)} ms, ratio ${result.score.ratio}`);
+  console.log(`fit:   ours ${fitOurs.toFixed(0)} ms (cpu ${result.fit.oursMedianCpuMs.toFixed(0)}), scipy ${fitScipy.toFixed(0)} ms (cpu ${result.fit.scipyMedianCpuMs.toFixed(0)}), ratio ${result.fit.ratio}`);
+  console.log(`score: ours ${scoreOurs.toFixed(0)} ms (cpu ${result.score.oursMedianCpuMs.toFixed(0)}), scipy ${scoreScipy.toFixed(0)} ms (cpu ${result.score.scipyMedianCpuMs.toFixed(0)}), ratio ${result.score.ratio}`);
   console.log(`fitted ${JSON.stringify(result.fit.ours.bgnbd)} ${JSON.stringify(result.fit.ours.gammaGamma)}`);
   console.log(`agreement ${JSON.stringify(agreement)}`);
   console.log(`load average start ${load0.map((v) => v.toFixed(2)).join(' ')}, end ${os.loadavg().map((v) => v.toFixed(2)).join(' ')} (${os.cpus().length} cpus)`);
