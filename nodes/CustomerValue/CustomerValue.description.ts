@@ -1,8 +1,46 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { DEFAULT_EXCLUDED_STATUSES, DEFAULT_REFUNDED_STATUSES } from '../core/rfm/fieldGuesses';
+import { rfmScoreProperties } from '../RfmScore/RfmScore.description';
 
-const ordersOnly = { show: { '/input': ['orders'] } };
 const customersOnly = { show: { '/input': ['customers'] } };
+
+/** RFM Score's options for reading orders, shared so that both nodes read the same data the same way. */
+const READING_OPTIONS = ['excludedStatuses', 'refundedStatuses', 'keepCurrency', 'keepLatestOrderFields', 'skipInvalid'];
+
+function rfmProperty(name: string): INodeProperties {
+	const p = rfmScoreProperties.find((q) => q.name === name);
+	if (!p) throw new Error(`RFM Score has no parameter "${name}"`);
+	return p;
+}
+
+function rfmOption(name: string): INodeProperties {
+	const p = ((rfmProperty('options').options ?? []) as INodeProperties[]).find((q) => q.name === name);
+	if (!p) throw new Error(`RFM Score has no option "${name}"`);
+	return p;
+}
+
+/** Descriptions that differ from RFM Score's for the same field (the model uses them otherwise). */
+const MAPPING_DESCRIPTIONS: Record<string, string> = {
+	amount: 'Order value. Negative values are refunds and lower the spend of the order they belong to.',
+	orderId: 'Used to match refund lines to their order (orders on the same day are one purchase whatever their IDs)',
+};
+
+/**
+ * The Field Mapping of RFM Score (one list of fields, placeholders and guesses for both nodes), with
+ * the first order date the model needs in customers mode.
+ */
+function mappingOptions(): INodeProperties[] {
+	const options = ((rfmProperty('fieldMapping').options ?? []) as INodeProperties[]).map((o) => (MAPPING_DESCRIPTIONS[o.name] ? { ...o, description: MAPPING_DESCRIPTIONS[o.name] } : o));
+	const first: INodeProperties = {
+		displayName: 'First Order Date Field',
+		name: 'firstOrderDate',
+		type: 'string',
+		default: '',
+		placeholder: 'firstOrderDate',
+		displayOptions: customersOnly,
+		description: 'Date of the customer\'s first order: the model needs how long each customer has been one',
+	};
+	return [...options, first].sort((u, w) => u.displayName.localeCompare(w.displayName));
+}
 
 const FIXED_EXAMPLE = `{
   "unit": "weeks",
@@ -38,96 +76,7 @@ export const customerValueProperties: INodeProperties[] = [
 		placeholder: 'Map a Field',
 		default: {},
 		description: 'Leave empty to let the node find common field names (the same guesses as RFM Score; after RFM Score the rfm fields are found on their own). Dotted paths such as customer.ID read nested fields.',
-		options: [
-			{
-				displayName: 'Amount Field',
-				name: 'amount',
-				type: 'string',
-				default: '',
-				placeholder: 'total',
-				displayOptions: ordersOnly,
-				description: 'Order value. Negative values are refunds and lower the spend of the order they belong to.',
-			},
-			{
-				displayName: 'Currency Field',
-				name: 'currency',
-				type: 'string',
-				default: '',
-				placeholder: 'currency',
-				description: 'Currency code of the amount; when items are in several currencies the node stops unless you pick one under Options',
-			},
-			{
-				displayName: 'Customer ID Field',
-				name: 'customerId',
-				type: 'string',
-				default: '',
-				placeholder: 'customer_id',
-				description: 'Field that identifies the customer (an ID or an email address)',
-			},
-			{
-				displayName: 'First Order Date Field',
-				name: 'firstOrderDate',
-				type: 'string',
-				default: '',
-				placeholder: 'firstOrderDate',
-				displayOptions: customersOnly,
-				description: 'Date of the customer\'s first order: the model needs how long each customer has been one',
-			},
-			{
-				displayName: 'Last Order Date Field',
-				name: 'lastOrderDate',
-				type: 'string',
-				default: '',
-				placeholder: 'lastOrderDate',
-				displayOptions: customersOnly,
-				description: 'Date of the customer\'s latest order (ISO 8601, YYYYMMDD, or epoch seconds/milliseconds)',
-			},
-			{
-				displayName: 'Order Count Field',
-				name: 'ordersCount',
-				type: 'string',
-				default: '',
-				placeholder: 'ordersCount',
-				displayOptions: customersOnly,
-				description: 'Number of orders the customer placed',
-			},
-			{
-				displayName: 'Order Date Field',
-				name: 'date',
-				type: 'string',
-				default: '',
-				placeholder: 'created_at',
-				displayOptions: ordersOnly,
-				description: 'When the order was placed (ISO 8601, YYYYMMDD, or epoch seconds/milliseconds). Times without a zone are read as UTC.',
-			},
-			{
-				displayName: 'Order ID Field',
-				name: 'orderId',
-				type: 'string',
-				default: '',
-				placeholder: 'order_id',
-				displayOptions: ordersOnly,
-				description: 'Used to match refund lines to their order',
-			},
-			{
-				displayName: 'Status Field',
-				name: 'status',
-				type: 'string',
-				default: '',
-				placeholder: 'status',
-				displayOptions: ordersOnly,
-				description: 'Order status; cancelled and fully refunded orders are left out (see Options)',
-			},
-			{
-				displayName: 'Total Spent Field',
-				name: 'totalSpent',
-				type: 'string',
-				default: '',
-				placeholder: 'totalSpent',
-				displayOptions: customersOnly,
-				description: 'Money the customer spent in total, net of refunds',
-			},
-		],
+		options: mappingOptions(),
 	},
 	{
 		displayName: 'Calibration End',
@@ -214,21 +163,14 @@ export const customerValueProperties: INodeProperties[] = [
 		displayOptions: { show: { model: ['fixed'] } },
 		description: 'The "model" field of an earlier run\'s summary item (or an expression that reads it). The unit says in which time unit alpha was fitted.',
 	},
-	{
-		displayName: 'Customer Fields to Keep',
-		name: 'customerFields',
-		type: 'string',
-		default: 'email, first_name, last_name, firstName, lastName, name, phone, country',
-		displayOptions: ordersOnly,
-		description: 'Fields copied from the customer\'s latest order onto the customer item (those present)',
-	},
+	rfmProperty('customerFields'),
 	{
 		displayName: 'Options',
 		name: 'options',
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		options: [
+		options: ([
 			{
 				displayName: 'At-Risk Churn Risk',
 				name: 'riskThreshold',
@@ -236,30 +178,6 @@ export const customerValueProperties: INodeProperties[] = [
 				typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
 				default: 0.5,
 				description: 'Customers whose churn risk (1 - probability alive) is at least this get " At Risk" added to their segment, e.g. "High Value At Risk"',
-			},
-			{
-				displayName: 'Cancelled Statuses',
-				name: 'excludedStatuses',
-				type: 'string',
-				default: DEFAULT_EXCLUDED_STATUSES.join(', '),
-				displayOptions: ordersOnly,
-				description: 'Orders with one of these statuses (any case) are left out entirely',
-			},
-			{
-				displayName: 'Currency to Keep',
-				name: 'keepCurrency',
-				type: 'string',
-				default: '',
-				placeholder: 'USD',
-				description: 'When items are in several currencies, keep only this one (others are skipped and counted). Empty: mixed currencies stop the node with a list of the currencies found.',
-			},
-			{
-				displayName: 'Fully Refunded Statuses',
-				name: 'refundedStatuses',
-				type: 'string',
-				default: DEFAULT_REFUNDED_STATUSES.join(', '),
-				displayOptions: ordersOnly,
-				description: 'Orders with one of these statuses and a positive amount were refunded in full and are left out',
 			},
 			{
 				displayName: 'High Tier Share (%)',
@@ -270,14 +188,6 @@ export const customerValueProperties: INodeProperties[] = [
 				description: 'Share of customers with the highest predicted value in tier High',
 			},
 			{
-				displayName: 'Keep All Fields of Latest Order',
-				name: 'keepLatestOrderFields',
-				type: 'boolean',
-				default: false,
-				displayOptions: ordersOnly,
-				description: 'Whether to copy every field of the customer\'s latest order onto the customer item',
-			},
-			{
 				displayName: 'Medium Tier Share (%)',
 				name: 'mediumShare',
 				type: 'number',
@@ -285,13 +195,7 @@ export const customerValueProperties: INodeProperties[] = [
 				default: 30,
 				description: 'Share of customers in tier Medium (after High); the rest are Low',
 			},
-			{
-				displayName: 'Skip Invalid Items',
-				name: 'skipInvalid',
-				type: 'boolean',
-				default: false,
-				description: 'Whether to skip items with a missing customer ID, an unreadable date or amount (they are counted in the summary) instead of stopping with an error naming the item and field',
-			},
-		],
+			...READING_OPTIONS.map(rfmOption),
+		] as INodeProperties[]).sort((u, w) => u.displayName.localeCompare(w.displayName)),
 	},
 ];

@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { NodeOperationError, type IDataObject, type INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError, type IDataObject, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 import { CustomerValue } from '../../nodes/CustomerValue/CustomerValue.node';
 import { RfmScore } from '../../nodes/RfmScore/RfmScore.node';
 import { SegmentRouter } from '../../nodes/SegmentRouter/SegmentRouter.node';
@@ -198,6 +198,21 @@ describe('Customer Value after RFM Score (customers input, the example workflow)
 			},
 		});
 		expect(routed[0].map((c) => c.json.customerId)).toEqual(expected);
+	});
+});
+
+describe('Customer Value node: parameters', () => {
+	test('Field Mapping and the reading options are RFM Score\'s (same fields, guesses, statuses), plus the first order date', () => {
+		const byName = (props: INodeProperties[], name: string) => props.find((p) => p.name === name) as INodeProperties;
+		const names = (p: INodeProperties) => ((p.options ?? []) as INodeProperties[]).map((o) => o.name).sort();
+		const ours = node.description.properties;
+		const rfm = new RfmScore().description.properties;
+		expect(names(byName(ours, 'fieldMapping'))).toEqual([...names(byName(rfm, 'fieldMapping')), 'firstOrderDate'].sort());
+		const options = (byName(ours, 'options').options ?? []) as INodeProperties[];
+		for (const name of ['excludedStatuses', 'refundedStatuses', 'keepCurrency', 'keepLatestOrderFields', 'skipInvalid'])
+			expect(options.find((o) => o.name === name)).toEqual(((byName(rfm, 'options').options ?? []) as INodeProperties[]).find((o) => o.name === name));
+		expect(options.map((o) => o.displayName)).toEqual([...options.map((o) => o.displayName)].sort((u, w) => u.localeCompare(w)));
+		expect(byName(ours, 'customerFields')).toEqual(byName(rfm, 'customerFields'));
 	});
 });
 
