@@ -295,6 +295,19 @@ describe('Customer Value node: rules and errors on small inputs', () => {
 		expect(clv(out[0]).repeatPurchases).toBe(1);
 	});
 
+	test('Calibration End "Today" counts ages up to today (UTC), a fake clock standing in for the date', async () => {
+		jest.useFakeTimers({ now: Date.UTC(2024, 11, 1, 15, 30), doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+		try {
+			const rows = shop(40, 20);
+			const [out, sum] = await runNode(node, toItems(rows), { parameters: { minRepeatCustomers: 10, calibrationEnd: 'now' } });
+			expect(sum[0].json.calibrationEnd).toBe('2024-12-01T00:00:00.000Z');
+			const first = Date.parse(clv(out[0]).firstPurchaseDate as string);
+			expect(clv(out[0]).ageDays).toBe((Date.UTC(2024, 11, 1) - first) / 86400000);
+		} finally {
+			jest.useRealTimers();
+		}
+	});
+
 	test('a fixed calibration end keeps later orders for the holdout and leaves later customers out', async () => {
 		const rows = [...shop(40, 20), { customer_id: 'late', order_id: 'l1', created_at: '2024-10-05', total: 10 }];
 		const [out, sum] = await runNode(node, toItems(rows), { parameters: { minRepeatCustomers: 5, calibrationEnd: 'fixed', fixedDate: '2024-06-30' } });
