@@ -159,9 +159,10 @@ export const customerValueProperties: INodeProperties[] = [
 		displayName: 'Fixed Parameters',
 		name: 'fixedParameters',
 		type: 'json',
-		default: FIXED_EXAMPLE,
+		default: '',
+		placeholder: FIXED_EXAMPLE,
 		displayOptions: { show: { model: ['fixed'] } },
-		description: 'The "model" field of an earlier run\'s summary item (or an expression that reads it). The unit says in which time unit alpha was fitted.',
+		description: 'The "model" field of an earlier run\'s summary item (or an expression that reads it), e.g. {"unit": "weeks", "bgnbd": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, "gammaGamma": {"p": 6.25, "q": 3.74, "v": 15.44}}. The unit says in which time unit alpha was fitted.',
 	},
 	rfmProperty('customerFields'),
 	{

@@ -118,8 +118,10 @@ export async function executeCustomerValue(this: IExecuteFunctions): Promise<INo
 		}
 		for (const i of withoutOrders) customers.push({ json: { ...items[i].json, clv: noOrdersGroup(o, data) as IDataObject }, pairedItem: { item: i } });
 		const summary = summaryOf(data, result, o, input === 'customers' ? { customersWithoutOrders: withoutOrders.length } : {});
-		if (result.warnings.length && typeof this.addExecutionHints === 'function')
-			this.addExecutionHints(...result.warnings.map((message) => ({ message, type: 'warning' as const, location: 'outputPane' as const })));
+		const skipped = Object.entries(data.skipped).filter(([, n]) => (n ?? 0) > 0);
+		const hints = result.warnings.map((message) => ({ message, type: 'warning' as const, location: 'outputPane' as const }));
+		if (skipped.length) hints.push({ message: `Left out: ${skipped.map(([k, n]) => `${k} ${n}`).join(', ')}`, type: 'warning', location: 'outputPane' });
+		if (hints.length && typeof this.addExecutionHints === 'function') this.addExecutionHints(...hints);
 		return [[...customers, ...errorItems], [{ json: summary as IDataObject, pairedItem: { item: 0 } }]];
 	} catch (error) {
 		if (error instanceof RfmInputError)

@@ -371,6 +371,7 @@ describe('Customer Value node: rules and errors on small inputs', () => {
 		const items = toItems(shop(10, 5));
 		const run = (fixedParameters: unknown) => runNode(node, items, { parameters: { model: 'fixed', fixedParameters: fixedParameters as IDataObject } });
 		await expectError(run('{ "unit": "weeks", '), /Fixed Parameters is not valid JSON/);
+		await expectError(run(''), /Fixed Parameters is empty/, { description: /Paste the "model" field/ });
 		await expectError(run({ bgnbd: { r: 1, alpha: 1, a: 1, b: 1 }, gammaGamma: { p: 1, q: 2, v: 1 } }), /"unit" must be "days" or "weeks"/);
 		await expectError(run({ unit: 'days', bgnbd: { r: 1, alpha: 0, a: 1, b: 1 }, gammaGamma: { p: 1, q: 2, v: 1 } }), /"bgnbd.alpha" must be a number above 0 \(got 0\)/);
 		await expectError(run({ unit: 'days', bgnbd: { r: 1, alpha: 1, a: 1, b: 1 } }), /"gammaGamma" \(p, q, v\) is missing/);

@@ -163,6 +163,8 @@ function positive(obj: Record<string, unknown>, key: string, where: string): num
  */
 export function parseFixedModel(value: unknown): ClvModel {
 	let v = value;
+	if (v === undefined || v === null || (typeof v === 'string' && v.trim() === ''))
+		throw new ClvInputError('Fixed Parameters is empty', undefined, FIXED_HELP);
 	if (typeof v === 'string') {
 		try {
 			v = JSON.parse(v);
