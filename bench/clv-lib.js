@@ -20,6 +20,7 @@ const root = path.resolve(__dirname, '..');
 
 function compileCore() {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'clv-bench-'));
+  process.on('exit', () => fs.rmSync(out, { recursive: true, force: true }));
   execFileSync(
     process.execPath,
     [

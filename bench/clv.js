@@ -67,7 +67,9 @@ const rel = (a, b) => Math.abs(a - b) / Math.abs(b);
 
 /** Writes x, t_x, T (int32) then the average spend (float64), little-endian, for scipy. */
 function writeCustomers(s) {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'clv-bench-data-')), 'customers.bin');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clv-bench-data-'));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'customers.bin');
   const buf = Buffer.alloc(20 * s.n);
   for (let i = 0; i < s.n; i++) {
     buf.writeInt32LE(s.x[i], 4 * i);
