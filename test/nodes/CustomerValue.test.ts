@@ -272,7 +272,7 @@ describe('Customer Value node: rules and errors on small inputs', () => {
 	test('an unreadable date names the item and field; Skip Invalid Items counts it instead', async () => {
 		const rows = shop(40, 20);
 		rows[3] = { ...rows[3], created_at: '2024-02-30' };
-		await expectError(runNode(node, toItems(rows), { parameters: { minRepeatCustomers: 10 } }), /Item 3: order date field "created_at" is "2024-02-30", not a date/, { itemIndex: 3 });
+		await expectError(runNode(node, toItems(rows), { parameters: { minRepeatCustomers: 10 } }), /Item 3: order date field "created_at" is "2024-02-30", not a (calendar )?date/, { itemIndex: 3 });
 		const [, sum] = await runNode(node, toItems(rows), { parameters: { minRepeatCustomers: 10, options: { skipInvalid: true } } });
 		expect((sum[0].json.skipped as IDataObject).invalidDate).toBe(1);
 		const [withErrors] = await runNode(node, toItems(rows), { parameters: { minRepeatCustomers: 10 }, continueOnFail: true });
