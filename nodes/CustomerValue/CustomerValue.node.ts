@@ -1,0 +1,33 @@
+import {
+	NodeConnectionTypes,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+import { customerValueProperties } from './CustomerValue.description';
+import { executeCustomerValue } from './CustomerValue.execute';
+
+export class CustomerValue implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Customer Value',
+		name: 'customerValue',
+		icon: 'file:customerValue.svg',
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["model"] === "fixed" ? "fixed parameters" : "fit BG/NBD + Gamma-Gamma"}}',
+		description: 'Predict each customer\'s future orders, probability of still being active, churn risk and lifetime value (BG/NBD + Gamma-Gamma)',
+		defaults: { name: 'Customer Value' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [
+			{ type: NodeConnectionTypes.Main, displayName: 'Customers' },
+			{ type: NodeConnectionTypes.Main, displayName: 'Summary' },
+		],
+		properties: customerValueProperties,
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return executeCustomerValue.call(this);
+	}
+}
