@@ -36,9 +36,26 @@ export interface RenderedReport {
 	regions: Region[];
 }
 
-/** The numbers behind every chart, in one pass over the items' json. */
+/** The currency most customers (rfm.currency) are in; ties go to the first in alphabetical order. */
+export function mainCurrency(items: readonly (Json | null | undefined)[]): string | null {
+	const counts = new Map<string, number>();
+	for (const json of items) {
+		const rfm = json && typeof json === 'object' ? json.rfm : undefined;
+		const c = rfm && typeof rfm === 'object' ? (rfm as Json).currency : undefined;
+		if (typeof c === 'string' && c.trim() !== '') counts.set(c.trim().toUpperCase(), (counts.get(c.trim().toUpperCase()) ?? 0) + 1);
+	}
+	let best: string | null = null;
+	for (const [c, n] of counts) if (best === null || n > counts.get(best)! || (n === counts.get(best)! && c < best)) best = c;
+	return best;
+}
+
+/**
+ * The numbers behind every chart, from the items' json: one pass (two when `items` is an array
+ * and no currency is given: the first picks the currency most customers are in).
+ */
 export function aggregateReport(items: Iterable<Json | null | undefined>, options: ReportOptions = {}): ReportData {
-	const agg = new ReportAggregator(options);
+	const currency = options.currency !== undefined || !Array.isArray(items) ? options.currency : mainCurrency(items);
+	const agg = new ReportAggregator({ ...options, currency });
 	for (const json of items) agg.add(json);
 	return agg.finish();
 }

@@ -34,7 +34,12 @@ export class CustomerAccumulator {
 	private readonly frequency = new Map<number, RangeAcc>();
 	private maxScore = 0;
 
-	constructor(private readonly segmentField: string) {}
+	constructor(
+		private readonly segmentField: string,
+		currency: string | null,
+	) {
+		this.currency = currency ? currency.toUpperCase() : null;
+	}
 
 	add(json: Json, rfm: Json): void {
 		this.customers++;

@@ -22,6 +22,8 @@ export interface ReportOptions {
 	segmentField?: string;
 	/** Rows per chart; beyond, the smallest rows are folded into "Other". Default 12. */
 	maxRows?: number;
+	/** Currency of the money figures; customers in another one are left out of them. Default: the first one seen. */
+	currency?: string | null;
 }
 
 export const DEFAULT_TITLE = 'Segment Report';
@@ -38,7 +40,7 @@ export class ReportAggregator {
 
 	constructor(private readonly options: ReportOptions = {}) {
 		const segmentField = (options.segmentField ?? '').trim() || 'rfm.segment';
-		this.customers = new CustomerAccumulator(segmentField);
+		this.customers = new CustomerAccumulator(segmentField, options.currency ?? null);
 		this.value = new ValueAccumulator(segmentField);
 	}
 
@@ -112,17 +114,17 @@ export class ReportAggregator {
 	private notices(refs: string[]): string[] {
 		const out: string[] = [];
 		const skips: [string, Counter][] = [
-			['customers', this.customers.skipped],
-			['clustered items', this.clusters.skipped],
-			['change items', this.movement.skipped],
-			['Customer Value items', this.value.skipped],
-			['delivery items', this.campaigns.skipped],
+			['customer', this.customers.skipped],
+			['clustered item', this.clusters.skipped],
+			['change item', this.movement.skipped],
+			['Customer Value item', this.value.skipped],
+			['delivery item', this.campaigns.skipped],
 		];
 		for (const [what, counter] of skips)
-			for (const [reason, n] of counter.entries()) out.push(`${formatCount(n)} ${what}: ${reason}${reason.startsWith('other currency') ? `, left out of the money figures (the report is in ${this.customers.currency})` : ''}`);
+			for (const [reason, n] of counter.entries()) out.push(`${formatCount(n)} ${what}${n === 1 ? '' : 's'}: ${reason}${reason.startsWith('other currency') ? `, left out of the money figures (the report is in ${this.customers.currency})` : ''}`);
 		if (refs.length > 1) out.push(`Customers were scored on ${refs.length} different reference dates (${refs[0]} … ${refs[refs.length - 1]}): several RFM runs were merged`);
 		for (const [node, n] of this.lookalikes.entries())
-			out.push(`${formatCount(n)} items look like the summary output of ${node}: connect its customers output to the report instead`);
+			out.push(`${formatCount(n)} item${n === 1 ? '' : 's'} look${n === 1 ? 's' : ''} like the summary output of ${node}: connect its customers output to the report instead`);
 		if (this.unrecognized > 0)
 			out.push(`${formatCount(this.unrecognized)} of ${formatCount(this.items)} items carry none of the groups the report reads (rfm, cluster, change, clv, route, delivery) and were not counted`);
 		if (this.items === 0) out.push('No items reached the report');
