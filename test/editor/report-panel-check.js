@@ -59,10 +59,11 @@ async function checkReportPanel({ version = harness.defaultVersion(), log = (m) 
 	const wf = server.workflows[0];
 	log(`n8n ${version} on ${server.url}`);
 	let browser;
+	let page;
 	try {
 		const { cookie } = await harness.setupOwner(server.url);
 		browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
-		const page = await openEditor(browser, server.url, cookie);
+		page = await openEditor(browser, server.url, cookie);
 		const errors = [];
 		page.on('pageerror', (e) => errors.push(e.message));
 		await page.goto(`${server.url}/workflow/${encodeURIComponent(wf.id)}`, { waitUntil: 'domcontentloaded' });
@@ -72,21 +73,34 @@ async function checkReportPanel({ version = harness.defaultVersion(), log = (m) 
 		await page.waitForSelector(`${node} [data-test-id="canvas-node-status-success"]`, { timeout: 180000 });
 		log('the workflow ran in the editor; opening the Segment Report node');
 		await page.dblclick(node);
-		const output = await page.waitForSelector('[data-test-id="ndv-output-panel"]', { timeout: 30000 });
-		await output.waitForSelector('[data-test-id="ndv-run-data-display-mode"]', { timeout: 30000 });
-		await (await output.waitForSelector('[data-test-id="ndv-run-data-display-mode"] >> text=Binary', { timeout: 30000 })).click();
-		await output.waitForSelector('[data-test-id="ndv-view-binary-data"]', { timeout: 30000 });
+		const step = async (what, selector, from = page) => {
+			const el = await from.waitForSelector(selector, { timeout: 30000 }).catch(() => null);
+			if (!el) throw new Error(`${what} did not appear (${selector})`);
+			return el;
+		};
+		// The output side of the node panel (its test id differs between n8n versions).
+		const output = await step('the node panel', '[data-test-id="ndv"]');
+		await (await step('the Binary display mode', '[data-test-id="ndv-run-data-display-mode"] >> text=Binary', output)).click();
+		await step('the binary fields with their View buttons', '[data-test-id="ndv-view-binary-data"]', output);
 		const listed = await output.innerText();
 		for (const needle of ['report', 'image', 'segment-report.html', 'segment-report.png', 'text/html', 'image/png'])
 			if (!listed.includes(needle)) problems.push(`the binary output does not show "${needle}"`);
 		const binaryShot = path.join(ARTIFACTS, `report-panel-${version}-binary.png`);
 		await page.screenshot({ path: binaryShot });
 		screenshots.push(binaryShot);
-		// "View" of the image field (the second binary field, after the HTML page).
-		const views = await output.$$('[data-test-id="ndv-view-binary-data"]');
-		if (views.length < 2) problems.push(`expected a View button for the page and for the image, found ${views.length}`);
+		// "View" of the image field: the button whose binary card shows image/png.
+		let view = null;
+		for (const button of await output.$$('[data-test-id="ndv-view-binary-data"]')) {
+			const card = await button.evaluate((b) => {
+				let e = b.parentElement;
+				while (e && !/Mime Type/i.test(e.innerText || '')) e = e.parentElement;
+				return e ? e.innerText : '';
+			});
+			if (card.includes('image/png')) view = button;
+		}
+		if (!view) problems.push('no View button for the PNG image');
 		else {
-			await views[views.length - 1].click();
+			await view.click();
 			const img = await page.waitForSelector('.binary-data-window-wrapper img, [class*="binaryData"] img, img.binary-data', { timeout: 30000 }).catch(() => null);
 			if (!img) problems.push('the image did not open in the output panel');
 			else {
@@ -106,6 +120,11 @@ async function checkReportPanel({ version = harness.defaultVersion(), log = (m) 
 		for (const m of ours) problems.push(`browser error: ${m.slice(0, 300)}`);
 	} catch (e) {
 		problems.push(e.message.split('\n')[0]);
+		if (page) {
+			const failShot = path.join(ARTIFACTS, `report-panel-${version}-failed.png`);
+			await page.screenshot({ path: failShot }).catch(() => {});
+			screenshots.push(failShot);
+		}
 	} finally {
 		if (browser) await browser.close().catch(() => {});
 		await server.stop();
