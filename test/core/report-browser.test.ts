@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The report in a real browser (Debian's headless Chromium, through playwright-core): the HTML page
  * opens with no console error and no request; the PNG is a valid PNG (signature, IHDR, CRC) that

@@ -18,8 +18,8 @@ const RAMP_OF: Record<MoveKind, readonly string[]> = {
 
 function headers(m: Movement, cw: number, ch: number): string {
 	const out: string[] = [];
-	const rows = [...m.segments, 'New customers'];
-	const cols = [...m.segments, 'Gone'];
+	const rows = m.totals.new > 0 ? [...m.segments, 'New customers'] : m.segments;
+	const cols = m.totals.gone > 0 ? [...m.segments, 'Gone'] : m.segments;
 	rows.forEach((s, i) => {
 		const y = i * ch + TOP + ch / 2 + 4;
 		out.push(i < m.segments.length ? text(LEFT - 6, y, label(`movement.segments.${i}`, s, LEFT - 10, 11), { size: 11, anchor: 'end' }) : text(LEFT - 6, y, s, { size: 11, weight: 600, anchor: 'end' }));
@@ -38,7 +38,7 @@ function headers(m: Movement, cw: number, ch: number): string {
 
 function cells(m: Movement, cw: number, ch: number): string {
 	const k = m.segments.length;
-	const out: string[] = [rect(LEFT, TOP, (k + 1) * cw, (k + 1) * ch, '#fafbfc', `stroke="${RULE}"`)];
+	const out: string[] = [rect(LEFT, TOP, (k + (m.totals.gone > 0 ? 1 : 0)) * cw, (k + (m.totals.new > 0 ? 1 : 0)) * ch, '#fafbfc', `stroke="${RULE}"`)];
 	const index = (s: string | null, end: number) => (s === null ? end : m.segments.indexOf(s));
 	m.cells.forEach((c, i) => {
 		const x = LEFT + index(c.to, k) * cw;
@@ -80,9 +80,11 @@ export function movementChart(data: ReportData, width: number): Chart | null {
 	const m = data.movement;
 	if (!m) return null;
 	const k = m.segments.length;
-	const cw = Math.max(24, Math.min(48, Math.floor((width - LEFT - 40) / (k + 1))));
+	const cols = k + (m.totals.gone > 0 ? 1 : 0);
+	const rows = k + (m.totals.new > 0 ? 1 : 0);
+	const cw = Math.max(24, Math.min(48, Math.floor((width - LEFT - 40) / cols)));
 	const ch = Math.min(30, cw);
-	const gridBottom = TOP + (k + 1) * ch;
+	const gridBottom = TOP + rows * ch;
 	const foot = totals(m, gridBottom + 22, width);
 	const since = m.previousRun
 		? text(width - 66, 10, 'Previous run', { size: 10, fill: MUTED, anchor: 'end' }) + text(width, 10, label('movement.previousRun', m.previousRun), { size: 10, weight: 600, fill: MUTED, anchor: 'end' })
