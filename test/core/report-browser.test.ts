@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The report in a real browser (Debian's headless Chromium, through playwright-core): the HTML page
  * opens with no console error and no request; the PNG is a valid PNG (signature, IHDR, CRC) that
@@ -20,6 +19,11 @@ import type { IDataObject } from 'n8n-workflow';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { aggregateReport, drawReport, type RenderedReport, type ReportData } from '../../nodes/core/report';
 import { changedCustomers, clusteredCustomers, rfmCustomers, routedCustomers, withClv } from './report-items';
+
+// Browser globals used inside page.evaluate (run in Chromium; not part of this Node program's types).
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const document: any;
+declare const Image: any;
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'];
