@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds dist/: compiles TypeScript (tsconfig.build.json) and copies the static files n8n needs
-// beside the compiled nodes and credentials (svg/png icons and codex .node.json files).
+// beside the compiled nodes and credentials (svg/png icons and codex .node.json files), and the
+// Segment Report's bundled font with its licence (nodes/core/report/assets: .otf, OFL.txt, NOTICE).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -19,7 +20,7 @@ function copyStatic(dir) {
   for (const entry of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
     const rel = path.join(dir, entry.name);
     if (entry.isDirectory()) copyStatic(rel);
-    else if (/\.(svg|png|json)$/.test(entry.name)) {
+    else if (/\.(svg|png|json|otf)$|^(OFL\.txt|NOTICE)$/.test(entry.name)) {
       fs.mkdirSync(path.join(dist, dir), { recursive: true });
       fs.copyFileSync(path.join(root, rel), path.join(dist, rel));
       copied++;
