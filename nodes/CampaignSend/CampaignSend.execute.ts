@@ -15,7 +15,8 @@ import { StaticDataLedger, type Ledger } from '../core/delivery/ledger';
 import { createPostgresLedger, poolConfig, PostgresLedger, validTableName, type PostgresConnection } from '../core/delivery/ledgerPostgres';
 import { sharedLimiter } from '../core/delivery/rateLimit';
 import { redact } from '../core/delivery/retry';
-import { readField, stringValue } from '../core/delivery/providers/util';
+import { getPath } from '../core/fields';
+import { stringValue } from '../core/delivery/providers/util';
 import { checkConsent, consentText, DEFAULT_CONSENT_RULES, parseValueList, type Channel } from '../core/playbook/consent';
 import { n8nTransport } from '../shared/n8nTransport';
 import { findProviderModule, type ModuleProvider, type ProviderModule } from './providers';
@@ -35,7 +36,7 @@ export function localDate(now: number, timeZone: string | undefined): string {
 
 function firstPresent(json: IDataObject, paths: string[]): unknown {
 	for (const p of paths) {
-		const v = readField(json, p);
+		const v = getPath(json, p);
 		if (v !== undefined && v !== null && !(typeof v === 'string' && v.trim() === '')) return v;
 	}
 	return undefined;
@@ -67,7 +68,7 @@ function skipReasonFor(json: IDataObject, channel: ProviderModule['channel'], ru
 	}
 	if (channel === 'crm' || rule.mode === 'off') return undefined;
 	if (rule.mode === 'field') {
-		const text = consentText(readField(json, rule.field ?? ''));
+		const text = consentText(getPath(json, rule.field ?? ''));
 		return text !== null && (rule.values ?? []).includes(text) ? 'no_consent' : undefined;
 	}
 	const verdict = checkConsent(json, channel as Channel, { rules: DEFAULT_CONSENT_RULES, requireOptIn: rule.requireOptIn });
@@ -115,7 +116,7 @@ export async function executeCampaignSend(this: IExecuteFunctions): Promise<INod
 	// Campaign key: the parameter, else each item's Segment Router campaign (route.campaignKey), else
 	// the node's name. Items of several campaigns (merged branches) are sent as one run per campaign.
 	const fixedCampaignKey = String(this.getNodeParameter('campaignKey', 0, '') ?? '').trim();
-	const campaignKeyOf = (json: IDataObject): string => fixedCampaignKey || stringValue(readField(json, 'route.campaignKey')) || node.name;
+	const campaignKeyOf = (json: IDataObject): string => fixedCampaignKey || stringValue(getPath(json, 'route.campaignKey')) || node.name;
 	const now = Date.now();
 	const runKey = String(this.getNodeParameter('runKey', 0, '') ?? '').trim() || localDate(now, this.getTimezone());
 

@@ -1,4 +1,5 @@
-import { escapeHtml, placeholderPaths, readPath, renderPlaceholders, renderRecord, scrub } from '../../nodes/core/delivery/providers/placeholders';
+import { escapeHtml, placeholderPaths, renderPlaceholders, renderRecord, scrub } from '../../nodes/core/delivery/providers/placeholders';
+import { getPath as readPath } from '../../nodes/core/fields';
 
 const fields = {
 	firstName: 'Ann',

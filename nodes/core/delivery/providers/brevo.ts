@@ -11,7 +11,8 @@ import type { HttpRequest } from '../../http';
 import { batchIdempotencyKey } from '../keys';
 import { bodyMessage, parseRetryAfter, parseSecondsReset, redact, resultForStatus } from '../retry';
 import type { BatchResult, Provider, ProviderLimits, Recipient, SendContext } from '../types';
-import { isEmail, pickTemplateData, readField, stringValue } from './util';
+import { assertSafePaths, getPath } from '../../fields';
+import { isEmail, pickTemplateData, stringValue } from './util';
 
 export interface BrevoOptions {
 	/** API base URL (default https://api.brevo.com). */
@@ -35,13 +36,15 @@ export const BREVO_LIMITS: ProviderLimits = { maxBatchSize: 1000, requestsPerInt
 export const BREVO_IDEMPOTENCY_MS = 30 * 60000;
 
 export function createBrevoProvider(o: BrevoOptions): Provider {
+	assertSafePaths(o.paramFields ?? [], 'Params Fields');
+	assertSafePaths([o.nameField], 'Name Field');
 	const base = (o.baseUrl ?? 'https://api.brevo.com').replace(/\/+$/, '');
 	const limits = { ...BREVO_LIMITS, ...(o.limits ?? {}) };
 	limits.maxBatchSize = Math.min(1000, Math.max(1, limits.maxBatchSize));
 
 	const build = (batch: Recipient[], campaignKey: string): HttpRequest => {
 		const messageVersions = batch.map((r) => {
-			const name = o.nameField ? stringValue(readField(r.fields, o.nameField)) : undefined;
+			const name = o.nameField ? stringValue(getPath(r.fields, o.nameField)) : undefined;
 			return { to: [name ? { email: r.address, name } : { email: r.address }], params: pickTemplateData(r.fields, o.paramFields) };
 		});
 		const body: Record<string, unknown> = {

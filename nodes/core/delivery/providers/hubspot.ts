@@ -17,7 +17,8 @@
 import type { HttpRequest, HttpResponse } from '../../http';
 import { bodyMessage, parseRetryAfter, redact, resultForStatus } from '../retry';
 import type { BatchResult, Provider, ProviderLimits, Recipient, RecipientOutcome, SendContext } from '../types';
-import { isEmail, pickTemplateData, readField } from './util';
+import { assertSafePaths, getPath } from '../../fields';
+import { isEmail, pickTemplateData } from './util';
 
 export type HubSpotAction = 'upsert' | 'listAdd' | 'listRemove' | 'singleSend';
 
@@ -63,7 +64,7 @@ function mapProperties(r: Recipient, mappings: HubSpotPropertyMapping[] | undefi
 	const out: Record<string, string> = {};
 	for (const m of mappings ?? []) {
 		if (!m.property || !m.field) continue;
-		const v = hubspotValue(readField(r.fields, m.field));
+		const v = hubspotValue(getPath(r.fields, m.field));
 		if (v !== undefined) out[m.property] = v;
 	}
 	return out;
@@ -95,6 +96,8 @@ interface ContactResult {
 }
 
 export function createHubSpotProvider(o: HubSpotOptions): Provider {
+	assertSafePaths((o.properties ?? []).map((m) => m.field), 'Properties');
+	assertSafePaths(o.customPropertyFields ?? [], 'Custom Property Fields');
 	const base = (o.baseUrl ?? 'https://api.hubapi.com').replace(/\/+$/, '');
 	const single = o.action === 'singleSend';
 	const limits = { ...(single ? HUBSPOT_EMAIL_LIMITS : HUBSPOT_CRM_LIMITS), ...(o.limits ?? {}) };

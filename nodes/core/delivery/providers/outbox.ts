@@ -11,7 +11,7 @@ import { homedir } from 'node:os';
 // eslint-disable-next-line @n8n/community-nodes/no-restricted-imports -- file paths of the outbox
 import { join } from 'node:path';
 import type { HttpRequest } from '../../http';
-import { getPath } from '../../fields';
+import { assertSafePaths, getPath } from '../../fields';
 import type { BatchResult, Provider, Recipient } from '../types';
 
 /** Default directory: beside n8n's own data (`<N8N_USER_FOLDER or home>/.n8n/microsegments-outbox`). */
@@ -43,6 +43,7 @@ function line(r: Recipient, campaignKey: string, runKey: string, fields: string[
 }
 
 export function createOutboxProvider(options: OutboxOptions): Provider {
+	assertSafePaths(options.fields, 'Fields to Write');
 	const now = options.now ?? Date.now;
 	const fileFor = (at: number) => join(options.directory, `outbox-${new Date(at).toISOString().slice(0, 10)}.jsonl`);
 	return {

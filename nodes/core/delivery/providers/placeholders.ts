@@ -8,23 +8,11 @@
  * template itself is not). Pure and deterministic.
  */
 
+import { getPath } from '../../fields';
+
 const PLACEHOLDER = /\{\{([\s\S]*?)\}\}/g;
 /** `path`, `$json.path` or `path | fallback` (a single pipe; `||` is an expression). */
 const SIMPLE = /^\s*(?:\$json\.)?([A-Za-z_][\w-]*(?:\.[\w-]+)*)\s*(?:\|\s*([^|]*?)\s*)?$/;
-
-/** Reads `a.b.c`; a key that itself contains dots wins over the path. */
-export function readPath(obj: unknown, path: string): unknown {
-	if (obj === null || typeof obj !== 'object') return undefined;
-	const o = obj as Record<string, unknown>;
-	if (path in o) return o[path];
-	if (!path.includes('.')) return undefined;
-	let cur: unknown = obj;
-	for (const part of path.split('.')) {
-		if (cur === null || typeof cur !== 'object') return undefined;
-		cur = (cur as Record<string, unknown>)[part];
-	}
-	return cur;
-}
 
 export function escapeHtml(text: string): string {
 	return text
@@ -72,7 +60,7 @@ export function renderPlaceholders(
 		const simple = SIMPLE.exec(inner);
 		let value: string | undefined;
 		if (simple) {
-			value = valueText(readPath(fields, simple[1]));
+			value = valueText(getPath(fields, simple[1]));
 			if (value === undefined || value.trim() === '') value = simple[2] ?? '';
 		} else {
 			let resolved: unknown;

@@ -11,7 +11,8 @@
 import type { HttpRequest, HttpResponse } from '../../http';
 import { bodyMessage, parseEpochReset, redact, resultForStatus } from '../retry';
 import type { BatchResult, Provider, ProviderLimits, Recipient, RecipientOutcome, SendContext } from '../types';
-import { isEmail, pickTemplateData, readField, stringValue } from './util';
+import { assertSafePaths, getPath } from '../../fields';
+import { isEmail, pickTemplateData, stringValue } from './util';
 
 export interface SendGridOptions {
 	/** API base URL (default https://api.sendgrid.com). */
@@ -44,20 +45,22 @@ export const SENDGRID_LIMITS: ProviderLimits = { maxBatchSize: 1000, requestsPer
 function segmentOf(r: Recipient, field: string | undefined): string | undefined {
 	const paths = field ? [field] : ['route.segment', 'rfm.segment', 'segment'];
 	for (const p of paths) {
-		const v = stringValue(readField(r.fields, p));
+		const v = stringValue(getPath(r.fields, p));
 		if (v) return v;
 	}
 	return undefined;
 }
 
 export function createSendGridProvider(o: SendGridOptions): Provider {
+	assertSafePaths(o.templateFields ?? [], 'Template Data Fields');
+	assertSafePaths([o.nameField, o.segmentField], 'Name Field / Segment Field');
 	const base = (o.baseUrl ?? 'https://api.sendgrid.com').replace(/\/+$/, '');
 	const limits = { ...SENDGRID_LIMITS, ...(o.limits ?? {}) };
 	limits.maxBatchSize = Math.min(1000, Math.max(1, limits.maxBatchSize));
 
 	const build = (batch: Recipient[], campaignKey: string): HttpRequest => {
 		const personalizations = batch.map((r) => {
-			const name = o.nameField ? stringValue(readField(r.fields, o.nameField)) : undefined;
+			const name = o.nameField ? stringValue(getPath(r.fields, o.nameField)) : undefined;
 			const customArgs: Record<string, string> = { campaign: campaignKey, send_key: r.sendKey };
 			const segment = segmentOf(r, o.segmentField);
 			if (segment) customArgs.segment = segment;
