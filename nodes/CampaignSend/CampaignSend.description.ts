@@ -236,9 +236,14 @@ export const campaignSendProperties: INodeProperties[] = [
 				type: 'options',
 				options: [
 					{
-						name: "Don't Resend (At Most Once)",
+						name: "Hold (Don't Resend)",
 						value: 'fail',
-						description: 'Report them as failed (unconfirmed): a customer may miss the message but never gets it twice',
+						description: 'Leave them on the Unconfirmed output again: a customer may miss the message but never gets it twice',
+					},
+					{
+						name: 'Mark as Sent',
+						value: 'markSent',
+						description: "You checked the provider's log and they were delivered: record them as sent, send nothing",
 					},
 					{
 						name: 'Resend (At Least Once)',
@@ -248,7 +253,7 @@ export const campaignSendProperties: INodeProperties[] = [
 				],
 				default: 'fail',
 				description:
-					'What to do when an earlier run died mid-request and the provider may or may not have the message. Providers with idempotency keys (Brevo, OneSignal, HubSpot) are re-sent safely either way.',
+					'What a rerun does with the recipients an earlier run left unconfirmed (its answer was lost after the provider may have accepted the message, or the run died mid-request). They come out on the Unconfirmed output until you decide. Providers with a dedupe key (Brevo within 30 minutes, OneSignal, HubSpot) are re-sent safely either way.',
 			},
 		],
 	},

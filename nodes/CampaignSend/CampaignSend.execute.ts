@@ -75,6 +75,16 @@ function skipReasonFor(json: IDataObject, channel: ProviderModule['channel'], ru
 	return verdict.allowed ? undefined : 'no_consent';
 }
 
+/**
+ * A recipient's item on the Recipients output; with the node's error output a failed one leaves
+ * there instead: n8n moves an item whose json is only `{ error }` to the error output and merges
+ * the customer's input fields back in (an item-level `error` would replace the json instead).
+ */
+function recipientItem(r: DeliveryRecord, item: INodeExecutionData, errorOutput: boolean): INodeExecutionData {
+	if (r.status !== 'failed' || !errorOutput) return item;
+	return { json: { error: { message: `Not sent: ${r.reason}${r.detail ? ` (${r.detail})` : ''}`, ...deliveryJson(r) } }, pairedItem: item.pairedItem };
+}
+
 function deliveryJson(r: DeliveryRecord): IDataObject {
 	const d: IDataObject = {
 		status: r.status,
@@ -211,7 +221,7 @@ export async function executeCampaignSend(this: IExecuteFunctions): Promise<INod
 					frequencyCap: capMessages > 0 ? { maxMessages: capMessages, days: capDays } : null,
 					countsTowardCap: module.channel !== 'crm',
 					retry: { maxAttempts: numberOption(options, 'maxAttempts') },
-					unconfirmed: options.unconfirmedSends === 'resend' ? 'resend' : 'fail',
+					unconfirmed: options.unconfirmedSends === 'resend' || options.unconfirmedSends === 'markSent' ? options.unconfirmedSends : 'fail',
 					log: (message) => this.logger.info(message, { node: node.name }),
 				}),
 			);
@@ -230,8 +240,9 @@ export async function executeCampaignSend(this: IExecuteFunctions): Promise<INod
 	}
 
 	const totalSent = results.reduce((n, r) => n + r.summary.sent, 0);
+	const totalUnconfirmed = results.reduce((n, r) => n + r.summary.unconfirmed, 0);
 	const stopped = results.map((r) => r.summary.stopped).find((x) => x !== undefined);
-	if (stopped && totalSent === 0 && !this.continueOnFail()) {
+	if (stopped && totalSent === 0 && totalUnconfirmed === 0 && !this.continueOnFail()) {
 		throw new NodeOperationError(node, `${provider.id} refused the run (${stopped.reason})${stopped.detail ? `: ${stopped.detail}` : ''}`, {
 			description: 'Nothing was sent. Check the credential and the provider settings; a rerun sends everything (nothing was recorded).',
 		});
@@ -239,17 +250,13 @@ export async function executeCampaignSend(this: IExecuteFunctions): Promise<INod
 	const records = results.flatMap((r) => r.records).sort((a, b) => a.itemIndex - b.itemIndex);
 
 	const errorOutput = node.onError === 'continueErrorOutput';
-	const recipients: INodeExecutionData[] = records.map((r) => {
-		if (r.status === 'failed' && errorOutput) {
-			// n8n moves an item whose json is only `{ error }` to the error output and merges the
-			// customer's input fields back in (an item-level `error` would replace the json instead).
-			return {
-				json: { error: { message: `Not sent: ${r.reason}${r.detail ? ` (${r.detail})` : ''}`, ...deliveryJson(r) } },
-				pairedItem: { item: r.itemIndex },
-			};
-		}
-		return { json: { ...items[r.itemIndex].json, delivery: deliveryJson(r) }, pairedItem: { item: r.itemIndex } };
-	});
+	const recipients: INodeExecutionData[] = [];
+	const unconfirmed: INodeExecutionData[] = [];
+	for (const r of records) {
+		const item = { json: { ...items[r.itemIndex].json, delivery: deliveryJson(r) }, pairedItem: { item: r.itemIndex } };
+		if (r.status === 'unconfirmed') unconfirmed.push(item);
+		else recipients.push(recipientItem(r, item, errorOutput));
+	}
 
 	// Manual executions in the editor do not save workflow static data: say so where it is seen.
 	const warning =
@@ -277,7 +284,7 @@ export async function executeCampaignSend(this: IExecuteFunctions): Promise<INod
 					},
 					pairedItem: req.itemIndexes.map((i) => ({ item: i })),
 				});
-	return [recipients, summaryOutput];
+	return [recipients, summaryOutput, unconfirmed];
 }
 
 /** Credential test for the PostgreSQL ledger: connects and runs SELECT 1. */

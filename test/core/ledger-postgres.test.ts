@@ -153,9 +153,9 @@ if (!URL) {
 			// reserved but never sent (no batch key) are sent now.
 			const started = await admin.query(`SELECT count(*)::int AS n FROM ${table} WHERE status = 'pending' AND batch_key IS NOT NULL`);
 			expect(started.rows[0].n).toBeGreaterThan(0);
-			expect(later.summary.failedByReason).toEqual({ unconfirmed: started.rows[0].n });
+			expect(later.summary.unconfirmedByReason).toEqual({ unconfirmed: started.rows[0].n });
 			expect(later.summary.sent).toBe(pending.rows[0].n - started.rows[0].n);
-			expect(later.summary.sent + later.summary.failed + (later.summary.skippedByReason.already_sent ?? 0)).toBe(3000);
+			expect(later.summary.sent + later.summary.unconfirmed + (later.summary.skippedByReason.already_sent ?? 0)).toBe(3000);
 			expect(Math.max(...sg.countsByEmail().values())).toBe(1);
 			expect(sg.messages.length + 0).toBeLessThanOrEqual(3000);
 		});

@@ -134,7 +134,7 @@ describe('FCM through the engine', () => {
 			mock.failNext({ kind: 'resetAfterProcess' });
 			await runDelivery(inputs(1, () => 't0'), opts(provider, fetchTransport, container, { retry: { maxAttempts: 1 } }));
 			const second = await runDelivery(inputs(1, () => 't0'), opts(provider, fetchTransport, container));
-			expect(second.records[0]).toMatchObject({ status: 'failed', reason: 'unconfirmed' });
+			expect(second.records[0]).toMatchObject({ status: 'unconfirmed', reason: 'unconfirmed' });
 			expect(mock.deliveries).toHaveLength(1);
 		} finally {
 			await mock.close();
@@ -148,7 +148,7 @@ describe('Web Push through the engine', () => {
 		const mock = await startWebPushMock({ expectedVapidPublicKey: vapid.publicKey });
 		try {
 			const subs = Array.from({ length: 20 }, (_, i) => mock.createSubscription({ state: i % 7 === 3 ? 'gone' : 'active' }));
-			mock.failNext({ kind: 'status', status: 429, retryAfter: '1' }, { kind: 'reset' });
+			mock.failNext({ kind: 'status', status: 429, retryAfter: '1' }, { kind: 'status', status: 503 });
 			const provider = createWebPushProvider({ vapid, title: 'Hi {{firstName}}', body: 'Cart' });
 			const container = {};
 			const res = await runDelivery(inputs(20, (i) => JSON.stringify(subs[i].json)), opts(provider, binaryFetchTransport, container));

@@ -68,7 +68,7 @@ function sendgridRun(items: INodeExecutionData[], extra: Partial<RunNodeOptions>
 }
 
 describe('Campaign Send node', () => {
-	test('description: one credential per provider credential type (matching the registry), outputs Recipients and Summary', () => {
+	test('description: one credential per provider credential type (matching the registry), outputs Recipients, Summary and Unconfirmed', () => {
 		const d = new CampaignSend().description;
 		const declared = (d.credentials ?? []).filter((c) => c.name !== 'microPostgresLedger').map(({ testedBy: _t, ...c }) => c);
 		expect(declared).toEqual(campaignSendCredentials());
@@ -77,7 +77,7 @@ describe('Campaign Send node', () => {
 		const methods = new CampaignSend().methods.credentialTest as Record<string, unknown>;
 		for (const t of tested) expect(typeof methods[t]).toBe('function');
 		expect(d.credentials!.find((c) => c.name === 'microPostgresLedger')).toMatchObject({ testedBy: 'microPostgresLedgerTest', displayOptions: { show: { ledger: ['postgres'] } } });
-		expect(d.outputNames).toEqual(['Recipients', 'Summary']);
+		expect(d.outputNames).toEqual(['Recipients', 'Summary', 'Unconfirmed']);
 		const providerOption = d.properties.find((p) => p.name === 'provider')!;
 		expect((providerOption.options as { value: string }[]).map((o) => o.value)).toEqual(providerModules.map((m) => m.id));
 		const names = d.properties.map((p) => p.name);
@@ -213,6 +213,27 @@ describe('Campaign Send node', () => {
 		expect(Object.keys(out[1].json)).toEqual(['error']);
 		expect(out[1].json.error).toMatchObject({ message: 'Not sent: invalid_address', status: 'failed', reason: 'invalid_address', provider: 'sendgrid' });
 		expect(out[1].pairedItem).toEqual({ item: 1 });
+	});
+
+	test('a lost answer: those recipients leave through the Unconfirmed output, and a rerun holds them there', async () => {
+		await sg.close();
+		sg = new SendGridMock('SG.key', { faults: ['reset-after-accept'] });
+		await sg.start();
+		const staticData: IDataObject = {};
+		const items = toItems(customers());
+		const [out, summary, held] = await sendgridRun(items, { staticData });
+		expect(out.map((o) => (o.json.customerId as string) ?? (o.json.customer_id as string) ?? '-')).toEqual(['c2', 'c3', 'c4', 'c5']);
+		expect(held.map((o) => o.json.delivery as IDataObject).map((d) => `${d.status}:${d.reason}`)).toEqual(Array(3).fill('unconfirmed:connection_reset'));
+		expect(held.map((o) => o.pairedItem)).toEqual([{ item: 0 }, { item: 5 }, { item: 6 }]);
+		expect(held[0].json).toMatchObject({ customerId: 'c1', email: 'ann@example.com' });
+		expect(summary[0].json.summary).toMatchObject({ sent: 0, unconfirmed: 3, unconfirmedByReason: { connection_reset: 3 } });
+		expect(sg.messages).toHaveLength(3);
+		const [, , again] = await sendgridRun(items, { staticData });
+		expect(again.map((o) => (o.json.delivery as IDataObject).reason)).toEqual(['unconfirmed', 'unconfirmed', 'unconfirmed']);
+		expect(sg.messages).toHaveLength(3);
+		const [marked] = await sendgridRun(items, { staticData, parameters: { options: { unconfirmedSends: 'markSent' } } });
+		expect(marked.filter((o) => (o.json.delivery as IDataObject).reason === 'marked_sent')).toHaveLength(3);
+		expect(sg.messages).toHaveLength(3);
 	});
 
 	test('bad settings are reported before anything is sent', async () => {

@@ -42,7 +42,8 @@ export interface DeliveryInput {
 	skipReason?: string;
 }
 
-export type DeliveryStatus = 'sent' | 'skipped' | 'failed';
+/** 'unconfirmed': the provider may have the message but its answer was lost; held until a person decides. */
+export type DeliveryStatus = 'sent' | 'skipped' | 'failed' | 'unconfirmed';
 
 export interface DeliveryRecord {
 	itemIndex: number;
@@ -72,8 +73,11 @@ export interface DeliverySummary {
 	sent: number;
 	skipped: number;
 	failed: number;
+	/** Recipients whose outcome is unknown (the answer was lost): not re-sent, see Unconfirmed Sends. */
+	unconfirmed: number;
 	skippedByReason: Record<string, number>;
 	failedByReason: Record<string, number>;
+	unconfirmedByReason: Record<string, number>;
 	/** HTTP requests made (dry run: requests that would be made). */
 	requests: number;
 	/** Batches re-sent after a retryable failure (whole or partial). */
@@ -93,6 +97,8 @@ export interface DeliveryResult {
 	plannedRequests?: PlannedRequest[];
 }
 
+export type UnconfirmedPolicy = 'fail' | 'resend' | 'markSent';
+
 export interface DeliveryOptions {
 	provider: Provider;
 	/** Transport for the provider (n8n's request helpers in the node, fetchTransport in tests). */
@@ -110,8 +116,13 @@ export interface DeliveryOptions {
 	/** Whether these sends count toward the cap (false for CRM updates). Default true. */
 	countsTowardCap?: boolean;
 	retry?: Partial<RetryPolicy>;
-	/** What to do with sends whose outcome an earlier run could not confirm (non-deduplicating providers). */
-	unconfirmed?: 'fail' | 'resend';
+	/**
+	 * What to do with sends whose outcome an earlier run could not confirm (providers without a
+	 * dedupe key, or past its window): 'fail' (default) holds them unconfirmed and reports them
+	 * again (at most once); 'resend' sends them again (at least once); 'markSent' records them as
+	 * sent without sending (a person checked the provider's log).
+	 */
+	unconfirmed?: UnconfirmedPolicy;
 	/** Pending rows of other runs younger than this are in progress (default: the ledger's). */
 	leaseMs?: number;
 	clock?: Clock;
@@ -146,7 +157,14 @@ interface Job {
 	/** Rows already held by this run (recovery or bisection): no reservation needed. */
 	held: boolean;
 	batch: number;
+	/** Set when an earlier attempt's outcome is unknown. */
+	unknown?: { reason: string };
 }
+
+const HELD_NOW =
+	'The provider may have accepted this message but its answer was lost; not sent again, so nobody gets it twice. Check the provider\'s log, then rerun with Unconfirmed Sends = Resend or Mark as Sent';
+const HELD_EARLIER =
+	'An earlier run may have sent this message but could not confirm it; held (not re-sent) until Unconfirmed Sends says Resend or Mark as Sent';
 
 function inc(map: Record<string, number>, key: string): void {
 	map[key] = (map[key] ?? 0) + 1;
@@ -201,8 +219,10 @@ export async function runDelivery(inputs: readonly DeliveryInput[], opts: Delive
 		sent: 0,
 		skipped: 0,
 		failed: 0,
+		unconfirmed: 0,
 		skippedByReason: {},
 		failedByReason: {},
+		unconfirmedByReason: {},
 		requests: 0,
 		retries: 0,
 		batches: 0,
@@ -218,6 +238,11 @@ export async function runDelivery(inputs: readonly DeliveryInput[], opts: Delive
 		rec.status = 'failed';
 		rec.reason = reason;
 		if (detail) rec.detail = redact(detail);
+	};
+	const hold = (rec: DeliveryRecord, reason: string, detail: string) => {
+		rec.status = 'unconfirmed';
+		rec.reason = reason;
+		rec.detail = redact(detail);
 	};
 
 	// 1. Per-recipient decisions that need no ledger.
@@ -271,6 +296,12 @@ export async function runDelivery(inputs: readonly DeliveryInput[], opts: Delive
 	const fresh: Recipient[] = [];
 	const recoveryGroups = new Map<string, Recipient[]>();
 	const recoveryLoose: Recipient[] = [];
+	const toMarkSent: Recipient[] = [];
+	const undecided = (r: Recipient) => {
+		if (unconfirmedPolicy === 'resend') recoveryLoose.push(r);
+		else if (unconfirmedPolicy === 'markSent') toMarkSent.push(r);
+		else hold(recordOf.get(r.itemIndex)!, 'unconfirmed', HELD_EARLIER);
+	};
 	const window = provider.idempotencyWindowMs;
 	for (const r of candidates) {
 		const e = state.get(r.sendKey);
@@ -296,21 +327,18 @@ export async function runDelivery(inputs: readonly DeliveryInput[], opts: Delive
 			const g = recoveryGroups.get(e.batchKey) ?? [];
 			g.push(r);
 			recoveryGroups.set(e.batchKey, g);
-		} else if (unconfirmedPolicy === 'resend') recoveryLoose.push(r);
-		else fail(rec, 'unconfirmed', 'An earlier run may have sent this message but could not confirm it; not re-sent (at most once)');
+		} else undecided(r);
 	}
 	const recoveryBatches: Recipient[][] = [];
 	for (const [bk, group] of recoveryGroups) {
 		if (batchKeyOf(group.map((r) => r.sendKey)) === bk) recoveryBatches.push(group);
-		else if (unconfirmedPolicy === 'resend') recoveryLoose.push(...group);
-		else
-			for (const r of group)
-				fail(recordOf.get(r.itemIndex)!, 'unconfirmed', 'An earlier run may have sent this message but could not confirm it; not re-sent (at most once)');
+		else group.forEach(undecided);
 	}
 	for (const part of chunk(recoveryLoose, batchSize)) recoveryBatches.push(part);
 
 	// 3. Dry run: plan, send nothing, record nothing.
 	if (opts.dryRun) {
+		for (const r of toMarkSent) skip(recordOf.get(r.itemIndex)!, 'dry_run');
 		let eligible = fresh;
 		if (cap) {
 			const countsNow = new Map<string, number>();
@@ -346,6 +374,12 @@ export async function runDelivery(inputs: readonly DeliveryInput[], opts: Delive
 	}
 
 	// 4. Live run.
+	if (toMarkSent.length > 0) {
+		// A person decided these were delivered: record them as sent, send nothing.
+		const taken = await ledger.takeOver(toMarkSent.map((r) => r.sendKey), { runId, now: clock.now(), leaseMs });
+		await ledger.markSent([...taken].map((sendKey) => ({ sendKey })), { runId, now: clock.now() });
+		for (const r of toMarkSent) skip(recordOf.get(r.itemIndex)!, taken.has(r.sendKey) ? 'marked_sent' : 'in_progress');
+	}
 	let requestCount = 0;
 	const limitedTransport: HttpTransport = async (request) => {
 		const release = await limiter.acquire();
@@ -366,11 +400,17 @@ export async function runDelivery(inputs: readonly DeliveryInput[], opts: Delive
 	const totalBatches = queue.length;
 	let done = 0;
 
-	const settleFailed = async (batch: Recipient[], reason: string, detail: string | undefined, ambiguous: boolean) => {
-		for (const r of batch) fail(recordOf.get(r.itemIndex)!, reason, detail);
+	/** Ends a batch without a send: a definite refusal releases it, an unknown outcome holds it unconfirmed. */
+	const settle = async (batch: Recipient[], reason: string, detail: string | undefined, unknown: { reason: string } | undefined) => {
 		const keys = batch.map((r) => r.sendKey);
-		if (ambiguous) await ledger.markUnconfirmed(keys, { runId, now: clock.now() });
-		else await ledger.release(keys, { runId });
+		if (unknown) {
+			const why = reason === unknown.reason ? '' : ` (then: ${reason}${detail ? `, ${detail}` : ''})`;
+			for (const r of batch) hold(recordOf.get(r.itemIndex)!, unknown.reason, `${HELD_NOW}${why}`);
+			await ledger.markUnconfirmed(keys, { runId, now: clock.now() });
+			return;
+		}
+		for (const r of batch) fail(recordOf.get(r.itemIndex)!, reason, detail);
+		await ledger.release(keys, { runId });
 	};
 
 	const processJob = async (job: Job): Promise<void> => {
@@ -380,6 +420,7 @@ export async function runDelivery(inputs: readonly DeliveryInput[], opts: Delive
 			if (job.held) await ledger.release(batch.map((r) => r.sendKey), { runId });
 			return;
 		}
+		const dedupes = provider.idempotencyWindowMs !== undefined;
 		if (job.held) {
 			const keys = batch.map((r) => r.sendKey);
 			const taken = await ledger.takeOver(keys, { runId, now: clock.now(), leaseMs });
@@ -404,12 +445,14 @@ export async function runDelivery(inputs: readonly DeliveryInput[], opts: Delive
 		summary.batches++;
 
 		let attempt = 0;
+		// Set once any attempt's outcome is unknown: from then on nothing of this batch is released.
+		let unknown: { reason: string } | undefined = job.unknown;
 		for (;;) {
 			attempt++;
 			if (aborted()) throw new DeliveryAbortedError();
 			const stop = stoppedNow();
 			if (stop) {
-				await settleFailed(batch, stop.reason, stop.detail, false);
+				await settle(batch, stop.reason, stop.detail, unknown);
 				return;
 			}
 			if (attempt > 1) summary.retries++;
@@ -419,7 +462,6 @@ export async function runDelivery(inputs: readonly DeliveryInput[], opts: Delive
 			);
 			for (const r of batch) recordOf.get(r.itemIndex)!.attempts++;
 			let result: BatchResult;
-			let ambiguous = false;
 			try {
 				result = await provider.send(batch, {
 					transport: limitedTransport,
@@ -431,13 +473,16 @@ export async function runDelivery(inputs: readonly DeliveryInput[], opts: Delive
 			} catch (error) {
 				if (error instanceof DeliveryAbortedError) throw error;
 				const code = (error as { code?: unknown })?.code;
-				if (typeof code === 'string' && code) {
-					const reason = transportReason(error);
-					ambiguous = isAmbiguousTransportReason(reason);
-					result = { kind: 'retry', reason };
-				} else {
-					result = { kind: 'fatal', reason: 'provider_error', detail: (error as Error)?.message };
-					ambiguous = true;
+				const reason = typeof code === 'string' && code ? transportReason(error) : 'provider_error';
+				result = reason === 'provider_error' ? { kind: 'fatal', reason, detail: (error as Error)?.message } : { kind: 'retry', reason };
+				if (reason === 'provider_error' || isAmbiguousTransportReason(reason)) {
+					unknown ??= { reason };
+					// Without a dedupe key the same request is never sent again.
+					if (!dedupes) {
+						if (aborted()) throw new DeliveryAbortedError();
+						await settle(batch, reason, undefined, unknown);
+						return;
+					}
 				}
 			}
 			if (aborted()) throw new DeliveryAbortedError();
@@ -448,20 +493,29 @@ export async function runDelivery(inputs: readonly DeliveryInput[], opts: Delive
 				const sent: { sendKey: string; messageId?: string }[] = [];
 				const retryable: Recipient[] = [];
 				const definiteFail: Recipient[] = [];
-				const unknown: Recipient[] = [];
+				const lost: Recipient[] = [];
+				// A retry of part of a batch is a new request (a new idempotency key): after an
+				// unknown outcome only a naturally idempotent operation may be repeated that way.
+				const mayRetryPart = !unknown || provider.idempotencyWindowMs === Infinity;
 				for (const r of batch) {
 					const o = byKey.get(r.sendKey);
 					const rec = recordOf.get(r.itemIndex)!;
 					if (!o) {
-						unknown.push(r);
-						fail(rec, 'no_outcome', 'The provider response did not mention this recipient');
+						lost.push(r);
+						hold(rec, 'no_outcome', 'The provider response did not mention this recipient: it may have the message; not re-sent');
+					} else if (o.status === 'unknown') {
+						lost.push(r);
+						hold(rec, o.reason ?? 'unknown', o.detail ?? HELD_NOW);
 					} else if (o.status === 'sent') {
 						rec.status = 'sent';
 						rec.reason = null;
 						rec.messageId = o.messageId ?? null;
 						sent.push({ sendKey: r.sendKey, messageId: o.messageId });
-					} else if (o.retryable && attempt < policy.maxAttempts) {
+					} else if (o.retryable && attempt < policy.maxAttempts && mayRetryPart) {
 						retryable.push(r);
+					} else if (o.retryable && unknown) {
+						lost.push(r);
+						hold(rec, unknown.reason, `${HELD_NOW} (then: ${o.reason ?? 'rejected'})`);
 					} else {
 						fail(rec, o.reason ?? 'rejected', o.detail);
 						definiteFail.push(r);
@@ -469,7 +523,7 @@ export async function runDelivery(inputs: readonly DeliveryInput[], opts: Delive
 				}
 				if (sent.length) await ledger.markSent(sent, { runId, now: clock.now() });
 				if (definiteFail.length) await ledger.release(definiteFail.map((r) => r.sendKey), { runId });
-				if (unknown.length) await ledger.markUnconfirmed(unknown.map((r) => r.sendKey), { runId, now: clock.now() });
+				if (lost.length) await ledger.markUnconfirmed(lost.map((r) => r.sendKey), { runId, now: clock.now() });
 				if (retryable.length === 0) return;
 				batch = retryable;
 				await clock.sleep(backoffDelay(attempt, policy, rng));
@@ -480,11 +534,11 @@ export async function runDelivery(inputs: readonly DeliveryInput[], opts: Delive
 				let wait: number;
 				if (result.afterMs !== undefined && Number.isFinite(result.afterMs)) {
 					if (result.afterMs > policy.maxWaitMs) {
-						await settleFailed(
+						await settle(
 							batch,
-							result.reason === 'rate_limited' ? 'rate_limited' : result.reason,
+							result.reason,
 							`The provider asked to wait ${Math.round(result.afterMs / 1000)} s, longer than the ${Math.round(policy.maxWaitMs / 1000)} s allowed`,
-							false,
+							unknown,
 						);
 						return;
 					}
@@ -492,7 +546,7 @@ export async function runDelivery(inputs: readonly DeliveryInput[], opts: Delive
 					limiter.pauseUntil(clock.now() + wait);
 				} else wait = backoffDelay(attempt, policy, rng);
 				if (attempt >= policy.maxAttempts) {
-					await settleFailed(batch, result.reason, `Gave up after ${attempt} attempts`, ambiguous);
+					await settle(batch, result.reason, `Gave up after ${attempt} attempts`, unknown);
 					return;
 				}
 				log(`Campaign Send: batch ${job.batch} of ${totalBatches} will be retried (${result.reason}), attempt ${attempt + 1}`);
@@ -504,16 +558,16 @@ export async function runDelivery(inputs: readonly DeliveryInput[], opts: Delive
 			if (result.stopRun) {
 				ctl.stopped = { reason: result.reason, detail: redact(result.detail) };
 				log(`Campaign Send: stopping the run (${result.reason})`);
-				await settleFailed(batch, result.reason, result.detail, ambiguous);
+				await settle(batch, result.reason, result.detail, unknown);
 				return;
 			}
-			if (batch.length > 1 && !ambiguous) {
+			if (batch.length > 1 && !unknown) {
 				// One recipient may have spoiled the request: split it to find out.
 				const mid = Math.ceil(batch.length / 2);
 				queue.unshift({ recipients: batch.slice(mid), held: true, batch: job.batch }, { recipients: batch.slice(0, mid), held: true, batch: job.batch });
 				return;
 			}
-			await settleFailed(batch, result.reason, result.detail, ambiguous);
+			await settle(batch, result.reason, result.detail, unknown);
 			return;
 		}
 	};
@@ -556,6 +610,9 @@ function finish(summary: DeliverySummary, records: DeliveryRecord[], durationMs:
 		else if (r.status === 'skipped') {
 			summary.skipped++;
 			inc(summary.skippedByReason, r.reason ?? 'unknown');
+		} else if (r.status === 'unconfirmed') {
+			summary.unconfirmed++;
+			inc(summary.unconfirmedByReason, r.reason ?? 'unknown');
 		} else {
 			summary.failed++;
 			inc(summary.failedByReason, r.reason ?? 'unknown');

@@ -19,7 +19,8 @@ export interface Recipient {
 	fields: Record<string, unknown>;
 }
 
-export type OutcomeStatus = 'sent' | 'failed';
+/** 'unknown': the request may have been accepted but its answer was lost (the engine holds it unconfirmed). */
+export type OutcomeStatus = 'sent' | 'failed' | 'unknown';
 
 export interface RecipientOutcome {
 	recipient: Recipient;

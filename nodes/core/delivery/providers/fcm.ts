@@ -11,8 +11,9 @@
  */
 import { createHash, createSign } from 'node:crypto';
 import { TransportError, type HttpRequest, type HttpResponse, type HttpTransport } from '../../http';
-import type { BatchResult, Provider, ProviderLimits, Recipient, RecipientOutcome, SendContext } from '../types';
-import { parseRetryAfter, renderPlaceholders, renderRecord, scrub, sendOneSettled } from './placeholders';
+import type { BatchResult, Provider, ProviderLimits, Recipient, SendContext } from '../types';
+import { parseRetryAfter, renderPlaceholders, renderRecord, scrub } from './placeholders';
+import { sendEach } from './util';
 
 export const FCM_DEFAULT_BASE_URL = 'https://fcm.googleapis.com';
 export const FCM_SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
@@ -370,26 +371,6 @@ export function createFcmProvider(options: FcmOptions): Provider & { tokens: Acc
 		plan(batch, ctx) {
 			return batch.map((r) => request(r, ctx.campaignKey, ctx.now()));
 		},
-		async send(batch, ctx) {
-			if (batch.length !== 1) {
-				// The engine batches by maxBatchSize (1); be safe if it ever hands more.
-				// Failures become per-recipient outcomes so sent recipients are never sent again.
-				const outcomes: RecipientOutcome[] = [];
-				for (const r of batch) {
-					const res = await sendOneSettled(() => sendOne(r, ctx));
-					if (res.kind === 'done') outcomes.push(...res.outcomes);
-					else
-						outcomes.push({
-							recipient: r,
-							status: 'failed',
-							reason: res.reason,
-							detail: res.kind === 'fatal' ? res.detail : undefined,
-							retryable: res.kind === 'retry',
-						});
-				}
-				return { kind: 'done', outcomes };
-			}
-			return sendOne(batch[0], ctx);
-		},
+		send: (batch, ctx) => sendEach(batch, (r) => sendOne(r, ctx)),
 	};
 }

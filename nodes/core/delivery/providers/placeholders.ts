@@ -125,20 +125,3 @@ export function parseRetryAfter(headers: Record<string, string> | undefined, now
 	if (Number.isNaN(at)) return undefined;
 	return Math.max(0, at - now);
 }
-
-/**
- * For providers that send one message per request but were handed a larger batch (a user-set
- * batch size): a thrown transport error becomes a retryable result for that one recipient, so the
- * recipients already sent in the batch keep their outcome.
- */
-export async function sendOneSettled<T extends { kind: string }>(
-	send: () => Promise<T>,
-): Promise<T | { kind: 'retry'; reason: string }> {
-	try {
-		return await send();
-	} catch (error) {
-		const code = (error as { code?: unknown })?.code;
-		if (typeof code === 'string' && code) return { kind: 'retry', reason: code === 'ETIMEDOUT' ? 'timeout' : 'connection_reset' };
-		throw error;
-	}
-}

@@ -9,7 +9,7 @@
  * "Unconfirmed Sends" option says so.
  */
 import type { HttpRequest, HttpResponse } from '../../http';
-import { bodyMessage, parseEpochReset, redact, resultForStatus } from '../retry';
+import { bodyMessage, parseEpochReset, parseRetryAfter, redact, resultForStatus } from '../retry';
 import type { BatchResult, Provider, ProviderLimits, Recipient, RecipientOutcome, SendContext } from '../types';
 import { assertSafePaths, getPath } from '../../fields';
 import { isEmail, pickTemplateData, stringValue } from './util';
@@ -120,10 +120,12 @@ export function createSendGridProvider(o: SendGridOptions): Provider {
 				const messageId = res.headers['x-message-id'] || undefined;
 				return { kind: 'done', outcomes: batch.map((recipient) => ({ recipient, status: 'sent', messageId })) };
 			}
-			if (res.status === 429) return { kind: 'retry', reason: 'rate_limited', afterMs: parseEpochReset(res.headers['x-ratelimit-reset'], ctx.now()) };
+			// Retry-After when SendGrid sends one (429, 503), else the rate-limit window's reset.
+			const wait = parseRetryAfter(res.headers['retry-after'], ctx.now()) ?? parseEpochReset(res.headers['x-ratelimit-reset'], ctx.now());
+			if (res.status === 429) return { kind: 'retry', reason: 'rate_limited', afterMs: wait };
 			if (res.status === 400) return read400(res, batch);
 			if (res.status === 413) return { kind: 'fatal', reason: 'payload_too_large', detail: 'The request was larger than SendGrid accepts' };
-			return resultForStatus(res);
+			return resultForStatus(res, wait);
 		},
 	};
 }

@@ -17,7 +17,8 @@ import { createTransport, type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import { TransportError, type HttpRequest } from '../../http';
 import type { BatchResult, Provider, ProviderLimits, Recipient } from '../types';
-import { renderPlaceholders, scrub, sendOneSettled } from './placeholders';
+import { renderPlaceholders, scrub } from './placeholders';
+import { sendEach } from './util';
 
 export const SMTP_LIMITS: ProviderLimits = {
 	maxBatchSize: 1,
@@ -230,23 +231,7 @@ export function createSmtpProvider(options: SmtpOptions, transporter?: Transport
 				};
 			});
 		},
-		async send(batch: Recipient[]): Promise<BatchResult> {
-			if (batch.length === 1) return sendOne(batch[0]);
-			const outcomes = [];
-			for (const r of batch) {
-				const res = await sendOneSettled(() => sendOne(r));
-				if (res.kind === 'done') outcomes.push(...res.outcomes);
-				else
-					outcomes.push({
-						recipient: r,
-						status: 'failed' as const,
-						reason: res.reason,
-						detail: res.kind === 'fatal' ? res.detail : undefined,
-						retryable: res.kind === 'retry',
-					});
-			}
-			return { kind: 'done', outcomes };
-		},
+		send: (batch: Recipient[]) => sendEach(batch, sendOne),
 		async close() {
 			if (transport) {
 				transport.close();

@@ -1,5 +1,7 @@
 /** Small helpers shared by the SendGrid, Brevo and HubSpot providers. */
 import { assertSafePaths, getPath, setPath, unsafePathPart } from '../../fields';
+import { isAmbiguousTransportReason, transportReason } from '../retry';
+import type { BatchResult, Recipient, RecipientOutcome } from '../types';
 
 /** A scalar as a trimmed string; undefined for null/empty/objects/NaN. */
 export function stringValue(v: unknown): string | undefined {
@@ -34,4 +36,29 @@ export function pickTemplateData(fields: Record<string, unknown>, list: readonly
 		if (v !== undefined) setPath(out, f, v);
 	}
 	return out;
+}
+
+/**
+ * For providers that send one message per request (SMTP, FCM, Web Push): a batch of one is sent
+ * as is; a larger batch (a user-set batch size) is sent one by one and every result becomes that
+ * recipient's outcome, so the recipients already sent keep their outcome. A transport error on one
+ * request is `unknown` when the provider may have accepted it (timeout, reset), else retryable.
+ */
+export async function sendEach(batch: Recipient[], sendOne: (r: Recipient) => Promise<BatchResult>): Promise<BatchResult> {
+	if (batch.length === 1) return sendOne(batch[0]);
+	const outcomes: RecipientOutcome[] = [];
+	for (const recipient of batch) {
+		let res: BatchResult;
+		try {
+			res = await sendOne(recipient);
+		} catch (error) {
+			if (typeof (error as { code?: unknown })?.code !== 'string') throw error;
+			const reason = transportReason(error);
+			outcomes.push(isAmbiguousTransportReason(reason) ? { recipient, status: 'unknown', reason } : { recipient, status: 'failed', reason, retryable: true });
+			continue;
+		}
+		if (res.kind === 'done') outcomes.push(...res.outcomes);
+		else outcomes.push({ recipient, status: 'failed', reason: res.reason, detail: res.kind === 'fatal' ? res.detail : undefined, retryable: res.kind === 'retry' });
+	}
+	return { kind: 'done', outcomes };
 }

@@ -12,9 +12,10 @@ import { createECDH } from 'node:crypto';
 // eslint-disable-next-line @n8n/community-nodes/no-restricted-imports -- runtime dependency of this package: VAPID signing and RFC 8291 encryption
 import * as webpush from 'web-push';
 import type { HttpRequest } from '../../http';
-import type { BatchResult, Provider, ProviderLimits, Recipient, RecipientOutcome, SendContext } from '../types';
+import type { BatchResult, Provider, ProviderLimits, Recipient, SendContext } from '../types';
 import { collapseIdOf } from './fcm';
-import { parseRetryAfter, renderPlaceholders, renderRecord, sendOneSettled } from './placeholders';
+import { parseRetryAfter, renderPlaceholders, renderRecord } from './placeholders';
+import { sendEach } from './util';
 
 export const WEBPUSH_LIMITS: ProviderLimits = {
 	maxBatchSize: 1,
@@ -192,25 +193,7 @@ export function createWebPushProvider(options: WebPushOptions): Provider {
 				};
 			});
 		},
-		async send(batch, ctx: SendContext): Promise<BatchResult> {
-			const outcomes: RecipientOutcome[] = [];
-			for (const recipient of batch) {
-				const res = batch.length === 1 ? await sendOne(recipient, ctx) : await sendOneSettled(() => sendOne(recipient, ctx));
-				if (batch.length === 1 || res.kind === 'done') {
-					if (res.kind !== 'done') return res;
-					outcomes.push(...res.outcomes);
-				} else {
-					outcomes.push({
-						recipient,
-						status: 'failed',
-						reason: res.reason,
-						detail: res.kind === 'fatal' ? res.detail : undefined,
-						retryable: res.kind === 'retry',
-					});
-				}
-			}
-			return { kind: 'done', outcomes };
-		},
+		send: (batch, ctx: SendContext) => sendEach(batch, (r) => sendOne(r, ctx)),
 	};
 
 	async function sendOne(recipient: Recipient, ctx: SendContext): Promise<BatchResult> {
