@@ -374,6 +374,7 @@ export async function runDelivery(inputs: readonly DeliveryInput[], opts: Delive
 	}
 
 	// 4. Live run.
+	await ledger.ensureRoom?.(fresh.length);
 	if (toMarkSent.length > 0) {
 		// A person decided these were delivered: record them as sent, send nothing.
 		const taken = await ledger.takeOver(toMarkSent.map((r) => r.sendKey), { runId, now: clock.now(), leaseMs });

@@ -69,14 +69,23 @@ export interface Ledger {
 	release(sendKeys: readonly string[], opts: { runId: string }): Promise<void>;
 	/** The outcome is unknown (the provider may have accepted): keep the row as 'unconfirmed'. */
 	markUnconfirmed(sendKeys: readonly string[], opts: { runId: string; now: number }): Promise<void>;
+	/** Throws LedgerFullError when `count` more rows would not fit (bounded ledgers); called before a run sends. */
+	ensureRoom?(count: number): Promise<void>;
 	/** Persists / frees resources; returns housekeeping figures. */
 	close(): Promise<LedgerStats>;
+}
+
+/** A bounded ledger cannot take a run's sends: nothing is sent, nothing already recorded is forgotten. */
+export class LedgerFullError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'LedgerFullError';
+	}
 }
 
 export interface LedgerStats {
 	entries?: number;
 	pruned?: number;
-	evicted?: number;
 	bytes?: number;
 }
 
@@ -105,7 +114,10 @@ const STATUS_OUT: Record<StoredRow[2], LedgerStatus> = { s: 'sent', p: 'pending'
 export interface StaticLedgerOptions {
 	/** Rows older than this many days are pruned (default 90). Keep it ≥ the frequency-cap window and ≥ how long a custom run key is reused. */
 	retentionDays?: number;
-	/** Upper bound on rows (default 150 000, ≈ 9 MB of static data); the oldest rows beyond it are evicted. */
+	/**
+	 * Upper bound on rows (default 150 000, ≈ 9 MB of static data). A run that would go past it is
+	 * refused before it sends (LedgerFullError): a row inside the retention is never dropped.
+	 */
 	maxEntries?: number;
 	now?: number;
 }
@@ -123,7 +135,6 @@ export class StaticDataLedger implements Ledger {
 	private store: StoredLedger;
 	private byCustomer: Map<string, Set<string>> | undefined;
 	private pruned = 0;
-	private evicted = 0;
 	private readonly retentionMs: number;
 	private readonly maxEntries: number;
 
@@ -217,8 +228,23 @@ export class StaticDataLedger implements Ledger {
 		return out;
 	}
 
+	private size(): number {
+		return Object.keys(this.store.e).length;
+	}
+
+	async ensureRoom(count: number): Promise<void> {
+		const have = this.size();
+		if (have + count <= this.maxEntries) return;
+		const n = (x: number) => x.toLocaleString('en-US');
+		throw new LedgerFullError(
+			`The Workflow Static Data ledger holds ${n(have)} sends of the last ${Math.round(this.retentionMs / DAY_MS)} days and can take at most ${n(this.maxEntries)}: this run would add ${n(count)}. Nothing was sent and no send was forgotten. Use the File Journal or PostgreSQL ledger (no such limit), or lower Ledger Retention (Days).`,
+		);
+	}
+
 	async reserve(candidates: readonly ReserveCandidate[], opts: ReserveOptions): Promise<Map<string, ReserveOutcome>> {
 		const out = new Map<string, ReserveOutcome>();
+		const fresh = candidates.filter((c) => !this.store.e[StaticDataLedger.k(c.sendKey)]).length;
+		await this.ensureRoom(fresh);
 		for (const cand of candidates) {
 			const row = this.store.e[StaticDataLedger.k(cand.sendKey)];
 			if (row) {
@@ -292,20 +318,8 @@ export class StaticDataLedger implements Ledger {
 	}
 
 	async close(): Promise<LedgerStats> {
-		const keys = Object.keys(this.store.e);
-		if (keys.length > this.maxEntries) {
-			// Evict the oldest sent rows first (never pending/unconfirmed ones).
-			const sent = keys.filter((k) => this.store.e[k][2] === 's').sort((a, b) => this.store.e[a][0] - this.store.e[b][0]);
-			const excess = keys.length - this.maxEntries;
-			for (const k of sent.slice(0, excess)) {
-				delete this.store.e[k];
-				this.evicted++;
-			}
-			this.byCustomer = undefined;
-		}
 		// Re-assign so n8n's observable static data is marked changed and saved.
 		this.container[STATIC_LEDGER_KEY] = this.store;
-		const entries = Object.keys(this.store.e).length;
-		return { entries, pruned: this.pruned, evicted: this.evicted, bytes: JSON.stringify(this.store).length };
+		return { entries: this.size(), pruned: this.pruned, bytes: JSON.stringify(this.store).length };
 	}
 }
