@@ -8,6 +8,7 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 import { createWebPushProvider, validateVapid } from '../../core/delivery/providers/webpush';
+import { privatePushAllowedByAdmin } from '../../core/net/address';
 import { keyValues } from './fcm';
 import type { ModuleProvider, ProviderModule } from './module';
 import { fieldList } from './shared';
@@ -168,7 +169,7 @@ export const webpushModule: ProviderModule = {
 				topic: String(options.topic ?? '').trim() || undefined,
 				allowedHosts: fieldList(options.allowedHosts),
 				// Loopback/private push services only when the n8n admin says so (test servers).
-				allowPrivateNetworks: process.env.MICROSEGMENTS_WEBPUSH_ALLOW_PRIVATE === 'true',
+				allowPrivateNetworks: privatePushAllowedByAdmin(),
 				expression: (expression, i) => ctx.evaluateExpression(`={{ ${expression} }}`, i),
 			});
 		} catch (error) {

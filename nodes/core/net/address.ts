@@ -5,7 +5,9 @@
  * (The HTTP client resolves the name again when it connects; the allow-list of hosts is what makes
  * a later, different DNS answer irrelevant for the default push services.)
  */
+// eslint-disable-next-line @n8n/community-nodes/no-restricted-imports -- address ranges (BlockList) and IP literals: the SSRF guard of data-given URLs
 import { BlockList, isIP } from 'node:net';
+// eslint-disable-next-line @n8n/community-nodes/no-restricted-imports -- resolves a data-given host to check every address it points to
 import { promises as dns } from 'node:dns';
 
 /** Loopback, private, link-local, shared, reserved, multicast and documentation ranges (IPv4 and IPv6). */
@@ -91,4 +93,12 @@ export async function resolvesToPublic(hostname: string, resolve: Resolver = sys
 		return false;
 	}
 	return addresses.length > 0 && addresses.every(isPublicAddress);
+}
+
+/**
+ * Whether the n8n admin allowed loopback/private push services on this server (test servers):
+ * MICROSEGMENTS_WEBPUSH_ALLOW_PRIVATE=true in n8n's environment. A workflow cannot switch it on.
+ */
+export function privatePushAllowedByAdmin(): boolean {
+	return process.env.MICROSEGMENTS_WEBPUSH_ALLOW_PRIVATE === 'true';
 }
