@@ -14,7 +14,8 @@ import { runDelivery, type DeliveryInput, type DeliveryRecord, type DeliveryResu
 import { StaticDataLedger, type Ledger } from '../core/delivery/ledger';
 import { createPostgresLedger, poolConfig, PostgresLedger, validTableName, type PostgresConnection } from '../core/delivery/ledgerPostgres';
 import { sharedLimiter } from '../core/delivery/rateLimit';
-import { redact } from '../core/delivery/retry';
+import { redact } from '../core/net/redact';
+import { credentialSecrets } from '../shared/secrets';
 import { getPath } from '../core/fields';
 import { stringValue } from '../core/delivery/providers/util';
 import { checkConsent, consentText, DEFAULT_CONSENT_RULES, parseValueList, type Channel } from '../core/playbook/consent';
@@ -145,6 +146,7 @@ export async function executeCampaignSend(this: IExecuteFunctions): Promise<INod
 	});
 
 	// Provider, transport, ledger, limiter.
+	const secrets = module.credentialType ? credentialSecrets(module.credentialType, (await this.getCredentials(module.credentialType, 0)) as IDataObject) : [];
 	let provider: ModuleProvider;
 	try {
 		provider = await module.create(this, 0);
@@ -152,7 +154,7 @@ export async function executeCampaignSend(this: IExecuteFunctions): Promise<INod
 		const wrapped =
 			error instanceof NodeOperationError
 				? error
-				: new NodeOperationError(node, redact((error as Error).message) ?? 'The provider settings are not valid', { itemIndex: 0 });
+				: new NodeOperationError(node, redact((error as Error).message, secrets, 1000) ?? 'The provider settings are not valid', { itemIndex: 0 });
 		throw wrapped;
 	}
 	const transport: HttpTransport =
@@ -170,6 +172,7 @@ export async function executeCampaignSend(this: IExecuteFunctions): Promise<INod
 		const table = String(options.ledgerTable ?? 'micro_send_ledger').trim() || 'micro_send_ledger';
 		if (!validTableName(table)) throw new NodeOperationError(node, 'Ledger Table may only contain lower-case letters, digits and underscores');
 		const c = (await this.getCredentials('microPostgresLedger', 0)) as IDataObject;
+		secrets.push(...credentialSecrets('microPostgresLedger', c));
 		ledger = createPostgresLedger(
 			{
 				connectionUrl: String(c.connectionUrl ?? ''),
@@ -222,6 +225,7 @@ export async function executeCampaignSend(this: IExecuteFunctions): Promise<INod
 					countsTowardCap: module.channel !== 'crm',
 					retry: { maxAttempts: numberOption(options, 'maxAttempts') },
 					unconfirmed: options.unconfirmedSends === 'resend' || options.unconfirmedSends === 'markSent' ? options.unconfirmedSends : 'fail',
+					secrets,
 					log: (message) => this.logger.info(message, { node: node.name }),
 				}),
 			);
@@ -230,8 +234,8 @@ export async function executeCampaignSend(this: IExecuteFunctions): Promise<INod
 		const code = (error as { code?: string }).code;
 		const message =
 			ledgerKind === 'postgres'
-				? `The PostgreSQL ledger could not be used${code ? ` (${code})` : ''}: ${redact((error as Error).message) ?? 'unknown error'}`
-				: (redact((error as Error).message) ?? 'Delivery failed');
+				? `The PostgreSQL ledger could not be used${code ? ` (${code})` : ''}: ${redact((error as Error).message, secrets, 1000) ?? 'unknown error'}`
+				: (redact((error as Error).message, secrets, 1000) ?? 'Delivery failed');
 		throw new NodeOperationError(node, message);
 	} finally {
 		if (ledger instanceof PostgresLedger && !dryRun) await ledger.prune(now - retentionDays * 86400000).catch(() => 0);
@@ -306,7 +310,7 @@ export async function testPostgresLedger(this: ICredentialTestFunctions, credent
 		await pool.query('SELECT 1');
 		return { status: 'OK', message: 'Connected' };
 	} catch (error) {
-		return { status: 'Error', message: redact((error as Error).message) ?? 'Could not connect' };
+		return { status: 'Error', message: redact((error as Error).message, credentialSecrets('microPostgresLedger', c)) ?? 'Could not connect' };
 	} finally {
 		await pool.end().catch(() => undefined);
 	}

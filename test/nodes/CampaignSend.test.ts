@@ -187,6 +187,19 @@ describe('Campaign Send node', () => {
 		expect(out.filter((o) => (o.json.delivery as IDataObject).reason === 'unauthorized')).toHaveLength(3);
 	});
 
+	test('a provider echoing a short key (no known shape) in its 401: the node error and the items never show it', async () => {
+		await sg.close();
+		sg = new SendGridMock('SG.key', { faults: () => ({ status: 401, body: { errors: [{ field: null, message: 'Bad key k9Short: access denied' }] } }) });
+		await sg.start();
+		const credentials = { microSendGridApi: { apiKey: 'k9Short', baseUrl: sg.url } };
+		const opts = { credentials, httpRequest: httpVia(credentials) };
+		const err = await sendgridRun(toItems(customers()), opts).catch((e) => e);
+		expect(err.message).toContain('Bad key [redacted]: access denied');
+		expect(err.message).not.toContain('k9Short');
+		const [out, summary] = await sendgridRun(toItems(customers()), { ...opts, continueOnFail: true });
+		expect(JSON.stringify([out, summary])).not.toContain('k9Short');
+	});
+
 	test('with "On Error: Continue (using error output)" failed recipients are shaped for n8n\'s error output', async () => {
 		const node = new CampaignSend();
 		const withErrorOutput: INodeType = {

@@ -19,6 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpTransport } from '../http';
+import { redact, redactHeaders } from '../net/redact';
 import { batchKeyOf, customerKeyOf, sendKeyOf } from './keys';
 import { capWindowStart, type Ledger, type LedgerEntry, type ReserveOutcome } from './ledger';
 import { realClock, SlidingWindowLimiter, type Clock } from './rateLimit';
@@ -26,7 +27,6 @@ import {
 	backoffDelay,
 	defaultRetryPolicy,
 	isAmbiguousTransportReason,
-	redact,
 	seededRandom,
 	transportReason,
 	type RetryPolicy,
@@ -131,18 +131,16 @@ export interface DeliveryOptions {
 	limiter?: SlidingWindowLimiter;
 	/** Aborting simulates a killed run: in-flight results are dropped, runDelivery rejects. */
 	signal?: AbortSignal;
+	/** The credential's secret values: removed from every detail and stop reason (net/redact.ts). */
+	secrets?: readonly string[];
 	/** Progress lines without addresses or secrets. */
 	log?: (message: string) => void;
 	/** Called after each batch finished (tests use it to abort mid-run). */
 	onBatchDone?: (info: { batch: number; sent: number; failed: number }) => void;
 }
 
-const SECRET_HEADERS = /^(authorization|api-key|x-api-key|x-auth-token|cookie|proxy-authorization)$/i;
-
 export function redactRequest(request: HttpRequest): HttpRequest {
-	const headers: Record<string, string> = {};
-	for (const [k, v] of Object.entries(request.headers ?? {})) headers[k] = SECRET_HEADERS.test(k) ? '[redacted]' : v;
-	return { ...request, headers };
+	return { ...request, headers: redactHeaders(request.headers) };
 }
 
 export class DeliveryAbortedError extends Error {
@@ -237,12 +235,12 @@ export async function runDelivery(inputs: readonly DeliveryInput[], opts: Delive
 	const fail = (rec: DeliveryRecord, reason: string, detail?: string) => {
 		rec.status = 'failed';
 		rec.reason = reason;
-		if (detail) rec.detail = redact(detail);
+		if (detail) rec.detail = redact(detail, opts.secrets);
 	};
 	const hold = (rec: DeliveryRecord, reason: string, detail: string) => {
 		rec.status = 'unconfirmed';
 		rec.reason = reason;
-		rec.detail = redact(detail);
+		rec.detail = redact(detail, opts.secrets);
 	};
 
 	// 1. Per-recipient decisions that need no ledger.
@@ -557,7 +555,7 @@ export async function runDelivery(inputs: readonly DeliveryInput[], opts: Delive
 
 			// fatal
 			if (result.stopRun) {
-				ctl.stopped = { reason: result.reason, detail: redact(result.detail) };
+				ctl.stopped = { reason: result.reason, detail: redact(result.detail, opts.secrets) };
 				log(`Campaign Send: stopping the run (${result.reason})`);
 				await settle(batch, result.reason, result.detail, unknown);
 				return;

@@ -4,6 +4,7 @@
  * statuses into BatchResults. Used by the engine and by provider modules.
  */
 import type { HttpResponse } from '../http';
+import { redact } from '../net/redact';
 import type { BatchResult } from './types';
 
 export interface RetryPolicy {
@@ -83,17 +84,6 @@ export function transportReason(error: unknown): string {
 /** Transport failures where the provider may have accepted the request before the connection broke. */
 export function isAmbiguousTransportReason(reason: string): boolean {
 	return reason === 'timeout' || reason === 'connection_reset' || reason === 'network_error';
-}
-
-/** Replaces e-mail addresses and long tokens in provider messages so details never leak recipients or secrets. */
-export function redact(text: string | undefined, max = 300): string | undefined {
-	if (text === undefined) return undefined;
-	let s = String(text)
-		.replace(/[^\s"'<>(),;:[\]{}]+@[^\s"'<>(),;:[\]{}]+/g, '[address]')
-		.replace(/\b(Bearer|Key|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [secret]')
-		.replace(/\b[A-Za-z0-9_-]{40,}\b/g, '[token]');
-	if (s.length > max) s = s.slice(0, max) + '…';
-	return s;
 }
 
 /** First error message in a provider body (SendGrid errors[], Brevo message, HubSpot message...). */

@@ -165,6 +165,7 @@ export async function fetchHubSpot(config: HubSpotConfig, opts: FetchOptions): P
 		retry: opts.retry,
 		timeoutMs: opts.timeoutMs,
 		log: opts.log,
+		secrets: opts.secrets,
 		errorMessage: (b) => {
 			const o = obj(b);
 			if (!o) return undefined;

@@ -6,7 +6,8 @@
  * become a SourceError with a message naming the credential.
  */
 import { TransportError, type HttpRequest, type HttpResponse, type HttpTransport } from '../http';
-import { SourceError, redact } from './errors';
+import { redact } from '../net/redact';
+import { SourceError } from './errors';
 import { DEFAULT_RETRY, realClock, type Clock, type FetchStats, type RetryPolicy } from './types';
 
 export interface ResponseVerdict {
@@ -35,6 +36,8 @@ export interface SourceHttpOptions {
 	retry?: Partial<RetryPolicy>;
 	timeoutMs?: number;
 	log?: (message: string) => void;
+	/** The credential's secret values, removed from every message (net/redact.ts). */
+	secrets?: readonly string[];
 	/** Extracts the provider's error message from an error body (redacted before use). */
 	errorMessage?: (body: unknown) => string | undefined;
 }
@@ -89,9 +92,14 @@ export class SourceHttp {
 		return Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** (attempt - 1));
 	}
 
+	/** A provider's text made safe for a message: secrets, tokens and addresses removed. */
+	redact(text: string): string {
+		return redact(text, this.opts.secrets, 500) ?? '';
+	}
+
 	private providerMessage(body: unknown): string {
 		const m = (this.opts.errorMessage ?? genericMessage)(body) ?? genericMessage(body);
-		return m ? ` ${this.opts.service} said: "${redact(m)}"` : '';
+		return m ? ` ${this.opts.service} said: "${this.redact(m)}"` : '';
 	}
 
 	/**

@@ -12,7 +12,7 @@
  * Field names follow the 2025-04+ schema (defaultEmailAddress / defaultPhoneNumber).
  */
 import type { HttpResponse } from '../http';
-import { SourceError, redact } from './errors';
+import { SourceError } from './errors';
 import { IncrementalTracker } from './incremental';
 import { consentFrom, isoOrNull, latestIso, money, normEmail, roundMoney, str, upperOrNull } from './normalize';
 import { SourceHttp, type ResponseVerdict } from './request';
@@ -265,6 +265,7 @@ export async function fetchShopify(config: ShopifyConfig, opts: FetchOptions): P
 		retry: opts.retry,
 		timeoutMs: opts.timeoutMs,
 		log: opts.log,
+		secrets: opts.secrets,
 	});
 	const url = `${config.baseUrl.replace(/\/+$/, '')}/admin/api/${config.apiVersion || SHOPIFY_DEFAULT_API_VERSION}/graphql.json`;
 	const tracker = opts.incremental ? new IncrementalTracker(opts.incremental) : null;
@@ -317,9 +318,9 @@ export async function fetchShopify(config: ShopifyConfig, opts: FetchOptions): P
 		if (errs.some((e) => e.code === 'ACCESS_DENIED'))
 			return new SourceError(
 				'forbidden',
-				`Shopify denied access to ${kind}. The custom app behind the credential "Microsegments Shopify API" needs the read_customers and read_orders scopes (read_all_orders for orders older than 60 days). Shopify said: "${redact(errs[0].message)}"`,
+				`Shopify denied access to ${kind}. The custom app behind the credential "Microsegments Shopify API" needs the read_customers and read_orders scopes (read_all_orders for orders older than 60 days). Shopify said: "${http.redact(errs[0].message)}"`,
 			);
-		return new SourceError('badRequest', `Shopify rejected the query: "${redact(errs.map((e) => e.message).join('; '))}". Check the API version in the credential (2025-04 or later).`);
+		return new SourceError('badRequest', `Shopify rejected the query: "${http.redact(errs.map((e) => e.message).join('; '))}". Check the API version in the credential (2025-04 or later).`);
 	};
 
 	/** Normalizes one node and keeps it; true when the limit is reached. */
@@ -360,7 +361,7 @@ export async function fetchShopify(config: ShopifyConfig, opts: FetchOptions): P
 					await http.wait(10000);
 					continue;
 				}
-				throw new SourceError('badRequest', `Shopify refused the bulk export: "${redact(userErrors.join('; '))}".`);
+				throw new SourceError('badRequest', `Shopify refused the bulk export: "${http.redact(userErrors.join('; '))}".`);
 			}
 			op = str(obj(payload.bulkOperation)?.id);
 			if (!op) throw new SourceError('badResponse', 'Shopify started a bulk export without an id.');
@@ -399,6 +400,7 @@ export async function fetchShopify(config: ShopifyConfig, opts: FetchOptions): P
 			retry: opts.retry,
 			timeoutMs: Math.max(opts.timeoutMs ?? 0, 600000),
 			log: opts.log,
+			secrets: opts.secrets,
 		});
 		const res = await download.send({ method: 'GET', url: fileUrl, headers: { accept: 'application/jsonl, application/json, text/plain' } });
 		http.stats.requests += download.stats.requests;

@@ -111,6 +111,7 @@ export async function fetchStripe(config: StripeConfig, opts: FetchOptions): Pro
 		retry: opts.retry,
 		timeoutMs: opts.timeoutMs,
 		log: opts.log,
+		secrets: opts.secrets,
 		errorMessage: (b) => str(obj(obj(b)?.error)?.message) ?? undefined,
 	});
 	const limit = Math.max(1, Math.min(STRIPE_MAX_PAGE, Math.floor(opts.pageSize ?? STRIPE_MAX_PAGE)));

@@ -121,6 +121,8 @@ export interface FetchOptions {
 	retry?: Partial<RetryPolicy>;
 	/** Request timeout in ms. */
 	timeoutMs?: number;
+	/** The credential's secret values, removed from every error message. */
+	secrets?: readonly string[];
 }
 
 export interface FetchResult {

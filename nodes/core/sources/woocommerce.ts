@@ -161,6 +161,7 @@ export async function fetchWooCommerce(config: WooConfig, opts: FetchOptions): P
 		retry: opts.retry,
 		timeoutMs: opts.timeoutMs,
 		log: opts.log,
+		secrets: opts.secrets,
 		errorMessage: wooErrorMessage,
 	});
 	const perPage = Math.max(1, Math.min(WOO_MAX_PAGE, Math.floor(opts.pageSize ?? WOO_MAX_PAGE)));

@@ -9,7 +9,8 @@
  */
 import type { HttpRequest } from '../../http';
 import { batchIdempotencyKey } from '../keys';
-import { bodyMessage, parseRetryAfter, parseSecondsReset, redact, resultForStatus } from '../retry';
+import { redact } from '../../net/redact';
+import { bodyMessage, parseRetryAfter, parseSecondsReset, resultForStatus } from '../retry';
 import type { BatchResult, Provider, ProviderLimits, Recipient, SendContext } from '../types';
 import { assertSafePaths, getPath } from '../../fields';
 import { isEmail, pickTemplateData, stringValue } from './util';

@@ -12,7 +12,8 @@
 import { createHash, createSign } from 'node:crypto';
 import { TransportError, type HttpRequest, type HttpResponse, type HttpTransport } from '../../http';
 import type { BatchResult, Provider, ProviderLimits, Recipient, SendContext } from '../types';
-import { parseRetryAfter, renderPlaceholders, renderRecord, scrub } from './placeholders';
+import { redact } from '../../net/redact';
+import { parseRetryAfter, renderPlaceholders, renderRecord } from './placeholders';
 import { sendEach } from './util';
 
 export const FCM_DEFAULT_BASE_URL = 'https://fcm.googleapis.com';
@@ -132,7 +133,7 @@ export async function fetchAccessToken(
 		throw new TokenError(`token endpoint answered ${res.status}`, true, parseRetryAfter(res.headers, nowMs));
 	if (res.status !== 200 || typeof body.access_token !== 'string' || !body.access_token) {
 		const err = typeof body.error === 'string' ? body.error : `http_${res.status}`;
-		const desc = typeof body.error_description === 'string' ? ` (${scrub(body.error_description, [key.client_email], 120)})` : '';
+		const desc = typeof body.error_description === 'string' ? ` (${redact(body.error_description, [key.client_email], 120)})` : '';
 		throw new TokenError(`Google refused the service account key: ${err}${desc}`, false);
 	}
 	const expiresIn = Number(body.expires_in);
@@ -316,7 +317,7 @@ export function createFcmProvider(options: FcmOptions): Provider & { tokens: Acc
 				return { kind: 'done', outcomes: [{ recipient, status: 'sent', messageId: typeof name === 'string' ? name : undefined }] };
 			}
 			const err = readFcmError(res.body);
-			const detail = scrub(err.message, [token, accessToken]);
+			const detail = redact(err.message, [token, accessToken]);
 			const afterMs = parseRetryAfter(res.headers, ctx.now());
 			const fail = (reason: string, text?: string): BatchResult => ({
 				kind: 'done',

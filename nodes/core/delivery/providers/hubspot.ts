@@ -15,7 +15,8 @@
  * re-sent (idempotencyWindowMs = Infinity).
  */
 import type { HttpRequest, HttpResponse } from '../../http';
-import { bodyMessage, parseRetryAfter, redact, resultForStatus } from '../retry';
+import { redact } from '../../net/redact';
+import { bodyMessage, parseRetryAfter, resultForStatus } from '../retry';
 import type { BatchResult, Provider, ProviderLimits, Recipient, RecipientOutcome, SendContext } from '../types';
 import { assertSafePaths, getPath } from '../../fields';
 import { isEmail, pickTemplateData } from './util';

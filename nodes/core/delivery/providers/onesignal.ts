@@ -14,7 +14,8 @@
 import type { HttpRequest } from '../../http';
 import { batchIdempotencyKey } from '../keys';
 import type { BatchResult, Provider, ProviderLimits, Recipient, RecipientOutcome, SendContext } from '../types';
-import { parseRetryAfter, scrub } from './placeholders';
+import { redact } from '../../net/redact';
+import { parseRetryAfter } from './placeholders';
 
 export const ONESIGNAL_DEFAULT_BASE_URL = 'https://api.onesignal.com';
 /** include_aliases.external_id limit per request (OneSignal docs). */
@@ -159,7 +160,7 @@ export function createOneSignalProvider(options: OneSignalOptions): Provider {
 			if (status === 429) return { kind: 'retry', reason: 'rate_limited', afterMs: parseRetryAfter(headers, ctx.now()) };
 			if (status >= 500) return { kind: 'retry', reason: `http_${status}`, afterMs: parseRetryAfter(headers, ctx.now()) };
 			const { messages, invalid } = readErrors(body);
-			const detail = scrub(messages.join('; '), ids);
+			const detail = redact(messages.join('; '), ids);
 			if (status === 401 || status === 403)
 				return { kind: 'fatal', reason: 'unauthorized', detail: 'OneSignal refused the REST API key or App ID', stopRun: true };
 			if (status < 200 || status >= 300) return { kind: 'fatal', reason: `http_${status}`, detail };

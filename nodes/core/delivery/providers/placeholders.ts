@@ -99,22 +99,6 @@ export function renderRecord(
 	return out;
 }
 
-/**
- * Removes every occurrence of the given secrets/addresses from a text meant for an error detail,
- * and caps its length, so provider messages that echo a token or address never reach the output.
- */
-export function scrub(text: string | undefined, sensitive: readonly string[], max = 300): string | undefined {
-	if (text === undefined || text === null) return undefined;
-	let out = String(text);
-	for (const s of sensitive) {
-		if (!s || s.length < 3) continue;
-		out = out.split(s).join('[redacted]');
-	}
-	// Anything that still looks like an email address is removed as well.
-	out = out.replace(/[^\s<>"'(),;:]+@[^\s<>"'(),;:]+\.[A-Za-z]{2,}/g, '[redacted]');
-	return out.length > max ? `${out.slice(0, max)}…` : out;
-}
-
 /** Retry-After as milliseconds: delta seconds or an HTTP date; undefined when absent or unreadable. */
 export function parseRetryAfter(headers: Record<string, string> | undefined, now: number): number | undefined {
 	const raw = headers?.['retry-after'];

@@ -9,7 +9,8 @@
  * "Unconfirmed Sends" option says so.
  */
 import type { HttpRequest, HttpResponse } from '../../http';
-import { bodyMessage, parseEpochReset, parseRetryAfter, redact, resultForStatus } from '../retry';
+import { redact } from '../../net/redact';
+import { bodyMessage, parseEpochReset, parseRetryAfter, resultForStatus } from '../retry';
 import type { BatchResult, Provider, ProviderLimits, Recipient, RecipientOutcome, SendContext } from '../types';
 import { assertSafePaths, getPath } from '../../fields';
 import { isEmail, pickTemplateData, stringValue } from './util';

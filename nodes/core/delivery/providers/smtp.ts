@@ -17,7 +17,8 @@ import { createTransport, type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import { TransportError, type HttpRequest } from '../../http';
 import type { BatchResult, Provider, ProviderLimits, Recipient } from '../types';
-import { renderPlaceholders, scrub } from './placeholders';
+import { redact } from '../../net/redact';
+import { renderPlaceholders } from './placeholders';
 import { sendEach } from './util';
 
 export const SMTP_LIMITS: ProviderLimits = {
@@ -197,7 +198,7 @@ export function createSmtpProvider(options: SmtpOptions, transporter?: Transport
 					return { kind: 'fatal', reason: 'sender_rejected', detail: `The SMTP server refused the sender (${replyCode(err)})`, stopRun: true };
 				return fail('rejected', `The SMTP server refused the message (${replyCode(err)})`);
 			}
-			if (err.code === 'EENVELOPE' || err.code === 'EMESSAGE') return fail('rejected', scrub(err.message, [recipient.address], 160) ?? 'rejected');
+			if (err.code === 'EENVELOPE' || err.code === 'EMESSAGE') return fail('rejected', redact(err.message, [recipient.address], 160) ?? 'rejected');
 			// No connection or no greeting: nothing was sent, retry.
 			if ((err.code === 'ETIMEDOUT' && /greeting/i.test(err.message)) || (err.code === 'ESOCKET' && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(err.message)) || err.code === 'EDNS')
 				return { kind: 'retry', reason: 'connection_failed' };
