@@ -21,8 +21,8 @@ const TOKEN_SHAPES: RegExp[] = [
 	/\bos_v2_app_[A-Za-z0-9_]{8,}/g, // OneSignal
 	/\bya29\.[A-Za-z0-9._-]{8,}/g, // Google OAuth access tokens
 	/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, // JWTs (VAPID, service-account assertions)
-	/\b(Bearer|Basic|vapid)\s+[A-Za-z0-9._~+/=,:-]{6,}/gi, // Authorization header values
-	/\b(Key|Token)\s+(?=[A-Za-z0-9._~+/=:-]*\d)[A-Za-z0-9._~+/=:-]{6,}/gi, // "Key …" / "Token …" followed by something key-like
+	/\b(Bearer|Basic|vapid)\s+[A-Za-z0-9._~+/=-]{6,}/gi, // Authorization header values
+	/\b(Key|Token)\s+(?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{6,}/gi, // "Key …" / "Token …" followed by something key-like
 	/\b(api[_-]?key|access[_-]?token|token|secret|password|consumer[_-]?(key|secret)|assertion|auth)=[^&\s"'<>]+/gi, // query / form values
 	/(\/\/)[^\s/:@]+:[^\s/@]+@/g, // user:password@ in URLs
 	/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, // e-mail addresses
