@@ -33,17 +33,24 @@ export const campaignSendProperties: INodeProperties[] = [
 		noDataExpression: true,
 		options: [
 			{
-				name: 'Workflow Static Data',
-				value: 'staticData',
-				description: 'Kept with this workflow by n8n; shared by the Campaign Send nodes of this workflow. Not saved by manual test runs.',
+				name: 'File Journal on This Server',
+				value: 'journal',
+				description:
+					"A journal file in n8n's storage folder, written to disk before every request: a crashed or killed run is never sent twice. One n8n server (not queue mode); no setup.",
 			},
 			{
 				name: 'PostgreSQL',
 				value: 'postgres',
-				description: 'A table shared by every workflow and n8n worker: safe for concurrent runs and caps across workflows',
+				description: 'A table shared by every workflow and n8n worker: safe for concurrent runs, queue mode and caps across workflows',
+			},
+			{
+				name: 'Workflow Static Data',
+				value: 'staticData',
+				description:
+					'Kept with this workflow by n8n, saved only when an execution ends: a crashed run and manual test runs are forgotten (a rerun sends them again); at most 150,000 sends',
 			},
 		],
-		default: 'staticData',
+		default: 'journal',
 		description: 'Where sends are recorded so that nobody gets a campaign twice',
 	},
 	...providerModules.flatMap((m) => m.properties),
@@ -110,7 +117,7 @@ export const campaignSendProperties: INodeProperties[] = [
 	},
 	{
 		displayName:
-			'Manual test runs in the editor do not save workflow static data: a second manual run would send again. Use Dry Run while testing, or the PostgreSQL ledger.',
+			'Workflow Static Data is saved by n8n only when an execution ends: a run that crashes or is killed, and manual test runs in the editor, are forgotten and a rerun sends them again. It holds at most 150,000 sends within the retention (a run that would go past it is refused). Prefer the File Journal or PostgreSQL.',
 		name: 'staticDataNotice',
 		type: 'notice',
 		default: '',

@@ -1,18 +1,6 @@
-import {
-	NodeOperationError,
-	type ICredentialTestFunctions,
-	type ICredentialsDecrypted,
-	type IDataObject,
-	type IExecuteFunctions,
-	type INodeCredentialTestResult,
-	type INodeExecutionData,
-} from 'n8n-workflow';
-// eslint-disable-next-line @n8n/community-nodes/no-restricted-imports -- runtime dependency of this package: the PostgreSQL client (credential test)
-import { Pool } from 'pg';
+import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 import type { HttpTransport } from '../core/http';
 import { runDelivery, type DeliveryInput, type DeliveryRecord, type DeliveryResult } from '../core/delivery/engine';
-import { StaticDataLedger, type Ledger } from '../core/delivery/ledger';
-import { createPostgresLedger, poolConfig, PostgresLedger, validTableName, type PostgresConnection } from '../core/delivery/ledgerPostgres';
 import { sharedLimiter } from '../core/delivery/rateLimit';
 import { redact } from '../core/net/redact';
 import { credentialSecrets } from '../shared/secrets';
@@ -20,6 +8,7 @@ import { getPath } from '../core/fields';
 import { stringValue } from '../core/delivery/providers/util';
 import { checkConsent, consentText, DEFAULT_CONSENT_RULES, parseValueList, type Channel } from '../core/playbook/consent';
 import { n8nTransport } from '../shared/n8nTransport';
+import { closeLedger, openLedger, type LedgerKind } from './ledger';
 import { findProviderModule, type ModuleProvider, type ProviderModule } from './providers';
 
 const ID_FALLBACKS = ['customerId', 'customer_id', 'id', 'email'];
@@ -111,7 +100,7 @@ export async function executeCampaignSend(this: IExecuteFunctions): Promise<INod
 	const dryRun = this.getNodeParameter('dryRun', 0, false) === true;
 	const capMessages = Math.floor(Number(this.getNodeParameter('frequencyCapMessages', 0, 0)) || 0);
 	const capDays = Math.floor(Number(this.getNodeParameter('frequencyCapDays', 0, 7)) || 7);
-	const ledgerKind = this.getNodeParameter('ledger', 0, 'staticData') as 'staticData' | 'postgres';
+	const ledgerKind = this.getNodeParameter('ledger', 0, 'journal') as LedgerKind;
 	const consentMode = this.getNodeParameter('consent', 0, 'standard') as ConsentRule['mode'];
 	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
 	const consent: ConsentRule = {
@@ -166,28 +155,7 @@ export async function executeCampaignSend(this: IExecuteFunctions): Promise<INod
 						throw new Error('This provider does not use HTTP');
 					};
 
-	let ledger: Ledger;
-	const retentionDays = numberOption(options, 'ledgerRetentionDays') ?? 90;
-	if (ledgerKind === 'postgres') {
-		const table = String(options.ledgerTable ?? 'micro_send_ledger').trim() || 'micro_send_ledger';
-		if (!validTableName(table)) throw new NodeOperationError(node, 'Ledger Table may only contain lower-case letters, digits and underscores');
-		const c = (await this.getCredentials('microPostgresLedger', 0)) as IDataObject;
-		secrets.push(...credentialSecrets('microPostgresLedger', c));
-		ledger = createPostgresLedger(
-			{
-				connectionUrl: String(c.connectionUrl ?? ''),
-				host: String(c.host ?? ''),
-				port: Number(c.port) || 5432,
-				database: String(c.database ?? ''),
-				user: String(c.user ?? ''),
-				password: String(c.password ?? ''),
-				ssl: (c.ssl as PostgresConnection['ssl']) ?? 'disable',
-			},
-			{ table, leaseMs: (numberOption(options, 'ledgerLeaseMinutes') ?? 15) * 60000 },
-		);
-	} else {
-		ledger = new StaticDataLedger(this.getWorkflowStaticData('global') as Record<string, unknown>, { retentionDays, now });
-	}
+	const ledger = await openLedger(this, ledgerKind, options, now, secrets);
 
 	const limits = {
 		maxBatchSize: numberOption(options, 'batchSize'),
@@ -238,8 +206,7 @@ export async function executeCampaignSend(this: IExecuteFunctions): Promise<INod
 				: (redact((error as Error).message, secrets, 1000) ?? 'Delivery failed');
 		throw new NodeOperationError(node, message);
 	} finally {
-		if (ledger instanceof PostgresLedger && !dryRun) await ledger.prune(now - retentionDays * 86400000).catch(() => 0);
-		await ledger.close().catch(() => ({}));
+		await closeLedger(ledger, options, now, dryRun);
 		if (provider.close) await provider.close().catch(() => undefined);
 	}
 
@@ -289,29 +256,4 @@ export async function executeCampaignSend(this: IExecuteFunctions): Promise<INod
 					pairedItem: req.itemIndexes.map((i) => ({ item: i })),
 				});
 	return [recipients, summaryOutput, unconfirmed];
-}
-
-/** Credential test for the PostgreSQL ledger: connects and runs SELECT 1. */
-export async function testPostgresLedger(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-	const c = (credential.data ?? {}) as IDataObject;
-	const pool = new Pool({
-		...poolConfig({
-			connectionUrl: String(c.connectionUrl ?? ''),
-			host: String(c.host ?? ''),
-			port: Number(c.port) || 5432,
-			database: String(c.database ?? ''),
-			user: String(c.user ?? ''),
-			password: String(c.password ?? ''),
-			ssl: (c.ssl as PostgresConnection['ssl']) ?? 'disable',
-		}),
-		max: 1,
-	});
-	try {
-		await pool.query('SELECT 1');
-		return { status: 'OK', message: 'Connected' };
-	} catch (error) {
-		return { status: 'Error', message: redact((error as Error).message, credentialSecrets('microPostgresLedger', c)) ?? 'Could not connect' };
-	} finally {
-		await pool.end().catch(() => undefined);
-	}
 }

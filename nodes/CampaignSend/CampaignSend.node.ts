@@ -1,6 +1,7 @@
 import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
 import { campaignSendProperties } from './CampaignSend.description';
-import { executeCampaignSend, testPostgresLedger } from './CampaignSend.execute';
+import { executeCampaignSend } from './CampaignSend.execute';
+import { testPostgresLedger } from './ledger';
 import { microSmtpConnectionTest } from './providers/smtp';
 import { microWebPushVapidApiTest } from './providers/webpush';
 

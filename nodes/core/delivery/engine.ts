@@ -312,7 +312,7 @@ export async function runDelivery(inputs: readonly DeliveryInput[], opts: Delive
 			skip(rec, 'already_sent');
 			continue;
 		}
-		if (e.status === 'pending' && e.runId !== runId && e.at > started - leaseMs) {
+		if (e.status === 'pending' && e.runId !== runId && (ledger.isLive ? ledger.isLive(e.runId) : e.at > started - leaseMs)) {
 			skip(rec, 'in_progress');
 			continue;
 		}
