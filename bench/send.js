@@ -34,7 +34,7 @@ registerTs();
 if (require.main !== module) return;
 
 const root = path.resolve(__dirname, '..');
-const { fetchTransport } = require(path.join(root, 'nodes/core/http.ts'));
+const { fetchTransport } = require(path.join(root, 'nodes/core/net/http.ts'));
 const { runDelivery } = require(path.join(root, 'nodes/core/delivery/engine.ts'));
 const { StaticDataLedger } = require(path.join(root, 'nodes/core/delivery/ledger.ts'));
 const { createSendGridProvider } = require(path.join(root, 'nodes/core/delivery/providers/sendgrid.ts'));
@@ -77,7 +77,7 @@ function startMockProcess(rate) {
     require(${JSON.stringify(__filename)}).__registerTs();
     const http = require('http');
     const { SendGridMock } = require(${JSON.stringify(path.join(root, 'test/mocks/sendgrid.ts'))});
-    const { maxInAnyWindow } = require(${JSON.stringify(path.join(root, 'nodes/core/delivery/rateLimit.ts'))});
+    const { maxInAnyWindow } = require(${JSON.stringify(path.join(root, 'nodes/core/net/rateLimit.ts'))});
     (async () => {
       const mock = new SendGridMock('SG.bench', ${rate ? JSON.stringify({ rateLimit: { limit: rate.limit, intervalMs: rate.intervalMs } }) : '{}'});
       await mock.start();

@@ -1,7 +1,7 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
-import type { HttpTransport } from '../core/http';
+import type { HttpTransport } from '../core/net/http';
 import { runDelivery, type DeliveryInput, type DeliveryRecord, type DeliveryResult } from '../core/delivery/engine';
-import { sharedLimiter } from '../core/delivery/rateLimit';
+import { sharedLimiter } from '../core/net/rateLimit';
 import { redact } from '../core/net/redact';
 import { credentialSecrets } from '../shared/secrets';
 import { getPath } from '../core/fields';

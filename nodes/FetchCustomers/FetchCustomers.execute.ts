@@ -15,7 +15,8 @@ import { SourceError } from '../core/sources/errors';
 import { emptyState, isIncrementalState } from '../core/sources/incremental';
 import { CREDENTIAL_TYPES, SERVICE_NAMES, fetchFromSource, type ApiSource, type SourceConfig } from '../core/sources/index';
 import { shopifyBaseUrl } from '../core/sources/shopify';
-import type { Clock, FetchStats, IncrementalState, OutputMode, SkippedRecord } from '../core/sources/types';
+import type { Clock } from '../core/net/clock';
+import type { FetchStats, IncrementalState, OutputMode, SkippedRecord } from '../core/sources/types';
 
 type Source = ApiSource | 'csv';
 

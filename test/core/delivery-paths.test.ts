@@ -13,7 +13,7 @@ import { createHubSpotProvider } from '../../nodes/core/delivery/providers/hubsp
 import { createOutboxProvider } from '../../nodes/core/delivery/providers/outbox';
 import { runDelivery } from '../../nodes/core/delivery/engine';
 import { StaticDataLedger } from '../../nodes/core/delivery/ledger';
-import { fetchTransport } from '../../nodes/core/http';
+import { fetchTransport } from '../../nodes/core/net/http';
 import { SendGridMock } from '../mocks/sendgrid';
 
 const hostile = () => JSON.parse('{"customerId":"c1","__proto__":{"polluted":"yes","x":{"y":1}},"rfm":{"segment":"Champions"}}') as Record<string, unknown>;

@@ -4,11 +4,12 @@
  * re-send, partial failures (HubSpot 207) mapped to the exact recipients, HubSpot's rate-limit
  * policies (TEN_SECONDLY_ROLLING waits, DAILY stops), Lists v3 membership.
  */
-import { fetchTransport, type HttpTransport } from '../../nodes/core/http';
+import { fetchTransport, type HttpTransport } from '../../nodes/core/net/http';
 import { runDelivery, type DeliveryInput, type DeliveryOptions } from '../../nodes/core/delivery/engine';
 import { StaticDataLedger } from '../../nodes/core/delivery/ledger';
-import { maxInAnyWindow, virtualClock } from '../../nodes/core/delivery/rateLimit';
-import { seededRandom } from '../../nodes/core/delivery/retry';
+import { maxInAnyWindow } from '../../nodes/core/net/rateLimit';
+import { virtualClock } from '../../nodes/core/net/clock';
+import { seededRandom } from '../../nodes/core/net/retry';
 import { createBrevoProvider, type BrevoOptions } from '../../nodes/core/delivery/providers/brevo';
 import { createHubSpotProvider, type HubSpotOptions } from '../../nodes/core/delivery/providers/hubspot';
 import { BrevoMock } from '../mocks/brevo';

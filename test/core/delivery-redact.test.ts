@@ -11,7 +11,7 @@ import { StaticDataLedger } from '../../nodes/core/delivery/ledger';
 import { createSendGridProvider } from '../../nodes/core/delivery/providers/sendgrid';
 import { SourceHttp } from '../../nodes/core/sources/request';
 import { SourceError } from '../../nodes/core/sources/errors';
-import { fetchTransport, type HttpTransport } from '../../nodes/core/http';
+import { fetchTransport, type HttpTransport } from '../../nodes/core/net/http';
 import { SendGridMock } from '../mocks/sendgrid';
 
 const SHAPES: Record<string, string> = {

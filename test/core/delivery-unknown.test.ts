@@ -10,11 +10,11 @@
  * Timeouts come from the mock through HoldRelay (an explicit event), not from a clock.
  */
 import * as webpush from 'web-push';
-import { fetchTransport, type HttpTransport } from '../../nodes/core/http';
+import { fetchTransport, type HttpTransport } from '../../nodes/core/net/http';
 import { runDelivery, type DeliveryInput, type DeliveryOptions } from '../../nodes/core/delivery/engine';
 import { StaticDataLedger } from '../../nodes/core/delivery/ledger';
-import { virtualClock } from '../../nodes/core/delivery/rateLimit';
-import { seededRandom } from '../../nodes/core/delivery/retry';
+import { virtualClock } from '../../nodes/core/net/clock';
+import { seededRandom } from '../../nodes/core/net/retry';
 import type { Provider } from '../../nodes/core/delivery/types';
 import { createSendGridProvider } from '../../nodes/core/delivery/providers/sendgrid';
 import { createBrevoProvider } from '../../nodes/core/delivery/providers/brevo';

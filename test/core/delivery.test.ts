@@ -3,11 +3,12 @@
  * idempotent reruns, retries under injected faults, rate limits measured in the mock, partial
  * failures mapped to recipients, stop on bad credentials, dry runs, frequency caps, killed runs.
  */
-import { fetchTransport, TransportError, type HttpTransport } from '../../nodes/core/http';
+import { fetchTransport, TransportError, type HttpTransport } from '../../nodes/core/net/http';
 import { runDelivery, type DeliveryInput, type DeliveryOptions } from '../../nodes/core/delivery/engine';
 import { StaticDataLedger, STATIC_LEDGER_KEY } from '../../nodes/core/delivery/ledger';
-import { maxInAnyWindow, virtualClock } from '../../nodes/core/delivery/rateLimit';
-import { seededRandom } from '../../nodes/core/delivery/retry';
+import { maxInAnyWindow } from '../../nodes/core/net/rateLimit';
+import { virtualClock } from '../../nodes/core/net/clock';
+import { seededRandom } from '../../nodes/core/net/retry';
 import { createSendGridProvider, type SendGridOptions } from '../../nodes/core/delivery/providers/sendgrid';
 import { SendGridMock, type MockOptions } from '../mocks/sendgrid';
 

@@ -14,7 +14,7 @@ import { JournalCorruptError, JournalLedger } from '../../nodes/core/delivery/le
 import { StaticDataLedger, STATIC_LEDGER_KEY, type StoredLedger } from '../../nodes/core/delivery/ledger';
 import { batchKeyOf, customerKeyOf, sendKeyOf } from '../../nodes/core/delivery/keys';
 import { createSendGridProvider } from '../../nodes/core/delivery/providers/sendgrid';
-import { fetchTransport, type HttpTransport } from '../../nodes/core/http';
+import { fetchTransport, type HttpTransport } from '../../nodes/core/net/http';
 import { SendGridMock } from '../mocks/sendgrid';
 
 const DAY = 86400000;

@@ -4,11 +4,11 @@
  * locally the suite is skipped with a warning.
  */
 import { Pool } from 'pg';
-import { fetchTransport, type HttpTransport } from '../../nodes/core/http';
+import { fetchTransport, type HttpTransport } from '../../nodes/core/net/http';
 import { runDelivery, type DeliveryInput, type DeliveryOptions } from '../../nodes/core/delivery/engine';
 import { PostgresLedger } from '../../nodes/core/delivery/ledgerPostgres';
-import { virtualClock } from '../../nodes/core/delivery/rateLimit';
-import { seededRandom } from '../../nodes/core/delivery/retry';
+import { virtualClock } from '../../nodes/core/net/clock';
+import { seededRandom } from '../../nodes/core/net/retry';
 import { createSendGridProvider } from '../../nodes/core/delivery/providers/sendgrid';
 import { createBrevoProvider } from '../../nodes/core/delivery/providers/brevo';
 import { customerKeyOf } from '../../nodes/core/delivery/keys';

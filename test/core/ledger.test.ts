@@ -4,9 +4,9 @@
  */
 import { LedgerFullError, StaticDataLedger, STATIC_LEDGER_KEY, capWindowStart } from '../../nodes/core/delivery/ledger';
 import { runDelivery } from '../../nodes/core/delivery/engine';
-import { virtualClock } from '../../nodes/core/delivery/rateLimit';
+import { virtualClock } from '../../nodes/core/net/clock';
 import { createSendGridProvider } from '../../nodes/core/delivery/providers/sendgrid';
-import { fetchTransport } from '../../nodes/core/http';
+import { fetchTransport } from '../../nodes/core/net/http';
 import { SendGridMock } from '../mocks/sendgrid';
 import { batchIdempotencyKey, batchKeyOf, customerKeyOf, defaultRunKey, sendKeyOf } from '../../nodes/core/delivery/keys';
 

@@ -5,9 +5,9 @@
  * most `maxWaitMs`), fails the batch on 'fatal' and stops on stopRun. The real engine's tests
  * cover backoff, rate limits and the ledger; here we check what the provider says.
  */
-import type { HttpTransport } from '../../nodes/core/http';
+import type { HttpTransport } from '../../nodes/core/net/http';
 import { sendKeyOf } from '../../nodes/core/delivery/keys';
-import { transportReason } from '../../nodes/core/delivery/retry';
+import { transportReason } from '../../nodes/core/net/retry';
 import type { BatchResult, Provider, Recipient, RecipientOutcome } from '../../nodes/core/delivery/types';
 
 export function recipients(

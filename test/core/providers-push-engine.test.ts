@@ -3,11 +3,11 @@
  * clock): exactly once under faults, reruns send nothing, unknown outcomes resolved by OneSignal's
  * idempotency key, at-most-once for FCM, dead subscriptions reported, dry runs without secrets.
  */
-import { fetchTransport, type HttpTransport } from '../../nodes/core/http';
+import { fetchTransport, type HttpTransport } from '../../nodes/core/net/http';
 import { runDelivery, type DeliveryInput, type DeliveryOptions } from '../../nodes/core/delivery/engine';
 import { StaticDataLedger } from '../../nodes/core/delivery/ledger';
-import { virtualClock } from '../../nodes/core/delivery/rateLimit';
-import { seededRandom } from '../../nodes/core/delivery/retry';
+import { virtualClock } from '../../nodes/core/net/clock';
+import { seededRandom } from '../../nodes/core/net/retry';
 import type { Provider } from '../../nodes/core/delivery/types';
 import { createFcmProvider } from '../../nodes/core/delivery/providers/fcm';
 import { createOneSignalProvider } from '../../nodes/core/delivery/providers/onesignal';

@@ -1,4 +1,4 @@
-import { fetchTransport, type HttpTransport } from '../../nodes/core/http';
+import { fetchTransport, type HttpTransport } from '../../nodes/core/net/http';
 import {
 	collapseIdOf,
 	createFcmProvider,

@@ -5,7 +5,7 @@
  */
 import { NodeOperationError, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 import * as webpush from 'web-push';
-import { fetchTransport } from '../../nodes/core/http';
+import { fetchTransport } from '../../nodes/core/net/http';
 import { fcmModule } from '../../nodes/CampaignSend/providers/fcm';
 import type { ProviderModule } from '../../nodes/CampaignSend/providers/module';
 import { onesignalModule } from '../../nodes/CampaignSend/providers/onesignal';

@@ -235,7 +235,7 @@ describe('Web Push endpoints (no SSRF): known push services only, never a privat
 	const keys = { p256dh: createECDH('prime256v1').generateKeys().toString('base64url'), auth: Buffer.alloc(16, 1).toString('base64url') };
 	const sub = (endpoint: string) => JSON.stringify({ endpoint, keys: { p256dh: keys.p256dh, auth: keys.auth } });
 	const calls: string[] = [];
-	const recording: import('../../nodes/core/http').HttpTransport = async (req) => {
+	const recording: import('../../nodes/core/net/http').HttpTransport = async (req) => {
 		calls.push(req.url);
 		return { status: 201, headers: {}, body: '' };
 	};

@@ -3,11 +3,11 @@
  * exactly once under temporary failures, permanent rejections reported, reruns send nothing,
  * dry runs render without connecting, consent skips never reach the server.
  */
-import { fetchTransport } from '../../nodes/core/http';
+import { fetchTransport } from '../../nodes/core/net/http';
 import { runDelivery, type DeliveryInput } from '../../nodes/core/delivery/engine';
 import { StaticDataLedger } from '../../nodes/core/delivery/ledger';
-import { virtualClock } from '../../nodes/core/delivery/rateLimit';
-import { seededRandom } from '../../nodes/core/delivery/retry';
+import { virtualClock } from '../../nodes/core/net/clock';
+import { seededRandom } from '../../nodes/core/net/retry';
 import { createSmtpProvider } from '../../nodes/core/delivery/providers/smtp';
 import { startSmtpMock, type SmtpMock } from '../mocks/smtp';
 

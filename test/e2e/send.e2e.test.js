@@ -100,7 +100,7 @@ describe(`examples/campaign-send.json on n8n ${version}`, () => {
 			}
 			sent += items.length;
 			const summary = first.items(name, 1)[0].summary;
-			expect(summary).toEqual(expect.objectContaining({ sent: items.length, failed: 0, provider: 'sendgrid', ledger: 'staticData' }));
+			expect(summary).toEqual(expect.objectContaining({ sent: items.length, failed: 0, provider: 'sendgrid', ledger: 'journal' }));
 		}
 		const messages = afterFirst.sendgrid.messages;
 		expect(messages).toHaveLength(sent);

@@ -6,7 +6,7 @@
  * generous timeout, so a busy machine never turns an ordinary slow answer into a timeout.
  */
 import type { IncomingMessage } from 'node:http';
-import { TransportError, fetchTransport, type HttpTransport } from '../../nodes/core/http';
+import { TransportError, fetchTransport, type HttpTransport } from '../../nodes/core/net/http';
 
 export const HOLD_HEADER = 'x-mock-request';
 /** Socket timeout of the relayed requests: far above any answer time of a local mock. */

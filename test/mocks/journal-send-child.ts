@@ -6,7 +6,7 @@
 import { runDelivery } from '../../nodes/core/delivery/engine';
 import { JournalLedger } from '../../nodes/core/delivery/ledgerJournal';
 import { createSendGridProvider } from '../../nodes/core/delivery/providers/sendgrid';
-import { fetchTransport } from '../../nodes/core/http';
+import { fetchTransport } from '../../nodes/core/net/http';
 
 const [journal, url, count] = process.argv.slice(3);
 const inputs = Array.from({ length: Number(count) }, (_, i) => ({ itemIndex: i, customerId: `c${i}`, address: `p${i}@example.com`, fields: {} }));

@@ -13,7 +13,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createDecipheriv, createECDH, createHmac, createPublicKey, randomBytes, randomUUID, verify } from 'node:crypto';
-import { fetchTransport, TransportError, buildUrl, parseBody, type HttpTransport } from '../../nodes/core/http';
+import { fetchTransport, TransportError, buildUrl, parseBody, type HttpTransport } from '../../nodes/core/net/http';
 
 export type PushFault =
 	| { kind: 'status'; status: number; retryAfter?: string }

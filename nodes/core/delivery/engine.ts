@@ -18,19 +18,13 @@
  *   (default, at most once: reported failed, reason `unconfirmed`) or 'resend' (at least once).
  */
 import { randomUUID } from 'node:crypto';
-import type { HttpRequest, HttpTransport } from '../http';
+import type { HttpRequest, HttpTransport } from '../net/http';
 import { redact, redactHeaders } from '../net/redact';
 import { batchKeyOf, customerKeyOf, sendKeyOf } from './keys';
 import { capWindowStart, type Ledger, type LedgerEntry, type ReserveOutcome } from './ledger';
-import { realClock, SlidingWindowLimiter, type Clock } from './rateLimit';
-import {
-	backoffDelay,
-	defaultRetryPolicy,
-	isAmbiguousTransportReason,
-	seededRandom,
-	transportReason,
-	type RetryPolicy,
-} from './retry';
+import { realClock, type Clock } from '../net/clock';
+import { SlidingWindowLimiter } from '../net/rateLimit';
+import { backoffDelay, defaultRetryPolicy, isAmbiguousTransportReason, seededRandom, transportReason, type RetryPolicy } from '../net/retry';
 import type { BatchResult, Provider, ProviderLimits, Recipient, RecipientOutcome } from './types';
 
 export interface DeliveryInput {

@@ -4,7 +4,7 @@
  * retries with backoff, the idempotency ledger, frequency caps, consent and dry runs belong to
  * the engine. No n8n import here.
  */
-import type { HttpRequest, HttpTransport } from '../http';
+import type { HttpRequest, HttpTransport } from '../net/http';
 
 export interface Recipient {
 	/** Position of the item in the node's input (for pairedItem and per-item errors). */

@@ -19,7 +19,7 @@
  *   and on a 429 reads `policyName`: TEN_SECONDLY_ROLLING / SECONDLY → wait the interval and retry,
  *   DAILY → stop with a clear message (nothing more can be read today).
  */
-import type { HttpResponse } from '../http';
+import type { HttpResponse } from '../net/http';
 import { CustomerAggregator } from './aggregate';
 import { SourceError } from './errors';
 import { IncrementalTracker } from './incremental';

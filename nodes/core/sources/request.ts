@@ -5,10 +5,13 @@
  * THROTTLED error, HubSpot's policyName, Stripe's Stripe-Should-Retry). 401/403/404 and other 4xx
  * become a SourceError with a message naming the credential.
  */
-import { TransportError, type HttpRequest, type HttpResponse, type HttpTransport } from '../http';
+import { TransportError, type HttpRequest, type HttpResponse, type HttpTransport } from '../net/http';
 import { redact } from '../net/redact';
 import { SourceError } from './errors';
-import { DEFAULT_RETRY, realClock, type Clock, type FetchStats, type RetryPolicy } from './types';
+import { realClock, type Clock } from '../net/clock';
+import { errorMessage } from '../net/body';
+import { backoffDelay, DEFAULT_READ_RETRY, parseRetryAfter, type ReadRetryPolicy } from '../net/retry';
+import type { FetchStats } from './types';
 
 export interface ResponseVerdict {
 	/** Retry this response (a throttle or a transient failure the status code does not show). */
@@ -33,7 +36,7 @@ export interface SourceHttpOptions {
 	notFoundHint: string;
 	headers?: Record<string, string>;
 	clock?: Clock;
-	retry?: Partial<RetryPolicy>;
+	retry?: Partial<ReadRetryPolicy>;
 	timeoutMs?: number;
 	log?: (message: string) => void;
 	/** The credential's secret values, removed from every message (net/redact.ts). */
@@ -44,38 +47,14 @@ export interface SourceHttpOptions {
 
 const MAX_THROTTLE_RETRIES = 60;
 
-export function retryAfterMs(headers: Record<string, string>, now: number): number | undefined {
-	const v = headers['retry-after'];
-	if (!v) return undefined;
-	const s = Number(v);
-	if (Number.isFinite(s)) return Math.max(0, s * 1000);
-	const t = Date.parse(v);
-	return Number.isNaN(t) ? undefined : Math.max(0, t - now);
-}
-
-function genericMessage(body: unknown): string | undefined {
-	if (typeof body === 'string') return body.trim() ? body.trim().slice(0, 300) : undefined;
-	if (!body || typeof body !== 'object') return undefined;
-	const b = body as Record<string, unknown>;
-	const candidates = [b.message, b.error_description, b.errors, b.error];
-	for (const c of candidates) {
-		if (typeof c === 'string' && c) return c;
-		if (c && typeof c === 'object' && typeof (c as { message?: unknown }).message === 'string')
-			return (c as { message: string }).message;
-		if (Array.isArray(c) && c.length && typeof (c[0] as { message?: unknown })?.message === 'string')
-			return (c[0] as { message: string }).message;
-	}
-	return undefined;
-}
-
 export class SourceHttp {
 	readonly stats: FetchStats = { requests: 0, pages: 0, retries: 0, waitedMs: 0, read: 0 };
 	readonly clock: Clock;
-	private readonly policy: RetryPolicy;
+	private readonly policy: ReadRetryPolicy;
 
 	constructor(private readonly opts: SourceHttpOptions) {
 		this.clock = opts.clock ?? realClock;
-		this.policy = { ...DEFAULT_RETRY, ...(opts.retry ?? {}) };
+		this.policy = { ...DEFAULT_READ_RETRY, ...(opts.retry ?? {}) };
 	}
 
 	log(message: string): void {
@@ -89,7 +68,7 @@ export class SourceHttp {
 	}
 
 	backoff(attempt: number): number {
-		return Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** (attempt - 1));
+		return backoffDelay(attempt, this.policy);
 	}
 
 	/** A provider's text made safe for a message: secrets, tokens and addresses removed. */
@@ -98,7 +77,7 @@ export class SourceHttp {
 	}
 
 	private providerMessage(body: unknown): string {
-		const m = (this.opts.errorMessage ?? genericMessage)(body) ?? genericMessage(body);
+		const m = this.opts.errorMessage?.(body) ?? errorMessage(body);
 		return m ? ` ${this.opts.service} said: "${this.redact(m)}"` : '';
 	}
 
@@ -157,7 +136,7 @@ export class SourceHttp {
 				}
 				const delay =
 					verdict?.waitMs ??
-					retryAfterMs(res.headers, this.clock.now()) ??
+					parseRetryAfter(res.headers['retry-after'], this.clock.now()) ??
 					this.backoff(isThrottle ? Math.min(throttles, 6) : failures);
 				this.stats.retries++;
 				this.log(`${this.opts.service}: ${isThrottle || res.status === 429 ? 'throttled' : `HTTP ${res.status}`}, retry in ${Math.round(delay)} ms`);

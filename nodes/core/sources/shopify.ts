@@ -11,7 +11,7 @@
  * - `query:"updated_at:>='…'"` with `sortKey: UPDATED_AT` for "changed since" and incremental runs.
  * Field names follow the 2025-04+ schema (defaultEmailAddress / defaultPhoneNumber).
  */
-import type { HttpResponse } from '../http';
+import type { HttpResponse } from '../net/http';
 import { SourceError } from './errors';
 import { IncrementalTracker } from './incremental';
 import { consentFrom, isoOrNull, latestIso, money, normEmail, roundMoney, str, upperOrNull } from './normalize';

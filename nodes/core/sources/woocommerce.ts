@@ -15,7 +15,7 @@
  * - "Changed since" and incremental runs use `modified_after` with `dates_are_gmt=true`.
  * Authentication: consumer key/secret over HTTPS (Basic auth, added by the credential).
  */
-import type { HttpResponse } from '../http';
+import type { HttpResponse } from '../net/http';
 import { CustomerAggregator } from './aggregate';
 import { SourceError } from './errors';
 import { IncrementalTracker } from './incremental';

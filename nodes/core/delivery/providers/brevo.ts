@@ -7,10 +7,12 @@
  * delivered twice. Success is 201 `{ messageIds: [...] }` (one per version); 429 carries
  * `x-sib-ratelimit-reset` (seconds until the window resets).
  */
-import type { HttpRequest } from '../../http';
+import type { HttpRequest } from '../../net/http';
 import { batchIdempotencyKey } from '../keys';
 import { redact } from '../../net/redact';
-import { bodyMessage, parseRetryAfter, parseSecondsReset, resultForStatus } from '../retry';
+import { errorMessage } from '../../net/body';
+import { parseRetryAfter, parseSecondsReset } from '../../net/retry';
+import { resultForStatus } from '../status';
 import type { BatchResult, Provider, ProviderLimits, Recipient, SendContext } from '../types';
 import { assertSafePaths, getPath } from '../../fields';
 import { isEmail, pickTemplateData, stringValue } from './util';
@@ -87,7 +89,7 @@ export function createBrevoProvider(o: BrevoOptions): Provider {
 				};
 			if (res.status === 400) {
 				const code = String((res.body as { code?: unknown })?.code ?? '');
-				const detail = redact(bodyMessage(res.body) ?? 'Brevo answered 400');
+				const detail = redact(errorMessage(res.body) ?? 'Brevo answered 400');
 				// Brevo rejects the whole request without saying which version: let the engine split it
 				// when the message is about a recipient, stop on configuration problems.
 				if (/email|to\b|recipient|contact/i.test(detail ?? '') && batch.length > 1) return { kind: 'fatal', reason: 'invalid_address', detail };

@@ -10,10 +10,11 @@
  * UNAVAILABLE, INTERNAL → retried by the engine (Retry-After honoured).
  */
 import { createHash, createSign } from 'node:crypto';
-import { TransportError, type HttpRequest, type HttpResponse, type HttpTransport } from '../../http';
+import { TransportError, type HttpRequest, type HttpResponse, type HttpTransport } from '../../net/http';
 import type { BatchResult, Provider, ProviderLimits, Recipient, SendContext } from '../types';
 import { redact } from '../../net/redact';
-import { parseRetryAfter, renderPlaceholders, renderRecord } from './placeholders';
+import { renderPlaceholders, renderRecord } from './placeholders';
+import { parseRetryAfter } from '../../net/retry';
 import { sendEach } from './util';
 
 export const FCM_DEFAULT_BASE_URL = 'https://fcm.googleapis.com';
@@ -130,7 +131,7 @@ export async function fetchAccessToken(
 	}
 	const body = (res.body ?? {}) as Record<string, unknown>;
 	if (res.status === 429 || res.status >= 500)
-		throw new TokenError(`token endpoint answered ${res.status}`, true, parseRetryAfter(res.headers, nowMs));
+		throw new TokenError(`token endpoint answered ${res.status}`, true, parseRetryAfter(res.headers['retry-after'], nowMs));
 	if (res.status !== 200 || typeof body.access_token !== 'string' || !body.access_token) {
 		const err = typeof body.error === 'string' ? body.error : `http_${res.status}`;
 		const desc = typeof body.error_description === 'string' ? ` (${redact(body.error_description, [key.client_email], 120)})` : '';
@@ -318,7 +319,7 @@ export function createFcmProvider(options: FcmOptions): Provider & { tokens: Acc
 			}
 			const err = readFcmError(res.body);
 			const detail = redact(err.message, [token, accessToken]);
-			const afterMs = parseRetryAfter(res.headers, ctx.now());
+			const afterMs = parseRetryAfter(res.headers['retry-after'], ctx.now());
 			const fail = (reason: string, text?: string): BatchResult => ({
 				kind: 'done',
 				outcomes: [{ recipient, status: 'failed', reason, detail: text ?? detail }],

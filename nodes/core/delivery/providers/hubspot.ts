@@ -14,9 +14,11 @@
  * with `daily_limit`. Updates and list membership are idempotent, so an unknown outcome is simply
  * re-sent (idempotencyWindowMs = Infinity).
  */
-import type { HttpRequest, HttpResponse } from '../../http';
+import type { HttpRequest, HttpResponse } from '../../net/http';
 import { redact } from '../../net/redact';
-import { bodyMessage, parseRetryAfter, resultForStatus } from '../retry';
+import { errorMessage } from '../../net/body';
+import { parseRetryAfter } from '../../net/retry';
+import { resultForStatus } from '../status';
 import type { BatchResult, Provider, ProviderLimits, Recipient, RecipientOutcome, SendContext } from '../types';
 import { assertSafePaths, getPath } from '../../fields';
 import { isEmail, pickTemplateData } from './util';
@@ -170,10 +172,10 @@ export function createHubSpotProvider(o: HubSpotOptions): Provider {
 		if (res.status === 429) return hubspotRateLimit(res, ctx.now());
 		if (res.status === 400) {
 			const config = configProblem(res);
-			if (config) return { kind: 'fatal', reason: config, detail: redact(bodyMessage(res.body)), stopRun: true };
+			if (config) return { kind: 'fatal', reason: config, detail: redact(errorMessage(res.body)), stopRun: true };
 			if (batch.length === 1)
-				return { kind: 'done', outcomes: [{ recipient: batch[0], status: 'failed', reason: 'validation_error', detail: redact(bodyMessage(res.body)) }] };
-			return { kind: 'fatal', reason: 'validation_error', detail: redact(bodyMessage(res.body)) };
+				return { kind: 'done', outcomes: [{ recipient: batch[0], status: 'failed', reason: 'validation_error', detail: redact(errorMessage(res.body)) }] };
+			return { kind: 'fatal', reason: 'validation_error', detail: redact(errorMessage(res.body)) };
 		}
 		return resultForStatus(res);
 	};

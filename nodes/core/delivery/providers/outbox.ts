@@ -13,7 +13,7 @@ import { closeSync, constants, existsSync, mkdirSync, openSync, realpathSync, wr
 import { homedir } from 'node:os';
 // eslint-disable-next-line @n8n/community-nodes/no-restricted-imports -- file paths of the outbox
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import type { HttpRequest } from '../../http';
+import type { HttpRequest } from '../../net/http';
 import { assertSafePaths, getPath } from '../../fields';
 import type { BatchResult, Provider, Recipient } from '../types';
 import { isEmail } from './util';

@@ -98,14 +98,3 @@ export function renderRecord(
 	}
 	return out;
 }
-
-/** Retry-After as milliseconds: delta seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(headers: Record<string, string> | undefined, now: number): number | undefined {
-	const raw = headers?.['retry-after'];
-	if (raw === undefined || raw === '') return undefined;
-	const trimmed = String(raw).trim();
-	if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-	const at = Date.parse(trimmed);
-	if (Number.isNaN(at)) return undefined;
-	return Math.max(0, at - now);
-}

@@ -8,9 +8,11 @@
  * request whose outcome is unknown is not re-sent by a later run unless the node's
  * "Unconfirmed Sends" option says so.
  */
-import type { HttpRequest, HttpResponse } from '../../http';
+import type { HttpRequest, HttpResponse } from '../../net/http';
 import { redact } from '../../net/redact';
-import { bodyMessage, parseEpochReset, parseRetryAfter, resultForStatus } from '../retry';
+import { errorMessage } from '../../net/body';
+import { parseEpochReset, parseRetryAfter } from '../../net/retry';
+import { resultForStatus } from '../status';
 import type { BatchResult, Provider, ProviderLimits, Recipient, RecipientOutcome, SendContext } from '../types';
 import { assertSafePaths, getPath } from '../../fields';
 import { isEmail, pickTemplateData, stringValue } from './util';
@@ -99,7 +101,7 @@ export function createSendGridProvider(o: SendGridOptions): Provider {
 		}
 		if (bad.size === 0) {
 			// A problem with the request itself (template id, sender, categories...): stop the run.
-			return { kind: 'fatal', reason: 'invalid_request', detail: redact(other ?? bodyMessage(res.body) ?? 'SendGrid answered 400'), stopRun: true };
+			return { kind: 'fatal', reason: 'invalid_request', detail: redact(other ?? errorMessage(res.body) ?? 'SendGrid answered 400'), stopRun: true };
 		}
 		const outcomes: RecipientOutcome[] = batch.map((recipient, i) => {
 			const b = bad.get(i);

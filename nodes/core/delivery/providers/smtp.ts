@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { createTransport, type Transporter } from 'nodemailer';
 // eslint-disable-next-line @n8n/community-nodes/no-restricted-imports -- type-only import of the runtime dependency above (erased when compiled)
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
-import { TransportError, type HttpRequest } from '../../http';
+import { TransportError, type HttpRequest } from '../../net/http';
 import type { BatchResult, Provider, ProviderLimits, Recipient } from '../types';
 import { redact } from '../../net/redact';
 import { renderPlaceholders } from './placeholders';

@@ -1,6 +1,6 @@
 /** Small helpers shared by the SendGrid, Brevo and HubSpot providers. */
 import { assertSafePaths, getPath, setPath, unsafePathPart } from '../../fields';
-import { isAmbiguousTransportReason, transportReason } from '../retry';
+import { isAmbiguousTransportReason, transportReason } from '../../net/retry';
 import type { BatchResult, Recipient, RecipientOutcome } from '../types';
 
 /** A scalar as a trimmed string; undefined for null/empty/objects/NaN. */

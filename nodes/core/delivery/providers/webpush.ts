@@ -13,11 +13,12 @@ import { createECDH } from 'node:crypto';
 import * as webpush from 'web-push';
 // eslint-disable-next-line @n8n/community-nodes/no-restricted-imports -- IP literal check of subscription endpoints (SSRF guard)
 import { isIP } from 'node:net';
-import type { HttpRequest } from '../../http';
+import type { HttpRequest } from '../../net/http';
 import { hostMatches, isPublicAddress, resolvesToPublic, systemResolver, type Resolver } from '../../net/address';
 import type { BatchResult, Provider, ProviderLimits, Recipient, SendContext } from '../types';
 import { collapseIdOf } from './fcm';
-import { parseRetryAfter, renderPlaceholders, renderRecord } from './placeholders';
+import { renderPlaceholders, renderRecord } from './placeholders';
+import { parseRetryAfter } from '../../net/retry';
 import { sendEach } from './util';
 
 export const WEBPUSH_LIMITS: ProviderLimits = {
@@ -293,8 +294,8 @@ export function createWebPushProvider(options: WebPushOptions): Provider {
 		if (status === 404 || status === 410)
 			return fail('dead_subscription', 'The browser subscription expired or was revoked: remove it from the customer record');
 		if (status === 413) return fail('payload_too_large', 'The push service refused the payload size');
-		if (status === 429) return { kind: 'retry', reason: 'rate_limited', afterMs: parseRetryAfter(res.headers, ctx.now()) };
-		if (status >= 500) return { kind: 'retry', reason: `http_${status}`, afterMs: parseRetryAfter(res.headers, ctx.now()) };
+		if (status === 429) return { kind: 'retry', reason: 'rate_limited', afterMs: parseRetryAfter(res.headers['retry-after'], ctx.now()) };
+		if (status >= 500) return { kind: 'retry', reason: `http_${status}`, afterMs: parseRetryAfter(res.headers['retry-after'], ctx.now()) };
 		if (status === 401 || status === 403)
 			return fail('vapid_rejected', 'The push service refused the VAPID signature (subscription made with other keys?)');
 		if (status === 400) return fail('invalid_request', 'The push service refused the request');

@@ -1,19 +1,30 @@
 /**
- * Retry policy of the delivery engine: exponential backoff with jitter (injectable RNG), parsing
- * of the providers' "wait" signals, classification of transport failures and of common HTTP
- * statuses into BatchResults. Used by the engine and by provider modules.
+ * Retry primitives shared by reading (sources) and sending (delivery): the policies, exponential
+ * backoff (with "equal jitter" from an injectable RNG when several workers retry), the services'
+ * wait signals (Retry-After, epoch and seconds resets) and the classification of transport
+ * failures: which ones mean "nothing reached the service" and which leave the outcome unknown.
  */
-import type { HttpResponse } from '../http';
-import { redact } from '../net/redact';
-import type { BatchResult } from './types';
 
-export interface RetryPolicy {
+/** Exponential backoff: base · 2^(attempt-1), capped. */
+export interface Backoff {
+	/** First backoff delay, doubled on each attempt. */
+	baseDelayMs: number;
+	/** Largest backoff delay. */
+	maxDelayMs: number;
+}
+
+/** Reading (sources): how often a failed request is tried again. */
+export interface ReadRetryPolicy extends Backoff {
+	/** Attempts after the first one for 429 / 5xx / dropped connections. */
+	maxRetries: number;
+}
+
+export const DEFAULT_READ_RETRY: ReadRetryPolicy = { maxRetries: 6, baseDelayMs: 1000, maxDelayMs: 60000 };
+
+/** Sending (delivery): attempts per batch and the longest wait a service may ask for. */
+export interface RetryPolicy extends Backoff {
 	/** Attempts per batch including the first (default 5). */
 	maxAttempts: number;
-	/** First backoff delay (default 1 000 ms), doubled on each attempt. */
-	baseDelayMs: number;
-	/** Largest backoff delay (default 60 000 ms). */
-	maxDelayMs: number;
 	/** Longest wait the engine accepts when a provider asks to wait (Retry-After...); longer → the batch fails as rate_limited (default 300 000 ms). */
 	maxWaitMs: number;
 }
@@ -38,12 +49,13 @@ export function seededRandom(seed: number): () => number {
 }
 
 /**
- * Delay before attempt `failedAttempt + 1`: base · 2^(failedAttempt-1), capped, with "equal jitter"
- * (half fixed, half random) so parallel workers do not retry in lockstep.
+ * Delay before attempt `failedAttempt + 1`: base · 2^(failedAttempt-1), capped. With an RNG, "equal
+ * jitter" (half fixed, half random) so parallel workers do not retry in lockstep; without, exact
+ * (reads are sequential and reproducible).
  */
-export function backoffDelay(failedAttempt: number, policy: RetryPolicy, rng: () => number): number {
+export function backoffDelay(failedAttempt: number, policy: Backoff, rng?: () => number): number {
 	const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, failedAttempt - 1));
-	return Math.round(exp / 2 + rng() * (exp / 2));
+	return rng ? Math.round(exp / 2 + rng() * (exp / 2)) : exp;
 }
 
 /** Retry-After: delta seconds or an HTTP date. Returns ms to wait, or undefined. */
@@ -84,33 +96,4 @@ export function transportReason(error: unknown): string {
 /** Transport failures where the provider may have accepted the request before the connection broke. */
 export function isAmbiguousTransportReason(reason: string): boolean {
 	return reason === 'timeout' || reason === 'connection_reset' || reason === 'network_error';
-}
-
-/** First error message in a provider body (SendGrid errors[], Brevo message, HubSpot message...). */
-export function bodyMessage(body: unknown): string | undefined {
-	if (typeof body === 'string') return body.slice(0, 300) || undefined;
-	if (!body || typeof body !== 'object') return undefined;
-	const b = body as Record<string, unknown>;
-	if (Array.isArray(b.errors) && b.errors.length > 0) {
-		const e = b.errors[0] as unknown;
-		if (typeof e === 'string') return e;
-		if (e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string') return (e as { message: string }).message;
-	}
-	if (typeof b.message === 'string') return b.message;
-	if (typeof b.error === 'string') return b.error;
-	return undefined;
-}
-
-/**
- * Generic mapping of a non-2xx response to a BatchResult: 429 and 5xx (and 408) → retry (with the
- * wait the provider asked for, when `afterMs` is given), 401/403 → fatal and stop the run, other
- * 4xx → fatal for this batch (`http_<status>`).
- */
-export function resultForStatus(res: HttpResponse, afterMs?: number): BatchResult {
-	const detail = redact(bodyMessage(res.body));
-	if (res.status === 429) return { kind: 'retry', reason: 'rate_limited', afterMs };
-	if (res.status >= 500 || res.status === 408) return { kind: 'retry', reason: `http_${res.status}`, afterMs };
-	if (res.status === 401) return { kind: 'fatal', reason: 'unauthorized', detail: detail ?? 'The provider refused the credential (401)', stopRun: true };
-	if (res.status === 403) return { kind: 'fatal', reason: 'forbidden', detail: detail ?? 'The credential lacks a permission (403)', stopRun: true };
-	return { kind: 'fatal', reason: `http_${res.status}`, detail };
 }
