@@ -35,8 +35,8 @@ export class SlidingWindowLimiter {
 	readonly stats: RateLimiterStats = { acquired: 0, waitedMs: 0 };
 
 	constructor(
-		readonly limit: number,
-		readonly intervalMs: number,
+		private limit: number,
+		private intervalMs: number,
 		private readonly clock: Clock = realClock,
 		/** Extra spacing for clock granularity (default 5 ms). */
 		readonly marginMs = 5,
@@ -49,6 +49,12 @@ export class SlidingWindowLimiter {
 		const next = this.chain.then(() => this.take());
 		this.chain = next.catch(() => undefined);
 		return next;
+	}
+
+	/** The service announced its limit (rate-limit headers): use it from now on. */
+	setLimit(limit: number, intervalMs: number): void {
+		if (limit >= 1) this.limit = limit;
+		if (intervalMs > 0) this.intervalMs = intervalMs;
 	}
 
 	/** Holds every caller until `untilMs` (provider asked to slow down). */

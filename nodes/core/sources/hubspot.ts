@@ -24,6 +24,7 @@ import { CustomerAggregator } from './aggregate';
 import { SourceError } from './errors';
 import { IncrementalTracker } from './incremental';
 import { emptyCustomer, isoOrNull, latestIso, money, normEmail, roundMoney, str, upperOrNull } from './normalize';
+import { SlidingWindowLimiter } from '../net/rateLimit';
 import { SourceHttp, type ResponseVerdict } from './request';
 import type { FetchOptions, FetchResult, NormalizedCustomer, NormalizedOrder, OrderStatus, SkippedRecord } from './types';
 
@@ -104,52 +105,18 @@ export function normalizeContact(contact: Raw, extra: string[], includeSource: b
 	return c;
 }
 
-/** Rolling-window limiter sized from HubSpot's rate-limit headers. */
-class RollingLimiter {
-	private starts: number[] = [];
-	max = Infinity;
-	intervalMs = 10000;
-	remaining = Infinity;
-	private lastHeaderAt = 0;
-
-	constructor(
-		private readonly now: () => number,
-		private readonly wait: (ms: number) => Promise<void>,
-		initialMax = Infinity,
-		initialInterval = 10000,
-	) {
-		this.max = initialMax;
-		this.intervalMs = initialInterval;
-	}
-
-	async acquire(): Promise<void> {
-		for (;;) {
-			const t = this.now();
-			this.starts = this.starts.filter((s) => s > t - this.intervalMs);
-			const cap = Number.isFinite(this.max) ? Math.max(1, this.max - 1) : Infinity;
-			let waitMs = 0;
-			if (this.starts.length >= cap) waitMs = this.starts[0] + this.intervalMs - t;
-			// the account-wide budget (other apps / processes) says we are out
-			else if (this.remaining <= 1 && t - this.lastHeaderAt < this.intervalMs)
-				waitMs = this.starts.length ? this.starts[0] + this.intervalMs - t : this.lastHeaderAt + this.intervalMs - t;
-			if (waitMs <= 0) break;
-			await this.wait(waitMs + 5);
-			this.remaining = Infinity;
-		}
-		this.starts.push(this.now());
-	}
-
-	observe(headers: Record<string, string>): void {
-		const max = Number(headers['x-hubspot-ratelimit-max']);
-		const interval = Number(headers['x-hubspot-ratelimit-interval-milliseconds']);
-		const remaining = Number(headers['x-hubspot-ratelimit-remaining']);
-		if (Number.isFinite(max) && max > 0) this.max = max;
-		if (Number.isFinite(interval) && interval > 0) this.intervalMs = interval;
-		if (Number.isFinite(remaining)) {
-			this.remaining = remaining;
-			this.lastHeaderAt = this.now();
-		}
-	}
+/**
+ * HubSpot announces its rolling limit in every answer (X-HubSpot-RateLimit-Max / -Interval-
+ * Milliseconds / -Remaining): the limiter keeps one request in reserve, and waits a whole interval
+ * when the account's budget (shared with other apps) is down to the last request.
+ */
+function observeHubSpotLimits(limiter: SlidingWindowLimiter, headers: Record<string, string>, now: number): void {
+	const max = Number(headers['x-hubspot-ratelimit-max']);
+	const interval = Number(headers['x-hubspot-ratelimit-interval-milliseconds']);
+	const remaining = Number(headers['x-hubspot-ratelimit-remaining']);
+	if (Number.isFinite(max) && max > 0) limiter.setLimit(Math.max(1, max - 1), Number.isFinite(interval) && interval > 0 ? interval : 10000);
+	if (headers['x-hubspot-ratelimit-remaining'] !== undefined && Number.isFinite(remaining) && remaining <= 1)
+		limiter.pauseUntil(now + (Number.isFinite(interval) && interval > 0 ? interval : 10000));
 }
 
 export async function fetchHubSpot(config: HubSpotConfig, opts: FetchOptions): Promise<FetchResult> {
@@ -175,8 +142,9 @@ export async function fetchHubSpot(config: HubSpotConfig, opts: FetchOptions): P
 		},
 	});
 	const clock = http.clock;
-	const limiter = new RollingLimiter(() => clock.now(), (ms) => http.wait(ms));
-	const searchLimiter = new RollingLimiter(() => clock.now(), (ms) => http.wait(ms), 5, 1000);
+	// Until the first answer says otherwise: unlimited, 10 s window; searches: 5 a second (one in reserve).
+	const limiter = new SlidingWindowLimiter(Infinity, 10000, clock);
+	const searchLimiter = new SlidingWindowLimiter(4, 1000, clock);
 	const pageSize = Math.max(1, Math.min(HUBSPOT_MAX_PAGE, Math.floor(opts.pageSize ?? HUBSPOT_MAX_PAGE)));
 	const maxRecords = opts.maxRecords && opts.maxRecords > 0 ? opts.maxRecords : Infinity;
 	const tracker = opts.incremental ? new IncrementalTracker(opts.incremental) : null;
@@ -206,11 +174,14 @@ export async function fetchHubSpot(config: HubSpotConfig, opts: FetchOptions): P
 	};
 
 	const call = async (method: 'GET' | 'POST', path: string, query?: Record<string, string | number | undefined>, body?: unknown, search = false) => {
-		await (search ? searchLimiter : limiter).acquire();
-		const res = await http.send({ method, url: `${base}${path}`, query, body }, (r) => {
-			if (!search) limiter.observe(r.headers);
-			return verdict(r);
-		});
+		const res = await http.send(
+			{ method, url: `${base}${path}`, query, body },
+			(r) => {
+				if (!search) observeHubSpotLimits(limiter, r.headers, clock.now());
+				return verdict(r);
+			},
+			search ? searchLimiter : limiter,
+		);
 		tracker?.noteServerTime(res.headers['date'], clock.now());
 		return obj(res.body) ?? {};
 	};

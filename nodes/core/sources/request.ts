@@ -9,6 +9,7 @@ import { TransportError, type HttpRequest, type HttpResponse, type HttpTransport
 import { redact } from '../net/redact';
 import { SourceError } from './errors';
 import { realClock, type Clock } from '../net/clock';
+import type { SlidingWindowLimiter } from '../net/rateLimit';
 import { errorMessage } from '../net/body';
 import { backoffDelay, DEFAULT_READ_RETRY, parseRetryAfter, type ReadRetryPolicy } from '../net/retry';
 import type { FetchStats } from './types';
@@ -85,7 +86,23 @@ export class SourceHttp {
 	 * Sends the request, retrying what is transient. `inspect` sees every response first; it may ask
 	 * for a retry (a throttle the status does not show) or fail with its own error.
 	 */
-	async send(request: HttpRequest, inspect?: (res: HttpResponse) => ResponseVerdict | undefined): Promise<HttpResponse> {
+	/** One attempt, through the service's rate limiter when there is one (its waits count as waiting). */
+	private async attempt(req: HttpRequest, limiter?: SlidingWindowLimiter): Promise<{ res: HttpResponse } | { code: string }> {
+		const before = limiter?.stats.waitedMs ?? 0;
+		const release = await limiter?.acquire();
+		if (limiter) this.stats.waitedMs += limiter.stats.waitedMs - before;
+		this.stats.requests++;
+		try {
+			return await this.opts.transport(req).then(
+				(r): { res: HttpResponse } => ({ res: r }),
+				(error): { code: string } => ({ code: error instanceof TransportError ? error.code : ((error as { code?: string }).code ?? 'ECONNRESET') }),
+			);
+		} finally {
+			release?.();
+		}
+	}
+
+	async send(request: HttpRequest, inspect?: (res: HttpResponse) => ResponseVerdict | undefined, limiter?: SlidingWindowLimiter): Promise<HttpResponse> {
 		const req: HttpRequest = {
 			...request,
 			headers: { accept: 'application/json', ...(this.opts.headers ?? {}), ...(request.headers ?? {}) },
@@ -94,13 +111,7 @@ export class SourceHttp {
 		let failures = 0;
 		let throttles = 0;
 		for (;;) {
-			this.stats.requests++;
-			const outcome = await this.opts.transport(req).then(
-				(r): { res: HttpResponse } | { code: string } => ({ res: r }),
-				(error): { code: string } => ({
-					code: error instanceof TransportError ? error.code : ((error as { code?: string }).code ?? 'ECONNRESET'),
-				}),
-			);
+			const outcome = await this.attempt(req, limiter);
 			if (!('res' in outcome)) {
 				failures++;
 				if (failures > this.policy.maxRetries)
