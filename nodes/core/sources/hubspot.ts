@@ -24,8 +24,9 @@ import { CustomerAggregator } from './aggregate';
 import { SourceError } from './errors';
 import { IncrementalTracker } from './incremental';
 import { emptyCustomer, isoOrNull, latestIso, money, normEmail, roundMoney, str, upperOrNull } from './normalize';
+import { readPages } from '../net/paging';
 import { SlidingWindowLimiter } from '../net/rateLimit';
-import { SourceHttp, type ResponseVerdict } from './request';
+import { sourceHttp, type ResponseVerdict } from './request';
 import type { FetchOptions, FetchResult, NormalizedCustomer, NormalizedOrder, OrderStatus, SkippedRecord } from './types';
 
 export const HUBSPOT_MAX_PAGE = 100;
@@ -121,18 +122,11 @@ function observeHubSpotLimits(limiter: SlidingWindowLimiter, headers: Record<str
 
 export async function fetchHubSpot(config: HubSpotConfig, opts: FetchOptions): Promise<FetchResult> {
 	const base = config.baseUrl.replace(/\/+$/, '');
-	const http = new SourceHttp({
-		transport: opts.transport,
+	const http = sourceHttp(opts, {
 		service: 'HubSpot',
 		credential: 'Microsegments HubSpot API',
 		authHint: 'the private app access token, and that the app has the crm.objects.contacts.read and crm.objects.deals.read scopes',
 		notFoundHint: 'Check the Base URL in the credential "Microsegments HubSpot API" (https://api.hubapi.com).',
-		headers: opts.headers,
-		clock: opts.clock,
-		retry: opts.retry,
-		timeoutMs: opts.timeoutMs,
-		log: opts.log,
-		secrets: opts.secrets,
 		errorMessage: (b) => {
 			const o = obj(b);
 			if (!o) return undefined;
@@ -186,65 +180,72 @@ export async function fetchHubSpot(config: HubSpotConfig, opts: FetchOptions): P
 		return obj(res.body) ?? {};
 	};
 
-	/** GET list paging; returns when onPage says stop or there is no next page. */
-	const list = async (object: 'contacts' | 'deals', properties: string[], associations: string | undefined, onPage: (rows: Raw[]) => boolean) => {
-		let after: string | undefined;
-		for (;;) {
-			const body = await call('GET', `/crm/v3/objects/${object}`, { limit: pageSize, after, properties: properties.join(','), associations, archived: 'false' });
-			const rows = Array.isArray(body.results) ? body.results.map((r) => obj(r) ?? {}) : null;
-			if (!rows) throw new SourceError('badResponse', `HubSpot answered ${object} without results.`);
-			http.stats.pages++;
-			http.stats.read += rows.length;
-			if (onPage(rows)) return;
-			http.log(`HubSpot: ${object} page ${http.stats.pages}, ${http.stats.read} records read`);
-			const next = str(obj(obj(body.paging)?.next)?.after);
-			if (!next || rows.length === 0) return;
-			if (next === after) throw new SourceError('badResponse', 'HubSpot sent the same page cursor twice.');
-			after = next;
-		}
-	};
+	/** GET list paging (`after` cursors); returns when onPage says stop or there is no next page. */
+	const list = (object: 'contacts' | 'deals', properties: string[], associations: string | undefined, onPage: (rows: Raw[]) => boolean) =>
+		readPages<string | undefined>({
+			first: undefined,
+			stats: http.stats,
+			repeated: () => new SourceError('badResponse', 'HubSpot sent the same page cursor twice.'),
+			fetch: async (after) => {
+				const body = await call('GET', `/crm/v3/objects/${object}`, { limit: pageSize, after, properties: properties.join(','), associations, archived: 'false' });
+				const rows = Array.isArray(body.results) ? body.results.map((r) => obj(r) ?? {}) : null;
+				if (!rows) throw new SourceError('badResponse', `HubSpot answered ${object} without results.`);
+				return { rows, next: str(obj(obj(body.paging)?.next)?.after) ?? undefined };
+			},
+			onPage: (rows) => {
+				if (onPage(rows)) return true;
+				http.log(`HubSpot: ${object} page ${http.stats.pages}, ${http.stats.read} records read`);
+				return false;
+			},
+		});
 
-	/** Search by last-modified date, oldest first; restarts past the 10,000-result cap. */
-	const searchChanged = async (object: 'contacts' | 'deals', property: string, properties: string[], from: string, onRow: (row: Raw) => void) => {
-		let gte = Date.parse(from);
-		let after: string | undefined;
+	/**
+	 * Search by last-modified date, oldest first. HubSpot's search stops at 10,000 results: past it
+	 * the search restarts from the latest change time seen (rows seen twice are dropped).
+	 */
+	const searchChanged = (object: 'contacts' | 'deals', property: string, properties: string[], from: string, onRow: (row: Raw) => void) => {
 		const seen = new Set<string>();
-		for (;;) {
-			const body = await call(
-				'POST',
-				`/crm/v3/objects/${object}/search`,
-				undefined,
-				{
-					filterGroups: [{ filters: [{ propertyName: property, operator: 'GTE', value: String(gte) }] }],
-					sorts: [{ propertyName: property, direction: 'ASCENDING' }],
-					properties,
-					limit: HUBSPOT_SEARCH_PAGE,
-					after,
-				},
-				true,
-			);
-			const rows = Array.isArray(body.results) ? body.results.map((r) => obj(r) ?? {}) : [];
-			http.stats.pages++;
-			http.stats.read += rows.length;
-			let lastT = gte;
-			for (const r of rows) {
-				const id = str(r.id);
-				const t = Date.parse(String(obj(r.properties)?.[property] ?? ''));
-				if (!Number.isNaN(t)) lastT = Math.max(lastT, t);
-				if (!id || seen.has(id)) continue;
-				seen.add(id);
-				onRow(r);
-			}
-			const next = str(obj(obj(body.paging)?.next)?.after);
-			if (!next || rows.length === 0) return;
-			if (Number(next) + HUBSPOT_SEARCH_PAGE > HUBSPOT_SEARCH_CAP) {
-				if (lastT === gte) throw new SourceError('badResponse', `More than ${HUBSPOT_SEARCH_CAP} HubSpot ${object} changed at the same instant; run without incremental mode.`);
-				gte = lastT;
-				after = undefined;
-				continue;
-			}
-			after = next;
-		}
+		const tooMany = () => new SourceError('badResponse', `More than ${HUBSPOT_SEARCH_CAP} HubSpot ${object} changed at the same instant; run without incremental mode.`);
+		return readPages<{ gte: number; after?: string }>({
+			first: { gte: Date.parse(from) },
+			stats: http.stats,
+			same: (a, b) => a.gte === b.gte && a.after === b.after,
+			repeated: () => new SourceError('badResponse', 'HubSpot sent the same search cursor twice.'),
+			fetch: async ({ gte, after }) => {
+				const body = await call(
+					'POST',
+					`/crm/v3/objects/${object}/search`,
+					undefined,
+					{
+						filterGroups: [{ filters: [{ propertyName: property, operator: 'GTE', value: String(gte) }] }],
+						sorts: [{ propertyName: property, direction: 'ASCENDING' }],
+						properties,
+						limit: HUBSPOT_SEARCH_PAGE,
+						after,
+					},
+					true,
+				);
+				const rows = Array.isArray(body.results) ? body.results.map((r) => obj(r) ?? {}) : [];
+				const next = str(obj(obj(body.paging)?.next)?.after);
+				if (!next) return { rows };
+				if (Number(next) + HUBSPOT_SEARCH_PAGE <= HUBSPOT_SEARCH_CAP) return { rows, next: { gte, after: next } };
+				let lastT = gte;
+				for (const r of rows) {
+					const t = Date.parse(String(obj(r.properties)?.[property] ?? ''));
+					if (!Number.isNaN(t)) lastT = Math.max(lastT, t);
+				}
+				if (lastT === gte) throw tooMany();
+				return { rows, next: { gte: lastT } };
+			},
+			onPage: (rows) => {
+				for (const r of rows) {
+					const id = str(r.id);
+					if (!id || seen.has(id)) continue;
+					seen.add(id);
+					onRow(r);
+				}
+			},
+		});
 	};
 
 	/** v4 batch association read: from ids → associated ids (first page of each). */

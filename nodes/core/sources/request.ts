@@ -12,7 +12,7 @@ import { realClock, type Clock } from '../net/clock';
 import type { SlidingWindowLimiter } from '../net/rateLimit';
 import { errorMessage } from '../net/body';
 import { backoffDelay, DEFAULT_READ_RETRY, parseRetryAfter, type ReadRetryPolicy } from '../net/retry';
-import type { FetchStats } from './types';
+import type { FetchOptions, FetchStats } from './types';
 
 export interface ResponseVerdict {
 	/** Retry this response (a throttle or a transient failure the status code does not show). */
@@ -176,4 +176,13 @@ export class SourceHttp {
 			return res;
 		}
 	}
+}
+
+/** What a reader says about its service in messages. */
+export type ServiceText = Pick<SourceHttpOptions, 'service' | 'credential' | 'authHint' | 'notFoundHint' | 'errorMessage'>;
+
+/** The HTTP client of a reader: the run's transport, clock, retry policy, timeout, log and secrets. */
+export function sourceHttp(opts: FetchOptions, service: ServiceText): SourceHttp {
+	const { transport, headers, clock, retry, timeoutMs, log, secrets } = opts;
+	return new SourceHttp({ transport, headers, clock, retry, timeoutMs, log, secrets, ...service });
 }

@@ -15,7 +15,8 @@ import type { HttpResponse } from '../net/http';
 import { SourceError } from './errors';
 import { IncrementalTracker } from './incremental';
 import { consentFrom, isoOrNull, latestIso, money, normEmail, roundMoney, str, upperOrNull } from './normalize';
-import { SourceHttp, type ResponseVerdict } from './request';
+import { readPages, type Page, type Row } from '../net/paging';
+import { sourceHttp, type ResponseVerdict } from './request';
 import type { FetchOptions, FetchResult, NormalizedCustomer, NormalizedOrder, OrderStatus, SkippedRecord } from './types';
 
 export const SHOPIFY_DEFAULT_API_VERSION = '2026-01';
@@ -252,20 +253,13 @@ export function shopifySearchQuery(kind: 'customers' | 'orders', since: string |
 
 export async function fetchShopify(config: ShopifyConfig, opts: FetchOptions): Promise<FetchResult> {
 	const kind = opts.mode;
-	const http = new SourceHttp({
-		transport: opts.transport,
+	const http = sourceHttp(opts, {
 		service: 'Shopify',
 		credential: 'Microsegments Shopify API',
 		authHint:
 			'the Admin API access token (from your custom app, it starts with shpat_) and the shop domain; the app needs the read_customers and read_orders scopes (read_all_orders for orders older than 60 days)',
 		notFoundHint:
 			'Check the shop domain in the credential "Microsegments Shopify API" (your-store.myshopify.com, not your custom domain) and the API version.',
-		headers: opts.headers,
-		clock: opts.clock,
-		retry: opts.retry,
-		timeoutMs: opts.timeoutMs,
-		log: opts.log,
-		secrets: opts.secrets,
 	});
 	const url = `${config.baseUrl.replace(/\/+$/, '')}/admin/api/${config.apiVersion || SHOPIFY_DEFAULT_API_VERSION}/graphql.json`;
 	const tracker = opts.incremental ? new IncrementalTracker(opts.incremental) : null;
@@ -390,18 +384,16 @@ export async function fetchShopify(config: ShopifyConfig, opts: FetchOptions): P
 		}
 		if (!fileUrl) return; // nothing matched
 		// The file is on Shopify's storage behind a signed URL: fetched without the shop's token.
-		const download = new SourceHttp({
-			transport: opts.downloadTransport ?? opts.transport,
-			service: 'Shopify (bulk export file)',
-			credential: 'Microsegments Shopify API',
-			authHint: 'the export link may have expired; run the workflow again',
-			notFoundHint: 'The bulk export file is gone (links expire after 7 days); run the workflow again.',
-			clock: opts.clock,
-			retry: opts.retry,
-			timeoutMs: Math.max(opts.timeoutMs ?? 0, 600000),
-			log: opts.log,
-			secrets: opts.secrets,
-		});
+		const download = sourceHttp(
+			// without the credential's headers, with a long timeout for a large file
+			{ ...opts, transport: opts.downloadTransport ?? opts.transport, headers: undefined, timeoutMs: Math.max(opts.timeoutMs ?? 0, 600000) },
+			{
+				service: 'Shopify (bulk export file)',
+				credential: 'Microsegments Shopify API',
+				authHint: 'the export link may have expired; run the workflow again',
+				notFoundHint: 'The bulk export file is gone (links expire after 7 days); run the workflow again.',
+			},
+		);
 		const res = await download.send({ method: 'GET', url: fileUrl, headers: { accept: 'application/jsonl, application/json, text/plain' } });
 		http.stats.requests += download.stats.requests;
 		http.stats.retries += download.stats.retries;
@@ -434,43 +426,52 @@ export async function fetchShopify(config: ShopifyConfig, opts: FetchOptions): P
 	};
 
 	let useBulk = method === 'bulk' && maxRecords === Infinity;
-	let after: string | null = null;
-	while (!useBulk) {
-		const variables: Record<string, unknown> = { first, after, query: searchQuery };
-		if (byUpdate) variables.sortKey = 'UPDATED_AT';
-		const { data, errs } = await gql({ query, variables }, estimate());
-		if (errs.length && !data?.[kind]) {
-			if (errs.some((e) => e.code === 'MAX_COST_EXCEEDED') && first > 10) {
-				first = Math.max(10, Math.floor(first / 2));
-				http.log(`Shopify: query too expensive, lowering the page size to ${first}`);
-				continue;
+
+	/** One page of the paged query (a query too expensive is asked again with smaller pages). */
+	const fetchPage = async (after: string | null): Promise<Page<string | null> | null> => {
+		for (;;) {
+			const variables: Record<string, unknown> = { first, after, query: searchQuery };
+			if (byUpdate) variables.sortKey = 'UPDATED_AT';
+			const { data, errs } = await gql({ query, variables }, estimate());
+			if (errs.length && !data?.[kind]) {
+				if (errs.some((e) => e.code === 'MAX_COST_EXCEEDED') && first > 10) {
+					first = Math.max(10, Math.floor(first / 2));
+					http.log(`Shopify: query too expensive, lowering the page size to ${first}`);
+					continue;
+				}
+				throw refused(errs);
 			}
-			throw refused(errs);
+			const conn = obj(data?.[kind]);
+			const nodes = conn?.nodes;
+			if (!conn || !Array.isArray(nodes)) throw new SourceError('badResponse', `Shopify answered without a ${kind} list.`);
+			const pageInfo = obj(conn.pageInfo);
+			const more = pageInfo?.hasNextPage === true;
+			if (method === 'auto' && after === null && maxRecords === Infinity && more) {
+				// more than one page: a bulk export reads everything without the cost limit
+				http.log(`Shopify: more than ${nodes.length} ${kind}, switching to a bulk export`);
+				useBulk = true;
+				return null;
+			}
+			const cursor = str(pageInfo?.endCursor);
+			if (more && !cursor) throw noNewCursor();
+			return { rows: nodes as Row[], next: more ? (cursor as string) : undefined };
 		}
-		const conn = obj(data?.[kind]);
-		const nodes = conn?.nodes;
-		if (!conn || !Array.isArray(nodes)) throw new SourceError('badResponse', `Shopify answered without a ${kind} list.`);
-		const pageInfo = obj(conn.pageInfo);
-		if (method === 'auto' && after === null && maxRecords === Infinity && pageInfo?.hasNextPage === true) {
-			// more than one page: a bulk export reads everything without the cost limit
-			http.log(`Shopify: more than ${nodes.length} ${kind}, switching to a bulk export`);
-			useBulk = true;
-			break;
-		}
-		http.stats.pages++;
-		http.stats.read += nodes.length;
-		let full = false;
-		for (const n of nodes) if ((full = take(n))) break;
-		http.log(`Shopify: page ${http.stats.pages}, ${records.length} ${kind} so far`);
-		if (full) {
-			truncated = pageInfo?.hasNextPage === true || nodes.length > 0;
-			break;
-		}
-		if (pageInfo?.hasNextPage !== true) break;
-		const cursor = str(pageInfo.endCursor);
-		if (!cursor || cursor === after) throw new SourceError('badResponse', 'Shopify said there are more pages but sent no new cursor.');
-		after = cursor;
-	}
+	};
+	const noNewCursor = () => new SourceError('badResponse', 'Shopify said there are more pages but sent no new cursor.');
+
+	if (!useBulk)
+		truncated = await readPages<string | null>({
+			first: null,
+			stats: http.stats,
+			repeated: noNewCursor,
+			fetch: fetchPage,
+			onPage: (nodes) => {
+				let full = false;
+				for (const n of nodes) if ((full = take(n))) break;
+				http.log(`Shopify: page ${http.stats.pages}, ${records.length} ${kind} so far`);
+				return full;
+			},
+		});
 	if (useBulk) await readBulk();
 	const result: FetchResult = { mode: kind, records, skipped, stats: http.stats, truncated };
 	// Paged records come oldest change first, so a run stopped by a limit can save its cursor too.

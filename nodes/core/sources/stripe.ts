@@ -18,7 +18,8 @@ import { CustomerAggregator } from './aggregate';
 import { SourceError } from './errors';
 import { IncrementalTracker } from './incremental';
 import { emptyCustomer, fromMinorUnits, latestIso, normEmail, roundMoney, str, upperOrNull } from './normalize';
-import { SourceHttp } from './request';
+import { readPages } from '../net/paging';
+import { sourceHttp } from './request';
 import type { FetchOptions, FetchResult, NormalizedCustomer, NormalizedOrder, OrderStatus, SkippedRecord } from './types';
 
 export const STRIPE_MAX_PAGE = 100;
@@ -100,18 +101,11 @@ export function normalizeStripeCustomer(c: Raw, includeSource: boolean): Normali
 
 export async function fetchStripe(config: StripeConfig, opts: FetchOptions): Promise<FetchResult> {
 	const base = config.baseUrl.replace(/\/+$/, '');
-	const http = new SourceHttp({
-		transport: opts.transport,
+	const http = sourceHttp(opts, {
 		service: 'Stripe',
 		credential: 'Microsegments Stripe API',
 		authHint: 'the secret key (sk_live_…) or a restricted key (rk_live_…) with Read access to Customers and Charges, and that it belongs to the right account and mode (live or test)',
 		notFoundHint: 'Check the Base URL in the credential "Microsegments Stripe API" (https://api.stripe.com).',
-		headers: opts.headers,
-		clock: opts.clock,
-		retry: opts.retry,
-		timeoutMs: opts.timeoutMs,
-		log: opts.log,
-		secrets: opts.secrets,
 		errorMessage: (b) => str(obj(obj(b)?.error)?.message) ?? undefined,
 	});
 	const limit = Math.max(1, Math.min(STRIPE_MAX_PAGE, Math.floor(opts.pageSize ?? STRIPE_MAX_PAGE)));
@@ -128,29 +122,32 @@ export async function fetchStripe(config: StripeConfig, opts: FetchOptions): Pro
 		skipped.push(s);
 	};
 
-	/** Pages through a Stripe list; `onPage` returns true to stop. */
-	const list = async (path: string, query: Record<string, string | number | undefined>, onPage: (rows: Raw[]) => boolean) => {
-		let startingAfter: string | undefined;
-		for (;;) {
-			const res = await http.send(
-				{ method: 'GET', url: `${base}/v1/${path}`, query: { limit, starting_after: startingAfter, ...query } },
-				(r) => (r.status >= 500 && r.headers['stripe-should-retry'] === 'false' ? { error: new SourceError('server', `Stripe answered ${r.status} and asked not to retry.`, { status: r.status }) } : undefined),
-			);
-			tracker?.noteServerTime(res.headers['date'], http.clock.now());
-			const body = obj(res.body);
-			const data = body?.data;
-			if (!body || body.object !== 'list' || !Array.isArray(data)) throw new SourceError('badResponse', `Stripe answered ${path} without a list.`);
-			http.stats.pages++;
-			http.stats.read += data.length;
-			const rows = data.map((d) => obj(d) ?? {});
-			if (onPage(rows)) return;
-			http.log(`Stripe: ${path} page ${http.stats.pages}, ${http.stats.read} records read`);
-			if (body.has_more !== true || rows.length === 0) return;
-			const last = str(rows[rows.length - 1].id);
-			if (!last || last === startingAfter) throw new SourceError('badResponse', 'Stripe said there are more records but the page has no last id.');
-			startingAfter = last;
-		}
-	};
+	/** Pages through a Stripe list (`starting_after` = the last id); `onPage` returns true to stop. */
+	const list = (path: string, query: Record<string, string | number | undefined>, onPage: (rows: Raw[]) => boolean) =>
+		readPages<string | undefined>({
+			first: undefined,
+			stats: http.stats,
+			repeated: () => new SourceError('badResponse', 'Stripe said there are more records but the page has no last id.'),
+			fetch: async (startingAfter) => {
+				const res = await http.send(
+					{ method: 'GET', url: `${base}/v1/${path}`, query: { limit, starting_after: startingAfter, ...query } },
+					(r) => (r.status >= 500 && r.headers['stripe-should-retry'] === 'false' ? { error: new SourceError('server', `Stripe answered ${r.status} and asked not to retry.`, { status: r.status }) } : undefined),
+				);
+				tracker?.noteServerTime(res.headers['date'], http.clock.now());
+				const body = obj(res.body);
+				const data = body?.data;
+				if (!body || body.object !== 'list' || !Array.isArray(data)) throw new SourceError('badResponse', `Stripe answered ${path} without a list.`);
+				const rows = data.map((d) => obj(d) ?? {});
+				const last = rows.length ? str(rows[rows.length - 1].id) : null;
+				if (body.has_more === true && rows.length && !last) throw new SourceError('badResponse', 'Stripe said there are more records but the page has no last id.');
+				return { rows, next: body.has_more === true && last ? last : undefined };
+			},
+			onPage: (rows) => {
+				if (onPage(rows)) return true;
+				http.log(`Stripe: ${path} page ${http.stats.pages}, ${http.stats.read} records read`);
+				return false;
+			},
+		});
 	const created = sinceEpoch !== undefined ? { 'created[gte]': sinceEpoch } : {};
 
 	if (opts.mode === 'orders') {

@@ -15,12 +15,12 @@
  * - "Changed since" and incremental runs use `modified_after` with `dates_are_gmt=true`.
  * Authentication: consumer key/secret over HTTPS (Basic auth, added by the credential).
  */
-import type { HttpResponse } from '../net/http';
 import { CustomerAggregator } from './aggregate';
 import { SourceError } from './errors';
 import { IncrementalTracker } from './incremental';
 import { emptyCustomer, isoOrNull, latestIso, money, normEmail, roundMoney, str, upperOrNull } from './normalize';
-import { SourceHttp } from './request';
+import { readPages } from '../net/paging';
+import { sourceHttp } from './request';
 import type { FetchOptions, FetchResult, NormalizedCustomer, NormalizedOrder, OrderStatus, SkippedRecord } from './types';
 
 export const WOO_MAX_PAGE = 100;
@@ -144,24 +144,17 @@ function wooErrorMessage(body: unknown): string | undefined {
 interface PageLoop {
 	path: string;
 	query: Record<string, string | number | undefined>;
-	onPage: (rows: Raw[], res: HttpResponse) => boolean | void; // return true to stop
+	onPage: (rows: Raw[]) => boolean | void; // return true to stop
 }
 
 export async function fetchWooCommerce(config: WooConfig, opts: FetchOptions): Promise<FetchResult> {
 	const base = config.baseUrl.replace(/\/+$/, '');
-	const http = new SourceHttp({
-		transport: opts.transport,
+	const http = sourceHttp(opts, {
 		service: 'WooCommerce',
 		credential: 'Microsegments WooCommerce API',
 		authHint:
 			'the consumer key (ck_…) and consumer secret (cs_…) from WooCommerce > Settings > Advanced > REST API, with Read permission, and that the site URL uses https',
 		notFoundHint: `No WooCommerce REST API at ${base}/wp-json/wc/v3. Check the site URL in the credential "Microsegments WooCommerce API", that WooCommerce is active, and that WordPress permalinks are not set to "Plain".`,
-		headers: opts.headers,
-		clock: opts.clock,
-		retry: opts.retry,
-		timeoutMs: opts.timeoutMs,
-		log: opts.log,
-		secrets: opts.secrets,
 		errorMessage: wooErrorMessage,
 	});
 	const perPage = Math.max(1, Math.min(WOO_MAX_PAGE, Math.floor(opts.pageSize ?? WOO_MAX_PAGE)));
@@ -176,22 +169,23 @@ export async function fetchWooCommerce(config: WooConfig, opts: FetchOptions): P
 	const get = (path: string, query: PageLoop['query']) =>
 		http.send({ method: 'GET', url: `${base}/wp-json/wc/v3/${path}`, query });
 
-	const loop = async ({ path, query, onPage }: PageLoop) => {
-		let page = 1;
-		for (;;) {
-			const res = await get(path, { ...query, per_page: perPage, page });
-			tracker?.noteServerTime(res.headers['date'], http.clock.now());
-			if (!Array.isArray(res.body))
-				throw new SourceError('badResponse', `WooCommerce answered ${path} without a list (is the site URL the WordPress home?).`);
-			http.stats.pages++;
-			http.stats.read += res.body.length;
-			const stop = onPage(res.body.map((r) => obj(r) ?? {}), res);
-			const totalPages = Number(res.headers['x-wp-totalpages']);
-			if (stop || res.body.length === 0) return;
-			if (Number.isFinite(totalPages) ? page >= totalPages : res.body.length < perPage) return;
-			page++;
-		}
-	};
+	/** Pages by number until X-WP-TotalPages (or a short page); `onPage` returns true to stop. */
+	const loop = ({ path, query, onPage }: PageLoop) =>
+		readPages<number>({
+			first: 1,
+			stats: http.stats,
+			repeated: () => new SourceError('badResponse', `WooCommerce repeated page numbers of ${path}.`),
+			fetch: async (page) => {
+				const res = await get(path, { ...query, per_page: perPage, page });
+				tracker?.noteServerTime(res.headers['date'], http.clock.now());
+				if (!Array.isArray(res.body))
+					throw new SourceError('badResponse', `WooCommerce answered ${path} without a list (is the site URL the WordPress home?).`);
+				const totalPages = Number(res.headers['x-wp-totalpages']);
+				const last = Number.isFinite(totalPages) ? page >= totalPages : res.body.length < perPage;
+				return { rows: res.body.map((r) => obj(r) ?? {}), next: last ? undefined : page + 1 };
+			},
+			onPage: (rows) => onPage(rows) === true,
+		});
 
 	const invalid = (kind: string, s: SkippedRecord) => {
 		if (opts.onInvalid === 'fail')
