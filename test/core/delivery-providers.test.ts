@@ -13,6 +13,7 @@ import { seededRandom } from '../../nodes/core/net/retry';
 import { createBrevoProvider, type BrevoOptions } from '../../nodes/core/delivery/providers/brevo';
 import { createHubSpotProvider, type HubSpotOptions } from '../../nodes/core/delivery/providers/hubspot';
 import { BrevoMock } from '../mocks/brevo';
+import { GENEROUS_TIMEOUT_MS, HoldRelay } from '../mocks/hold';
 import { HubSpotSendMock, type HubSpotMockOptions } from '../mocks/hubspot-send';
 import type { MockOptions } from '../mocks/sendgrid';
 
@@ -25,8 +26,8 @@ function customers(n: number): DeliveryInput[] {
 	}));
 }
 
-const shortTimeout: HttpTransport = (req) => fetchTransport({ ...req, timeoutMs: 1500 });
-const normal: HttpTransport = (req) => fetchTransport({ ...req, timeoutMs: 10000 });
+/** A generous socket timeout: a busy machine never turns a slow local answer into a timeout. */
+const normal: HttpTransport = (req) => fetchTransport({ ...req, timeoutMs: GENEROUS_TIMEOUT_MS });
 
 function base(container: Record<string, unknown>, extra: Partial<DeliveryOptions>): DeliveryOptions {
 	return {
@@ -63,9 +64,10 @@ describe('Brevo', () => {
 	});
 
 	test('accepted-then-timed-out request is retried with the same idempotency key: delivered once', async () => {
-		await start({ faults: ['timeout-after-accept', 'reset-after-accept'] });
+		const relay = new HoldRelay();
+		await start({ faults: ['timeout-after-accept', 'reset-after-accept'], onHold: relay.hold });
 		const inputs = customers(300);
-		const res = await runDelivery(inputs, base({}, { provider: provider({ limits: { maxBatchSize: 100, concurrency: 1 } }), transport: shortTimeout }));
+		const res = await runDelivery(inputs, base({}, { provider: provider({ limits: { maxBatchSize: 100, concurrency: 1 } }), transport: relay.transport() }));
 		expect(res.summary.sent).toBe(300);
 		expect(mock.duplicatesIgnored).toBe(2);
 		expect(mock.messages).toHaveLength(300);

@@ -10,6 +10,7 @@ import { maxInAnyWindow } from '../../nodes/core/net/rateLimit';
 import { virtualClock } from '../../nodes/core/net/clock';
 import { seededRandom } from '../../nodes/core/net/retry';
 import { createSendGridProvider, type SendGridOptions } from '../../nodes/core/delivery/providers/sendgrid';
+import { GENEROUS_TIMEOUT_MS } from '../mocks/hold';
 import { SendGridMock, type MockOptions } from '../mocks/sendgrid';
 
 const TEMPLATE = 'd-0123456789abcdef0123456789abcdef';
@@ -39,7 +40,8 @@ function provider(extra: Partial<SendGridOptions> = {}) {
 	return createSendGridProvider({ baseUrl: mock.url, apiKey: 'SG.test-key', templateId: TEMPLATE, fromEmail: 'shop@example.com', categories: ['rfm'], ...extra });
 }
 
-const normal: HttpTransport = (req) => fetchTransport({ ...req, timeoutMs: 10000 });
+/** A generous socket timeout: a busy machine never turns a slow local answer into a timeout. */
+const normal: HttpTransport = (req) => fetchTransport({ ...req, timeoutMs: GENEROUS_TIMEOUT_MS });
 
 function options(container: Record<string, unknown>, extra: Partial<DeliveryOptions> = {}): DeliveryOptions {
 	return {

@@ -12,6 +12,7 @@ import { seededRandom } from '../../nodes/core/net/retry';
 import { createSendGridProvider } from '../../nodes/core/delivery/providers/sendgrid';
 import { createBrevoProvider } from '../../nodes/core/delivery/providers/brevo';
 import { customerKeyOf } from '../../nodes/core/delivery/keys';
+import { GENEROUS_TIMEOUT_MS } from '../mocks/hold';
 import { SendGridMock } from '../mocks/sendgrid';
 import { BrevoMock } from '../mocks/brevo';
 
@@ -55,7 +56,7 @@ if (!URL) {
 
 	const customers = (n: number, prefix = 'c'): DeliveryInput[] =>
 		Array.from({ length: n }, (_, i) => ({ itemIndex: i, customerId: `${prefix}${i}`, address: `${prefix}${i}@example.com`, fields: { firstName: `N${i}` } }));
-	const shortTimeout: HttpTransport = (req) => fetchTransport({ ...req, timeoutMs: 10000 });
+	const shortTimeout: HttpTransport = (req) => fetchTransport({ ...req, timeoutMs: GENEROUS_TIMEOUT_MS });
 
 	describe('PostgresLedger', () => {
 		let sg: SendGridMock;
