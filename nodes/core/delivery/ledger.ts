@@ -118,6 +118,7 @@ export abstract class RowLedger implements Ledger {
 	abstract readonly kind: 'journal' | 'staticData';
 	readonly defaultLeaseMs: number = 0;
 	protected pruned = 0;
+	private rowCount: number | undefined;
 
 	protected constructor(
 		protected rows: Record<string, StoredRow>,
@@ -154,17 +155,20 @@ export abstract class RowLedger implements Ledger {
 			}
 		}
 		this.pruned += gone.length;
-		indexes.delete(this.rows);
+		this.forgetIndex();
 		return gone;
 	}
 
 	/** Call after changing rows directly (not through the operations below). */
 	protected forgetIndex(): void {
 		indexes.delete(this.rows);
+		this.rowCount = undefined;
 	}
 
+	/** Rows held (counted once, then kept up to date by the operations below). */
 	protected size(): number {
-		return Object.keys(this.rows).length;
+		this.rowCount ??= Object.keys(this.rows).length;
+		return this.rowCount;
 	}
 
 	/** Short send keys per customer key, shared by every ledger object on the same rows. */
@@ -187,6 +191,7 @@ export abstract class RowLedger implements Ledger {
 	}
 
 	private put(k: string, row: StoredRow): void {
+		if (this.rowCount !== undefined && !this.rows[k]) this.rowCount++;
 		this.rows[k] = row;
 		const idx = this.index();
 		let s = idx.get(row[1]);
@@ -222,6 +227,7 @@ export abstract class RowLedger implements Ledger {
 	}
 
 	async ensureRoom(count: number): Promise<void> {
+		if (this.maxEntries === Infinity) return;
 		const have = this.size();
 		if (have + count <= this.maxEntries) return;
 		const n = (x: number) => x.toLocaleString('en-US');
@@ -306,6 +312,7 @@ export abstract class RowLedger implements Ledger {
 			const row = this.rows[k];
 			if (row && row[2] === 'p' && row[4] === opts.runId) {
 				delete this.rows[k];
+				if (this.rowCount !== undefined) this.rowCount--;
 				this.index().get(row[1])?.delete(k);
 				touched.push(k);
 			}
