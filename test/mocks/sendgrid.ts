@@ -193,7 +193,10 @@ export abstract class JsonMock {
 			reply.accept();
 			this.accepted++;
 			this.acceptedRecipients += size ?? 0;
-			if (this.options.onAccepted?.({ requests: this.accepted, recipients: this.acceptedRecipients }) === 'hold') return;
+			if (this.options.onAccepted?.({ requests: this.accepted, recipients: this.acceptedRecipients }) === 'hold') {
+				this.log.push({ method, path, at, status: 'timeout', size });
+				return;
+			}
 		}
 		if (fault === 'timeout-after-accept') {
 			this.log.push({ method, path, at, status: 'timeout', size });
