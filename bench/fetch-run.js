@@ -26,7 +26,7 @@ const A = args(process.argv.slice(2));
 // process does not carry the TypeScript compiler; without it the .ts sources are loaded through
 // bench/fetch-ts-register.js.
 const lib = (rel) => (A.lib ? path.join(A.lib, rel + '.js') : path.join(ROOT, rel + '.ts'));
-const { fetchTransport } = require(lib('nodes/core/http'));
+const { fetchTransport } = require(lib('nodes/core/net/http'));
 const { fetchShopify, SHOPIFY_CUSTOMERS_QUERY, SHOPIFY_ORDERS_QUERY } = require(lib('nodes/core/sources/shopify'));
 const { fetchWooCommerce } = require(lib('nodes/core/sources/woocommerce'));
 

@@ -4,8 +4,13 @@
  * Campaign Send delivery bench (node bench/send.js [--runs 3] [--recipients 100000]).
  *
  * 1. Throughput: 100,000 recipients through the SendGrid mock on 127.0.0.1 with the real engine,
- *    the static-data ledger and a generous rate limit: requests made (≤ 100 expected: 1,000
- *    personalizations each), recipients per second, 0 lost, 0 duplicated, ledger size.
+ *    the default ledger (the file journal, fsynced before every request) and a generous rate
+ *    limit: requests made (≤ 100 expected: 1,000 personalizations each), recipients per second,
+ *    0 lost, 0 duplicated, ledger size. The same with the static-data ledger, interleaved: the
+ *    journal's cost as a ratio.
+ * 3. One message per request (FCM / Web Push / SMTP-like: batch size 1, 10 in flight): 10,000
+ *    recipients with the journal vs static data, interleaved: the journal's fsync per request, as
+ *    a ratio (group commit shares one fsync between the requests that start together).
  * 2. Rate limited: the same 100,000 recipients through a mock that answers 429 above a fixed rate:
  *    10 requests/s with 1,000 per request (SendGrid's default in this package), and 50 requests/s
  *    with 100 per request (HubSpot-sized batches). Achieved steady-state request rate (requests
@@ -34,9 +39,10 @@ registerTs();
 if (require.main !== module) return;
 
 const root = path.resolve(__dirname, '..');
-const { fetchTransport } = require(path.join(root, 'nodes/core/http.ts'));
+const { fetchTransport } = require(path.join(root, 'nodes/core/net/http.ts'));
 const { runDelivery } = require(path.join(root, 'nodes/core/delivery/engine.ts'));
 const { StaticDataLedger } = require(path.join(root, 'nodes/core/delivery/ledger.ts'));
+const { JournalLedger } = require(path.join(root, 'nodes/core/delivery/ledgerJournal.ts'));
 const { createSendGridProvider } = require(path.join(root, 'nodes/core/delivery/providers/sendgrid.ts'));
 
 const args = process.argv.slice(2);
@@ -46,6 +52,7 @@ const arg = (name, def) => {
 };
 const RUNS = arg('runs', 3);
 const N = arg('recipients', 100000);
+const PER_MESSAGE = arg('per-message', 10000);
 const RATE = { limit: 10, intervalMs: 1000 };
 /** Second rate-limited scenario: HubSpot-sized batches (100) at 50 requests per second. */
 const RATE_SMALL = { limit: 50, intervalMs: 1000, batch: 100 };
@@ -77,7 +84,7 @@ function startMockProcess(rate) {
     require(${JSON.stringify(__filename)}).__registerTs();
     const http = require('http');
     const { SendGridMock } = require(${JSON.stringify(path.join(root, 'test/mocks/sendgrid.ts'))});
-    const { maxInAnyWindow } = require(${JSON.stringify(path.join(root, 'nodes/core/delivery/rateLimit.ts'))});
+    const { maxInAnyWindow } = require(${JSON.stringify(path.join(root, 'nodes/core/net/rateLimit.ts'))});
     (async () => {
       const mock = new SendGridMock('SG.bench', ${rate ? JSON.stringify({ rateLimit: { limit: rate.limit, intervalMs: rate.intervalMs } }) : '{}'});
       await mock.start();
@@ -105,10 +112,22 @@ function startMockProcess(rate) {
   });
 }
 
-async function once(inputs, rate) {
-  const mock = await startMockProcess(rate);
-  try {
+/** A fresh ledger of the kind, and how to measure its size afterwards. */
+function newLedger(kind) {
+  if (kind === 'staticData') {
     const staticData = {};
+    return { ledger: new StaticDataLedger(staticData), bytes: () => JSON.stringify(staticData).length, done: () => undefined };
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-send-'));
+  const file = path.join(dir, 'ledger.jsonl');
+  const ledger = new JournalLedger({ path: file });
+  return { ledger, bytes: () => fs.statSync(file).size, done: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+async function once(inputs, rate, kind = 'journal', perMessage = false) {
+  const mock = await startMockProcess(rate);
+  const l = newLedger(kind);
+  try {
     const provider = createSendGridProvider({
       baseUrl: mock.url,
       apiKey: 'SG.bench',
@@ -117,16 +136,19 @@ async function once(inputs, rate) {
       templateFields: ['firstName', 'rfm.segment'],
       limits: rate
         ? { requestsPerInterval: rate.limit, intervalMs: rate.intervalMs, concurrency: 4, maxBatchSize: rate.batch || 1000 }
-        : { requestsPerInterval: 1000, intervalMs: 1000, concurrency: 4 },
+        : perMessage
+          ? { requestsPerInterval: 100000, intervalMs: 1000, concurrency: 10, maxBatchSize: 1 }
+          : { requestsPerInterval: 1000, intervalMs: 1000, concurrency: 4 },
     });
     const t0 = process.hrtime.bigint();
     const res = await runDelivery(inputs, {
       provider,
       transport: (req) => fetchTransport({ ...req, timeoutMs: 60000 }),
-      ledger: new StaticDataLedger(staticData),
+      ledger: l.ledger,
       campaignKey: 'bench',
       runKey: '2025-01-06',
     });
+    await l.ledger.close();
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     const st = await (await fetch(`${mock.control}/?n=${inputs.length}`)).json();
     // Steady-state rate: requests after the first window's burst, over the time they took.
@@ -144,9 +166,10 @@ async function once(inputs, rate) {
       got429: st.got429,
       maxInAnyWindow: st.maxInAnyWindow,
       steadyPerSec,
-      ledgerBytes: JSON.stringify(staticData).length,
+      ledgerBytes: l.bytes(),
     };
   } finally {
+    l.done();
     mock.child.kill('SIGTERM');
   }
 }
@@ -171,11 +194,16 @@ function rateSummary(rs, rate) {
 
 (async () => {
   const inputs = recipients(N);
-  const results = { throughput: [], rateLimited: [], rateLimitedSmallBatches: [] };
+  const small = recipients(PER_MESSAGE);
+  const results = { throughput: [], throughputStatic: [], rateLimited: [], rateLimitedSmallBatches: [], perMessageJournal: [], perMessageStatic: [] };
   const load = [];
   for (let i = 0; i < RUNS; i++) {
     load.push(os.loadavg()[0]);
-    results.throughput.push(await once(inputs, null));
+    // Interleaved: each pair runs back to back under the same load.
+    results.throughput.push(await once(inputs, null, 'journal'));
+    results.throughputStatic.push(await once(inputs, null, 'staticData'));
+    results.perMessageJournal.push(await once(small, null, 'journal', true));
+    results.perMessageStatic.push(await once(small, null, 'staticData', true));
     results.rateLimited.push(await once(inputs, RATE));
     results.rateLimitedSmallBatches.push(await once(inputs, RATE_SMALL));
     process.stderr.write(`run ${i + 1}/${RUNS} done\n`);
@@ -196,6 +224,20 @@ function rateSummary(rs, rate) {
       duplicated: Math.max(...a.map((r) => r.duplicated)),
       failed: Math.max(...a.map((r) => r.failed)),
       ledgerBytes: a[0].ledgerBytes,
+      ledger: 'journal',
+      staticDataMedianMs: Math.round(median(results.throughputStatic.map((r) => r.ms))),
+      journalToStaticDataRatio: Math.round((median(a.map((r) => r.ms)) / median(results.throughputStatic.map((r) => r.ms))) * 100) / 100,
+      staticDataLedgerBytes: results.throughputStatic[0].ledgerBytes,
+    },
+    perMessage: {
+      recipients: PER_MESSAGE,
+      requests: Math.max(...results.perMessageJournal.map((r) => r.requests)),
+      journalMedianMs: Math.round(median(results.perMessageJournal.map((r) => r.ms))),
+      staticDataMedianMs: Math.round(median(results.perMessageStatic.map((r) => r.ms))),
+      journalToStaticDataRatio:
+        Math.round((median(results.perMessageJournal.map((r) => r.ms)) / median(results.perMessageStatic.map((r) => r.ms))) * 100) / 100,
+      lost: Math.max(...results.perMessageJournal.map((r) => r.lost)),
+      duplicated: Math.max(...results.perMessageJournal.map((r) => r.duplicated)),
     },
     rateLimited: rateSummary(results.rateLimited, RATE),
     rateLimitedSmallBatches: rateSummary(results.rateLimitedSmallBatches, RATE_SMALL),
@@ -207,7 +249,8 @@ function rateSummary(rs, rate) {
   const line = (r) =>
     `${r.allowedRequestsPerSec} req/s × ${r.batchSize}: achieved ${r.achievedRequestsPerSec} req/s = ${(r.ratioToAllowed * 100).toFixed(1)}% of allowed, max ${r.maxInAnyWindow} per window, ${r.got429} × 429, lost ${r.lost}, duplicated ${r.duplicated}`;
   console.log(
-    `send: ${N} recipients in ${t.requests} requests (max batch ${t.maxBatch}), ${t.medianMs} ms median (${t.recipientsPerSec}/s), lost ${t.lost}, duplicated ${t.duplicated}; ` +
+    `send: ${N} recipients in ${t.requests} requests (max batch ${t.maxBatch}), ${t.medianMs} ms median (${t.recipientsPerSec}/s) with the journal ledger (${t.journalToStaticDataRatio}× static data's time), lost ${t.lost}, duplicated ${t.duplicated}; ` +
+      `one message per request: ${summary.perMessage.recipients} in ${summary.perMessage.journalMedianMs} ms with the journal = ${summary.perMessage.journalToStaticDataRatio}× static data; ` +
       `rate-limited ${line(summary.rateLimited)}; ${line(summary.rateLimitedSmallBatches)} (load ${summary.machine.loadAverageAtRunStart.join('/')})`,
   );
   const rateOk = (r, rate) => r.ratioToAllowed >= 0.9 && r.maxInAnyWindow <= rate.limit && r.lost === 0 && r.duplicated === 0;

@@ -33,17 +33,24 @@ export const campaignSendProperties: INodeProperties[] = [
 		noDataExpression: true,
 		options: [
 			{
-				name: 'Workflow Static Data',
-				value: 'staticData',
-				description: 'Kept with this workflow by n8n; shared by the Campaign Send nodes of this workflow. Not saved by manual test runs.',
+				name: 'File Journal on This Server',
+				value: 'journal',
+				description:
+					"A journal file in n8n's storage folder, written to disk before every request: a crashed or killed run is never sent twice. One n8n server (not queue mode); no setup.",
 			},
 			{
 				name: 'PostgreSQL',
 				value: 'postgres',
-				description: 'A table shared by every workflow and n8n worker: safe for concurrent runs and caps across workflows',
+				description: 'A table shared by every workflow and n8n worker: safe for concurrent runs, queue mode and caps across workflows',
+			},
+			{
+				name: 'Workflow Static Data',
+				value: 'staticData',
+				description:
+					'Kept with this workflow by n8n, saved only when an execution ends: a crashed run and manual test runs are forgotten (a rerun sends them again); at most 150,000 sends',
 			},
 		],
-		default: 'staticData',
+		default: 'journal',
 		description: 'Where sends are recorded so that nobody gets a campaign twice',
 	},
 	...providerModules.flatMap((m) => m.properties),
@@ -110,7 +117,7 @@ export const campaignSendProperties: INodeProperties[] = [
 	},
 	{
 		displayName:
-			'Manual test runs in the editor do not save workflow static data: a second manual run would send again. Use Dry Run while testing, or the PostgreSQL ledger.',
+			'Workflow Static Data is saved by n8n only when an execution ends: a run that crashes or is killed, and manual test runs in the editor, are forgotten and a rerun sends them again. It holds at most 150,000 sends within the retention (a run that would go past it is refused). Prefer the File Journal or PostgreSQL.',
 		name: 'staticDataNotice',
 		type: 'notice',
 		default: '',
@@ -236,9 +243,14 @@ export const campaignSendProperties: INodeProperties[] = [
 				type: 'options',
 				options: [
 					{
-						name: "Don't Resend (At Most Once)",
+						name: "Hold (Don't Resend)",
 						value: 'fail',
-						description: 'Report them as failed (unconfirmed): a customer may miss the message but never gets it twice',
+						description: 'Leave them on the Unconfirmed output again: a customer may miss the message but never gets it twice',
+					},
+					{
+						name: 'Mark as Sent',
+						value: 'markSent',
+						description: "You checked the provider's log and they were delivered: record them as sent, send nothing",
 					},
 					{
 						name: 'Resend (At Least Once)',
@@ -248,7 +260,7 @@ export const campaignSendProperties: INodeProperties[] = [
 				],
 				default: 'fail',
 				description:
-					'What to do when an earlier run died mid-request and the provider may or may not have the message. Providers with idempotency keys (Brevo, OneSignal, HubSpot) are re-sent safely either way.',
+					'What a rerun does with the recipients an earlier run left unconfirmed (its answer was lost after the provider may have accepted the message, or the run died mid-request). They come out on the Unconfirmed output until you decide. Providers with a dedupe key (Brevo within 30 minutes, OneSignal, HubSpot) are re-sent safely either way.',
 			},
 		],
 	},

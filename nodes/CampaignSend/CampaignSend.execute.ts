@@ -1,23 +1,14 @@
-import {
-	NodeOperationError,
-	type ICredentialTestFunctions,
-	type ICredentialsDecrypted,
-	type IDataObject,
-	type IExecuteFunctions,
-	type INodeCredentialTestResult,
-	type INodeExecutionData,
-} from 'n8n-workflow';
-// eslint-disable-next-line @n8n/community-nodes/no-restricted-imports -- runtime dependency of this package: the PostgreSQL client (credential test)
-import { Pool } from 'pg';
-import type { HttpTransport } from '../core/http';
+import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
+import type { HttpTransport } from '../core/net/http';
 import { runDelivery, type DeliveryInput, type DeliveryRecord, type DeliveryResult } from '../core/delivery/engine';
-import { StaticDataLedger, type Ledger } from '../core/delivery/ledger';
-import { createPostgresLedger, poolConfig, PostgresLedger, validTableName, type PostgresConnection } from '../core/delivery/ledgerPostgres';
-import { sharedLimiter } from '../core/delivery/rateLimit';
-import { redact } from '../core/delivery/retry';
-import { readField, stringValue } from '../core/delivery/providers/util';
+import { sharedLimiter } from '../core/net/rateLimit';
+import { redact } from '../core/net/redact';
+import { credentialSecrets } from '../shared/secrets';
+import { getPath } from '../core/fields';
+import { stringValue } from '../core/delivery/providers/util';
 import { checkConsent, consentText, DEFAULT_CONSENT_RULES, parseValueList, type Channel } from '../core/playbook/consent';
 import { n8nTransport } from '../shared/n8nTransport';
+import { closeLedger, openLedger, type LedgerKind } from './ledger';
 import { findProviderModule, type ModuleProvider, type ProviderModule } from './providers';
 
 const ID_FALLBACKS = ['customerId', 'customer_id', 'id', 'email'];
@@ -35,7 +26,7 @@ export function localDate(now: number, timeZone: string | undefined): string {
 
 function firstPresent(json: IDataObject, paths: string[]): unknown {
 	for (const p of paths) {
-		const v = readField(json, p);
+		const v = getPath(json, p);
 		if (v !== undefined && v !== null && !(typeof v === 'string' && v.trim() === '')) return v;
 	}
 	return undefined;
@@ -67,11 +58,21 @@ function skipReasonFor(json: IDataObject, channel: ProviderModule['channel'], ru
 	}
 	if (channel === 'crm' || rule.mode === 'off') return undefined;
 	if (rule.mode === 'field') {
-		const text = consentText(readField(json, rule.field ?? ''));
+		const text = consentText(getPath(json, rule.field ?? ''));
 		return text !== null && (rule.values ?? []).includes(text) ? 'no_consent' : undefined;
 	}
 	const verdict = checkConsent(json, channel as Channel, { rules: DEFAULT_CONSENT_RULES, requireOptIn: rule.requireOptIn });
 	return verdict.allowed ? undefined : 'no_consent';
+}
+
+/**
+ * A recipient's item on the Recipients output; with the node's error output a failed one leaves
+ * there instead: n8n moves an item whose json is only `{ error }` to the error output and merges
+ * the customer's input fields back in (an item-level `error` would replace the json instead).
+ */
+function recipientItem(r: DeliveryRecord, item: INodeExecutionData, errorOutput: boolean): INodeExecutionData {
+	if (r.status !== 'failed' || !errorOutput) return item;
+	return { json: { error: { message: `Not sent: ${r.reason}${r.detail ? ` (${r.detail})` : ''}`, ...deliveryJson(r) } }, pairedItem: item.pairedItem };
 }
 
 function deliveryJson(r: DeliveryRecord): IDataObject {
@@ -87,187 +88,179 @@ function deliveryJson(r: DeliveryRecord): IDataObject {
 	return d;
 }
 
-export async function executeCampaignSend(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const items = this.getInputData();
-	const node = this.getNode();
-	const providerId = this.getNodeParameter('provider', 0) as string;
+/** The node's settings, read once (item 0): per-recipient data comes from each item. */
+interface Settings {
+	module: ProviderModule;
+	customerIdField: string;
+	addressField: string;
+	dryRun: boolean;
+	cap: { maxMessages: number; days: number } | null;
+	ledgerKind: LedgerKind;
+	consent: ConsentRule;
+	options: IDataObject;
+	fixedCampaignKey: string;
+	runKey: string;
+	now: number;
+}
+
+function readSettings(ctx: IExecuteFunctions): Settings {
+	const node = ctx.getNode();
+	const providerId = ctx.getNodeParameter('provider', 0) as string;
 	const module = findProviderModule(providerId);
 	if (!module) throw new NodeOperationError(node, `Unknown provider "${providerId}"`);
-
-	const customerIdField = String(this.getNodeParameter('customerIdField', 0, 'customerId') ?? '').trim() || 'customerId';
-	const addressField = String(this.getNodeParameter('addressField', 0, '') ?? '').trim();
-	const dryRun = this.getNodeParameter('dryRun', 0, false) === true;
-	const capMessages = Math.floor(Number(this.getNodeParameter('frequencyCapMessages', 0, 0)) || 0);
-	const capDays = Math.floor(Number(this.getNodeParameter('frequencyCapDays', 0, 7)) || 7);
-	const ledgerKind = this.getNodeParameter('ledger', 0, 'staticData') as 'staticData' | 'postgres';
-	const consentMode = this.getNodeParameter('consent', 0, 'standard') as ConsentRule['mode'];
-	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
+	const options = ctx.getNodeParameter('options', 0, {}) as IDataObject;
+	const consentMode = ctx.getNodeParameter('consent', 0, 'standard') as ConsentRule['mode'];
 	const consent: ConsentRule = {
 		mode: consentMode,
-		field: consentMode === 'field' ? String(this.getNodeParameter('consentField', 0, '')).trim() : undefined,
-		values: consentMode === 'field' ? parseValueList(String(this.getNodeParameter('consentOptOutValues', 0, ''))) : undefined,
+		field: consentMode === 'field' ? String(ctx.getNodeParameter('consentField', 0, '')).trim() : undefined,
+		values: consentMode === 'field' ? parseValueList(String(ctx.getNodeParameter('consentOptOutValues', 0, ''))) : undefined,
 		requireOptIn: options.requireOptIn === true,
 	};
 	if (consent.mode === 'field' && !consent.field) throw new NodeOperationError(node, 'Consent Field is empty: name the field that holds the consent value');
+	const capMessages = Math.floor(Number(ctx.getNodeParameter('frequencyCapMessages', 0, 0)) || 0);
 	if (capMessages < 0) throw new NodeOperationError(node, 'Max Messages per Customer cannot be negative');
-
-	// Campaign and run keys.
-	// Campaign key: the parameter, else each item's Segment Router campaign (route.campaignKey), else
-	// the node's name. Items of several campaigns (merged branches) are sent as one run per campaign.
-	const fixedCampaignKey = String(this.getNodeParameter('campaignKey', 0, '') ?? '').trim();
-	const campaignKeyOf = (json: IDataObject): string => fixedCampaignKey || stringValue(readField(json, 'route.campaignKey')) || node.name;
 	const now = Date.now();
-	const runKey = String(this.getNodeParameter('runKey', 0, '') ?? '').trim() || localDate(now, this.getTimezone());
+	return {
+		module,
+		customerIdField: String(ctx.getNodeParameter('customerIdField', 0, 'customerId') ?? '').trim() || 'customerId',
+		addressField: String(ctx.getNodeParameter('addressField', 0, '') ?? '').trim(),
+		dryRun: ctx.getNodeParameter('dryRun', 0, false) === true,
+		cap: capMessages > 0 ? { maxMessages: capMessages, days: Math.floor(Number(ctx.getNodeParameter('frequencyCapDays', 0, 7)) || 7) } : null,
+		ledgerKind: ctx.getNodeParameter('ledger', 0, 'journal') as LedgerKind,
+		consent,
+		options,
+		fixedCampaignKey: String(ctx.getNodeParameter('campaignKey', 0, '') ?? '').trim(),
+		runKey: String(ctx.getNodeParameter('runKey', 0, '') ?? '').trim() || localDate(now, ctx.getTimezone()),
+		now,
+	};
+}
 
-	// Recipients.
-	const addressPaths = addressField ? [addressField] : [module.addressField, ...(module.addressFallbacks ?? [])];
-	const idPaths = [customerIdField, ...ID_FALLBACKS.filter((f) => f !== customerIdField)];
-	const inputs: DeliveryInput[] = items.map((item, i) => {
+/**
+ * One delivery input per item, grouped by campaign key: the parameter, else each item's Segment
+ * Router campaign (route.campaignKey), else the node's name. Items of several campaigns (merged
+ * branches) are sent as one run per campaign.
+ */
+function campaignGroups(items: INodeExecutionData[], s: Settings, nodeName: string): Map<string, DeliveryInput[]> {
+	const { module } = s;
+	const addressPaths = s.addressField ? [s.addressField] : [module.addressField, ...(module.addressFallbacks ?? [])];
+	const idPaths = [s.customerIdField, ...ID_FALLBACKS.filter((f) => f !== s.customerIdField)];
+	const groups = new Map<string, DeliveryInput[]>();
+	items.forEach((item, i) => {
 		const json = (item.json ?? {}) as IDataObject;
-		return {
+		const key = s.fixedCampaignKey || stringValue(getPath(json, 'route.campaignKey')) || nodeName;
+		const input: DeliveryInput = {
 			itemIndex: i,
 			customerId: stringValue(firstPresent(json, idPaths)),
 			address: addressText(firstPresent(json, addressPaths)),
 			fields: json,
-			skipReason: skipReasonFor(json, module.channel, consent),
+			skipReason: skipReasonFor(json, module.channel, s.consent),
 		};
-	});
-
-	// Provider, transport, ledger, limiter.
-	let provider: ModuleProvider;
-	try {
-		provider = await module.create(this, 0);
-	} catch (error) {
-		const wrapped =
-			error instanceof NodeOperationError
-				? error
-				: new NodeOperationError(node, redact((error as Error).message) ?? 'The provider settings are not valid', { itemIndex: 0 });
-		throw wrapped;
-	}
-	const transport: HttpTransport =
-		module.transport === 'credential'
-			? n8nTransport(this, module.credentialType)
-			: module.transport === 'plain'
-				? n8nTransport(this)
-				: async () => {
-						throw new Error('This provider does not use HTTP');
-					};
-
-	let ledger: Ledger;
-	const retentionDays = numberOption(options, 'ledgerRetentionDays') ?? 90;
-	if (ledgerKind === 'postgres') {
-		const table = String(options.ledgerTable ?? 'micro_send_ledger').trim() || 'micro_send_ledger';
-		if (!validTableName(table)) throw new NodeOperationError(node, 'Ledger Table may only contain lower-case letters, digits and underscores');
-		const c = (await this.getCredentials('microPostgresLedger', 0)) as IDataObject;
-		ledger = createPostgresLedger(
-			{
-				connectionUrl: String(c.connectionUrl ?? ''),
-				host: String(c.host ?? ''),
-				port: Number(c.port) || 5432,
-				database: String(c.database ?? ''),
-				user: String(c.user ?? ''),
-				password: String(c.password ?? ''),
-				ssl: (c.ssl as PostgresConnection['ssl']) ?? 'disable',
-			},
-			{ table, leaseMs: (numberOption(options, 'ledgerLeaseMinutes') ?? 15) * 60000 },
-		);
-	} else {
-		ledger = new StaticDataLedger(this.getWorkflowStaticData('global') as Record<string, unknown>, { retentionDays, now });
-	}
-
-	const limits = {
-		maxBatchSize: numberOption(options, 'batchSize'),
-		requestsPerInterval: numberOption(options, 'rateLimitRequests'),
-		intervalMs: numberOption(options, 'rateLimitSeconds') !== undefined ? numberOption(options, 'rateLimitSeconds')! * 1000 : undefined,
-		concurrency: numberOption(options, 'concurrency'),
-	};
-	const effective = { ...provider.limits, ...Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) };
-	const credentialId = (node.credentials?.[module.credentialType] as { id?: string | null } | undefined)?.id ?? 'default';
-	const limiter = sharedLimiter(`${provider.id}:${credentialId}`, effective.requestsPerInterval, effective.intervalMs);
-
-	const groups = new Map<string, DeliveryInput[]>();
-	for (const input of inputs) {
-		const key = campaignKeyOf(input.fields as IDataObject);
 		const g = groups.get(key);
 		if (g) g.push(input);
 		else groups.set(key, [input]);
-	}
-	if (groups.size === 0) groups.set(fixedCampaignKey || node.name, []);
+	});
+	if (groups.size === 0) groups.set(s.fixedCampaignKey || nodeName, []);
+	return groups;
+}
 
+/** The provider of the module, its transport (n8n's request helpers) and the credential's secret values. */
+async function openProvider(ctx: IExecuteFunctions, module: ProviderModule): Promise<{ provider: ModuleProvider; transport: HttpTransport; secrets: string[] }> {
+	const secrets = module.credentialType ? credentialSecrets(module.credentialType, (await ctx.getCredentials(module.credentialType, 0)) as IDataObject) : [];
+	let provider: ModuleProvider;
+	try {
+		provider = await module.create(ctx, 0);
+	} catch (error) {
+		throw error instanceof NodeOperationError
+			? error
+			: new NodeOperationError(ctx.getNode(), redact((error as Error).message, secrets, 1000) ?? 'The provider settings are not valid', { itemIndex: 0 });
+	}
+	const transport: HttpTransport =
+		module.transport === 'credential'
+			? n8nTransport(ctx, module.credentialType)
+			: module.transport === 'plain'
+				? n8nTransport(ctx)
+				: async () => {
+						throw new Error('This provider does not use HTTP');
+					};
+	return { provider, transport, secrets };
+}
+
+/** The options' overrides of the provider's limits, and the limiter shared by the runs of this credential. */
+function limitsOf(ctx: IExecuteFunctions, s: Settings, provider: ModuleProvider) {
+	const o = s.options;
+	const limits = {
+		maxBatchSize: numberOption(o, 'batchSize'),
+		requestsPerInterval: numberOption(o, 'rateLimitRequests'),
+		intervalMs: numberOption(o, 'rateLimitSeconds') !== undefined ? numberOption(o, 'rateLimitSeconds')! * 1000 : undefined,
+		concurrency: numberOption(o, 'concurrency'),
+	};
+	const effective = { ...provider.limits, ...Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) };
+	const credentialId = (ctx.getNode().credentials?.[s.module.credentialType] as { id?: string | null } | undefined)?.id ?? 'default';
+	return { limits, limiter: sharedLimiter(`${provider.id}:${credentialId}`, effective.requestsPerInterval, effective.intervalMs) };
+}
+
+/** One delivery run per campaign key, on one ledger; the ledger and the provider are closed after. */
+async function deliver(ctx: IExecuteFunctions, s: Settings, groups: Map<string, DeliveryInput[]>): Promise<{ results: DeliveryResult[]; provider: ModuleProvider }> {
+	const node = ctx.getNode();
+	const { provider, transport, secrets } = await openProvider(ctx, s.module);
+	const ledger = await openLedger(ctx, s.ledgerKind, s.options, s.now, secrets);
+	const { limits, limiter } = limitsOf(ctx, s, provider);
+	const unconfirmed = s.options.unconfirmedSends === 'resend' || s.options.unconfirmedSends === 'markSent' ? s.options.unconfirmedSends : 'fail';
 	const results: DeliveryResult[] = [];
 	try {
-		for (const [campaignKey, group] of groups) {
+		for (const [campaignKey, group] of groups)
 			results.push(
 				await runDelivery(group, {
 					provider,
 					transport,
 					ledger,
 					campaignKey,
-					runKey,
-					dryRun,
+					runKey: s.runKey,
+					dryRun: s.dryRun,
 					limits,
 					limiter,
-					frequencyCap: capMessages > 0 ? { maxMessages: capMessages, days: capDays } : null,
-					countsTowardCap: module.channel !== 'crm',
-					retry: { maxAttempts: numberOption(options, 'maxAttempts') },
-					unconfirmed: options.unconfirmedSends === 'resend' ? 'resend' : 'fail',
-					log: (message) => this.logger.info(message, { node: node.name }),
+					frequencyCap: s.cap,
+					countsTowardCap: s.module.channel !== 'crm',
+					retry: { maxAttempts: numberOption(s.options, 'maxAttempts') },
+					unconfirmed,
+					secrets,
+					log: (message) => ctx.logger.info(message, { node: node.name }),
 				}),
 			);
-		}
 	} catch (error) {
 		const code = (error as { code?: string }).code;
 		const message =
-			ledgerKind === 'postgres'
-				? `The PostgreSQL ledger could not be used${code ? ` (${code})` : ''}: ${redact((error as Error).message) ?? 'unknown error'}`
-				: (redact((error as Error).message) ?? 'Delivery failed');
+			s.ledgerKind === 'postgres'
+				? `The PostgreSQL ledger could not be used${code ? ` (${code})` : ''}: ${redact((error as Error).message, secrets, 1000) ?? 'unknown error'}`
+				: (redact((error as Error).message, secrets, 1000) ?? 'Delivery failed');
 		throw new NodeOperationError(node, message);
 	} finally {
-		if (ledger instanceof PostgresLedger && !dryRun) await ledger.prune(now - retentionDays * 86400000).catch(() => 0);
-		await ledger.close().catch(() => ({}));
+		await closeLedger(ledger, s.options, s.now, s.dryRun);
 		if (provider.close) await provider.close().catch(() => undefined);
 	}
+	return { results, provider };
+}
 
-	const totalSent = results.reduce((n, r) => n + r.summary.sent, 0);
-	const stopped = results.map((r) => r.summary.stopped).find((x) => x !== undefined);
-	if (stopped && totalSent === 0 && !this.continueOnFail()) {
-		throw new NodeOperationError(node, `${provider.id} refused the run (${stopped.reason})${stopped.detail ? `: ${stopped.detail}` : ''}`, {
-			description: 'Nothing was sent. Check the credential and the provider settings; a rerun sends everything (nothing was recorded).',
-		});
-	}
-	const records = results.flatMap((r) => r.records).sort((a, b) => a.itemIndex - b.itemIndex);
-
-	const errorOutput = node.onError === 'continueErrorOutput';
-	const recipients: INodeExecutionData[] = records.map((r) => {
-		if (r.status === 'failed' && errorOutput) {
-			// n8n moves an item whose json is only `{ error }` to the error output and merges the
-			// customer's input fields back in (an item-level `error` would replace the json instead).
-			return {
-				json: { error: { message: `Not sent: ${r.reason}${r.detail ? ` (${r.detail})` : ''}`, ...deliveryJson(r) } },
-				pairedItem: { item: r.itemIndex },
-			};
-		}
-		return { json: { ...items[r.itemIndex].json, delivery: deliveryJson(r) }, pairedItem: { item: r.itemIndex } };
-	});
-
-	// Manual executions in the editor do not save workflow static data: say so where it is seen.
+/** Manual executions in the editor do not save workflow static data: say so where it is seen. */
+function manualRunWarning(ctx: IExecuteFunctions, s: Settings, totalSent: number): string | undefined {
+	if (s.ledgerKind !== 'staticData' || s.dryRun || ctx.getMode() !== 'manual' || totalSent === 0) return undefined;
 	const warning =
-		ledgerKind === 'staticData' && !dryRun && this.getMode() === 'manual' && totalSent > 0
-			? 'Manual execution: n8n does not save workflow static data, so the ledger will not remember these sends and a second manual run would send again. Use Dry Run while testing, or the PostgreSQL ledger.'
-			: undefined;
-	if (warning) {
-		const hints = (this as unknown as { addExecutionHints?: (...h: Array<{ message: string; location?: string }>) => void }).addExecutionHints;
-		if (typeof hints === 'function') hints.call(this, { message: warning, location: 'outputPane' });
-	}
-	// One summary item per campaign, then (dry run) one item per request that would be sent.
-	const summaryOutput: INodeExecutionData[] = results.map((r) => ({
+		'Manual execution: n8n does not save workflow static data, so the ledger will not remember these sends and a second manual run would send again. Use Dry Run while testing, or the File Journal or PostgreSQL ledger.';
+	const hints = (ctx as unknown as { addExecutionHints?: (...h: Array<{ message: string; location?: string }>) => void }).addExecutionHints;
+	if (typeof hints === 'function') hints.call(ctx, { message: warning, location: 'outputPane' });
+	return warning;
+}
+
+/** One summary item per campaign, then (dry run) one item per request that would be sent. */
+function summaryItems(results: DeliveryResult[], warning: string | undefined, dryRun: boolean): INodeExecutionData[] {
+	const out: INodeExecutionData[] = results.map((r) => ({
 		json: { summary: (warning ? { ...r.summary, warning } : r.summary) as unknown as IDataObject },
 		pairedItem: r.records.map((rec) => ({ item: rec.itemIndex })),
 	}));
 	if (dryRun)
 		for (const r of results)
 			for (const req of r.plannedRequests ?? [])
-				summaryOutput.push({
+				out.push({
 					json: {
 						campaignKey: r.summary.campaignKey,
 						request: { method: req.method, url: req.url, headers: req.headers ?? {}, body: req.body as IDataObject } as IDataObject,
@@ -276,30 +269,30 @@ export async function executeCampaignSend(this: IExecuteFunctions): Promise<INod
 					},
 					pairedItem: req.itemIndexes.map((i) => ({ item: i })),
 				});
-	return [recipients, summaryOutput];
+	return out;
 }
 
-/** Credential test for the PostgreSQL ledger: connects and runs SELECT 1. */
-export async function testPostgresLedger(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-	const c = (credential.data ?? {}) as IDataObject;
-	const pool = new Pool({
-		...poolConfig({
-			connectionUrl: String(c.connectionUrl ?? ''),
-			host: String(c.host ?? ''),
-			port: Number(c.port) || 5432,
-			database: String(c.database ?? ''),
-			user: String(c.user ?? ''),
-			password: String(c.password ?? ''),
-			ssl: (c.ssl as PostgresConnection['ssl']) ?? 'disable',
-		}),
-		max: 1,
-	});
-	try {
-		await pool.query('SELECT 1');
-		return { status: 'OK', message: 'Connected' };
-	} catch (error) {
-		return { status: 'Error', message: redact((error as Error).message) ?? 'Could not connect' };
-	} finally {
-		await pool.end().catch(() => undefined);
+export async function executeCampaignSend(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const node = this.getNode();
+	const settings = readSettings(this);
+	const { results, provider } = await deliver(this, settings, campaignGroups(items, settings, node.name));
+
+	const totalSent = results.reduce((n, r) => n + r.summary.sent, 0);
+	const totalUnconfirmed = results.reduce((n, r) => n + r.summary.unconfirmed, 0);
+	const stopped = results.map((r) => r.summary.stopped).find((x) => x !== undefined);
+	if (stopped && totalSent === 0 && totalUnconfirmed === 0 && !this.continueOnFail()) {
+		throw new NodeOperationError(node, `${provider.id} refused the run (${stopped.reason})${stopped.detail ? `: ${stopped.detail}` : ''}`, {
+			description: 'Nothing was sent. Check the credential and the provider settings; a rerun sends everything (nothing was recorded).',
+		});
 	}
+	const errorOutput = node.onError === 'continueErrorOutput';
+	const recipients: INodeExecutionData[] = [];
+	const unconfirmed: INodeExecutionData[] = [];
+	for (const r of results.flatMap((x) => x.records).sort((a, b) => a.itemIndex - b.itemIndex)) {
+		const item = { json: { ...items[r.itemIndex].json, delivery: deliveryJson(r) }, pairedItem: { item: r.itemIndex } };
+		if (r.status === 'unconfirmed') unconfirmed.push(item);
+		else recipients.push(recipientItem(r, item, errorOutput));
+	}
+	return [recipients, summaryItems(results, manualRunWarning(this, settings, totalSent), settings.dryRun), unconfirmed];
 }

@@ -1,6 +1,7 @@
 import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
 import { campaignSendProperties } from './CampaignSend.description';
-import { executeCampaignSend, testPostgresLedger } from './CampaignSend.execute';
+import { executeCampaignSend } from './CampaignSend.execute';
+import { testPostgresLedger } from './ledger';
 import { microSmtpConnectionTest } from './providers/smtp';
 import { microWebPushVapidApiTest } from './providers/webpush';
 
@@ -16,8 +17,10 @@ export class CampaignSend implements INodeType {
 		defaults: { name: 'Campaign Send' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
-		outputNames: ['Recipients', 'Summary'],
+		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main],
+		// Unconfirmed: recipients whose provider may have the message but whose answer was lost; they are
+		// held (never re-sent by default) until a person decides (option Unconfirmed Sends).
+		outputNames: ['Recipients', 'Summary', 'Unconfirmed'],
 		// Literal (the n8n lint rules read it statically); a unit test checks it matches the provider registry.
 		credentials: [
 			{ name: 'microSendGridApi', required: true, displayOptions: { show: { provider: ['sendgrid'] } } },

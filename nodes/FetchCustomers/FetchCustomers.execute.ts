@@ -8,12 +8,15 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 import { n8nTransport } from '../shared/n8nTransport';
+import { credentialSecrets } from '../shared/secrets';
+import { redact } from '../core/net/redact';
 import { fetchCsv, type CsvDelimiter, type CsvFieldMap } from '../core/sources/csv';
 import { SourceError } from '../core/sources/errors';
 import { emptyState, isIncrementalState } from '../core/sources/incremental';
 import { CREDENTIAL_TYPES, SERVICE_NAMES, fetchFromSource, type ApiSource, type SourceConfig } from '../core/sources/index';
 import { shopifyBaseUrl } from '../core/sources/shopify';
-import type { Clock, FetchStats, IncrementalState, OutputMode, SkippedRecord } from '../core/sources/types';
+import type { Clock } from '../core/net/clock';
+import type { FetchStats, IncrementalState, OutputMode, SkippedRecord } from '../core/sources/types';
 
 type Source = ApiSource | 'csv';
 
@@ -26,21 +29,23 @@ function list(value: unknown): string[] {
 		.filter(Boolean);
 }
 
-function toError(ctx: IExecuteFunctions, error: unknown, itemIndex: number): Error {
+function toError(ctx: IExecuteFunctions, error: unknown, itemIndex: number, secrets: readonly string[] = []): Error {
 	const node = ctx.getNode();
 	if (error instanceof SourceError) {
+		// SourceError messages are built redacted; the credential's own values are removed once more here.
+		const message = redact(error.message, secrets, 2000) ?? error.message;
 		const http = ['auth', 'forbidden', 'notFound', 'rateLimit', 'server', 'network', 'badRequest', 'badResponse'].includes(error.kind);
 		if (http)
-			return new NodeApiError(node, { message: error.message, kind: error.kind } as JsonObject, {
-				message: error.message,
+			return new NodeApiError(node, { message, kind: error.kind } as JsonObject, {
+				message,
 				description: error.description,
 				httpCode: error.status ? String(error.status) : undefined,
 				itemIndex,
 			});
-		return new NodeOperationError(node, error.message, { itemIndex, description: error.description });
+		return new NodeOperationError(node, message, { itemIndex, description: error.description });
 	}
 	if (error instanceof NodeOperationError || error instanceof NodeApiError) return error;
-	return new NodeOperationError(node, (error as Error).message ?? String(error), { itemIndex });
+	return new NodeOperationError(node, redact((error as Error).message ?? String(error), secrets, 2000) ?? 'error', { itemIndex });
 }
 
 function report(ctx: IExecuteFunctions, label: string, count: number, mode: OutputMode, stats: FetchStats, skipped: SkippedRecord[], truncated: boolean): void {
@@ -142,8 +147,10 @@ export async function executeFetchCustomers(this: IExecuteFunctions): Promise<IN
 
 	if (source === 'csv') return [await fetchCsvItems(this, mode, options, maxRecords)];
 
+	let secrets: string[] = [];
 	try {
 		const incremental = this.getNodeParameter('incremental', 0, false) as boolean;
+		secrets = credentialSecrets(CREDENTIAL_TYPES[source], (await this.getCredentials(CREDENTIAL_TYPES[source])) as IDataObject);
 		const cfg = await sourceConfig(this, source, options);
 		const credentialId = this.getNode().credentials?.[CREDENTIAL_TYPES[source]]?.id ?? 'default';
 		const stateKey = `${source}:${mode}:${credentialId}`;
@@ -168,6 +175,7 @@ export async function executeFetchCustomers(this: IExecuteFunctions): Promise<IN
 			includeSource: options.includeSource === true,
 			onInvalid: options.invalidRecords === 'fail' ? 'fail' : 'skip',
 			clock,
+			secrets,
 			log: (message) => this.logger.debug(message),
 		});
 		report(this, SERVICE_NAMES[source], result.records.length, mode, result.stats, result.skipped, result.truncated);
@@ -178,7 +186,7 @@ export async function executeFetchCustomers(this: IExecuteFunctions): Promise<IN
 		}
 		return [result.records.map((r) => ({ json: r as unknown as IDataObject, pairedItem: { item: 0 } }))];
 	} catch (error) {
-		const err = toError(this, error, 0);
+		const err = toError(this, error, 0, secrets);
 		if (!this.continueOnFail()) throw err;
 		return [[{ json: { error: err.message }, pairedItem: { item: 0 } }]];
 	}

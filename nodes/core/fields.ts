@@ -2,18 +2,57 @@
 
 export type Json = Record<string, unknown>;
 
-/** Reads `a.b.c` from an object; a key that itself contains dots wins over the path. */
+/** Property names a dotted path may never name: following or writing them reaches prototypes. */
+const RESERVED = new Set(['__proto__', 'constructor', 'prototype']);
+const own = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
+
+/** The first reserved segment (`__proto__`, `constructor`, `prototype`) of a dotted path, if any. */
+export function unsafePathPart(path: string): string | undefined {
+	for (const part of path.split('.')) if (RESERVED.has(part)) return part;
+	return undefined;
+}
+
+/**
+ * Reads `a.b.c` from an object; a key that itself contains dots wins over the path. The one path
+ * reader of the package: only own properties are followed (never `toString`, `constructor`...),
+ * and a path naming `__proto__`, `constructor` or `prototype` reads nothing.
+ */
 export function getPath(obj: unknown, path: string): unknown {
 	if (obj === null || typeof obj !== 'object') return undefined;
-	const o = obj as Json;
-	const direct = o[path];
-	if (direct !== undefined || !path.includes('.') || path in o) return direct;
+	if (own(obj, path)) return RESERVED.has(path) ? undefined : (obj as Json)[path];
+	if (!path.includes('.') || unsafePathPart(path)) return undefined;
 	let cur: unknown = obj;
 	for (const part of path.split('.')) {
-		if (cur === null || typeof cur !== 'object') return undefined;
+		if (cur === null || typeof cur !== 'object' || !own(cur, part)) return undefined;
 		cur = (cur as Json)[part];
 	}
 	return cur;
+}
+
+/**
+ * Writes `value` at `a.b.c`, creating plain objects on the way (an array or a scalar in the way is
+ * replaced). The one path writer of the package: a path naming `__proto__`, `constructor` or
+ * `prototype` throws, so a field list can never write into a prototype.
+ */
+export function setPath(target: Json, path: string, value: unknown): void {
+	const bad = unsafePathPart(path);
+	if (bad) throw new Error(`The field path "${path}" uses the reserved name ${bad}`);
+	const parts = path.split('.');
+	let cur = target;
+	for (let i = 0; i < parts.length - 1; i++) {
+		const next = own(cur, parts[i]) ? cur[parts[i]] : undefined;
+		if (next === null || typeof next !== 'object' || Array.isArray(next)) cur[parts[i]] = {};
+		cur = cur[parts[i]] as Json;
+	}
+	cur[parts[parts.length - 1]] = value;
+}
+
+/** Throws a message naming the parameter when one of its field paths uses a reserved name. */
+export function assertSafePaths(paths: readonly (string | undefined)[], parameter: string): void {
+	for (const p of paths) {
+		const bad = p ? unsafePathPart(p.trim()) : undefined;
+		if (bad) throw new Error(`${parameter}: the field "${p}" uses the reserved name ${bad}`);
+	}
 }
 
 function isPresent(v: unknown): boolean {

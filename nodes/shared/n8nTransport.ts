@@ -1,5 +1,5 @@
 import type { IExecuteFunctions, IHttpRequestOptions, IDataObject } from 'n8n-workflow';
-import { TransportError, parseBody, type HttpTransport } from '../core/http';
+import { TransportError, parseBody, type HttpTransport } from '../core/net/http';
 
 /**
  * Builds the core's HttpTransport on n8n's own request helpers, so credentials are applied by

@@ -4,14 +4,16 @@
  * re-send, partial failures (HubSpot 207) mapped to the exact recipients, HubSpot's rate-limit
  * policies (TEN_SECONDLY_ROLLING waits, DAILY stops), Lists v3 membership.
  */
-import { fetchTransport, type HttpTransport } from '../../nodes/core/http';
+import { fetchTransport, type HttpTransport } from '../../nodes/core/net/http';
 import { runDelivery, type DeliveryInput, type DeliveryOptions } from '../../nodes/core/delivery/engine';
 import { StaticDataLedger } from '../../nodes/core/delivery/ledger';
-import { maxInAnyWindow, virtualClock } from '../../nodes/core/delivery/rateLimit';
-import { seededRandom } from '../../nodes/core/delivery/retry';
+import { maxInAnyWindow } from '../../nodes/core/net/rateLimit';
+import { virtualClock } from '../../nodes/core/net/clock';
+import { seededRandom } from '../../nodes/core/net/retry';
 import { createBrevoProvider, type BrevoOptions } from '../../nodes/core/delivery/providers/brevo';
 import { createHubSpotProvider, type HubSpotOptions } from '../../nodes/core/delivery/providers/hubspot';
 import { BrevoMock } from '../mocks/brevo';
+import { GENEROUS_TIMEOUT_MS, HoldRelay } from '../mocks/hold';
 import { HubSpotSendMock, type HubSpotMockOptions } from '../mocks/hubspot-send';
 import type { MockOptions } from '../mocks/sendgrid';
 
@@ -24,8 +26,8 @@ function customers(n: number): DeliveryInput[] {
 	}));
 }
 
-const shortTimeout: HttpTransport = (req) => fetchTransport({ ...req, timeoutMs: 1500 });
-const normal: HttpTransport = (req) => fetchTransport({ ...req, timeoutMs: 10000 });
+/** A generous socket timeout: a busy machine never turns a slow local answer into a timeout. */
+const normal: HttpTransport = (req) => fetchTransport({ ...req, timeoutMs: GENEROUS_TIMEOUT_MS });
 
 function base(container: Record<string, unknown>, extra: Partial<DeliveryOptions>): DeliveryOptions {
 	return {
@@ -62,9 +64,10 @@ describe('Brevo', () => {
 	});
 
 	test('accepted-then-timed-out request is retried with the same idempotency key: delivered once', async () => {
-		await start({ faults: ['timeout-after-accept', 'reset-after-accept'] });
+		const relay = new HoldRelay();
+		await start({ faults: ['timeout-after-accept', 'reset-after-accept'], onHold: relay.hold });
 		const inputs = customers(300);
-		const res = await runDelivery(inputs, base({}, { provider: provider({ limits: { maxBatchSize: 100, concurrency: 1 } }), transport: shortTimeout }));
+		const res = await runDelivery(inputs, base({}, { provider: provider({ limits: { maxBatchSize: 100, concurrency: 1 } }), transport: relay.transport() }));
 		expect(res.summary.sent).toBe(300);
 		expect(mock.duplicatesIgnored).toBe(2);
 		expect(mock.messages).toHaveLength(300);

@@ -4,14 +4,15 @@
  * URL the suite fails.
  */
 import { Pool } from 'pg';
-import { fetchTransport, type HttpTransport } from '../../nodes/core/http';
+import { fetchTransport, type HttpTransport } from '../../nodes/core/net/http';
 import { runDelivery, type DeliveryInput, type DeliveryOptions } from '../../nodes/core/delivery/engine';
 import { PostgresLedger } from '../../nodes/core/delivery/ledgerPostgres';
-import { virtualClock } from '../../nodes/core/delivery/rateLimit';
-import { seededRandom } from '../../nodes/core/delivery/retry';
+import { virtualClock } from '../../nodes/core/net/clock';
+import { seededRandom } from '../../nodes/core/net/retry';
 import { createSendGridProvider } from '../../nodes/core/delivery/providers/sendgrid';
 import { createBrevoProvider } from '../../nodes/core/delivery/providers/brevo';
 import { customerKeyOf } from '../../nodes/core/delivery/keys';
+import { GENEROUS_TIMEOUT_MS } from '../mocks/hold';
 import { SendGridMock } from '../mocks/sendgrid';
 import { BrevoMock } from '../mocks/brevo';
 
@@ -49,7 +50,7 @@ if (!URL) {
 
 	const customers = (n: number, prefix = 'c'): DeliveryInput[] =>
 		Array.from({ length: n }, (_, i) => ({ itemIndex: i, customerId: `${prefix}${i}`, address: `${prefix}${i}@example.com`, fields: { firstName: `N${i}` } }));
-	const shortTimeout: HttpTransport = (req) => fetchTransport({ ...req, timeoutMs: 10000 });
+	const shortTimeout: HttpTransport = (req) => fetchTransport({ ...req, timeoutMs: GENEROUS_TIMEOUT_MS });
 
 	describe('PostgresLedger', () => {
 		let sg: SendGridMock;
@@ -147,9 +148,9 @@ if (!URL) {
 			// reserved but never sent (no batch key) are sent now.
 			const started = await admin.query(`SELECT count(*)::int AS n FROM ${table} WHERE status = 'pending' AND batch_key IS NOT NULL`);
 			expect(started.rows[0].n).toBeGreaterThan(0);
-			expect(later.summary.failedByReason).toEqual({ unconfirmed: started.rows[0].n });
+			expect(later.summary.unconfirmedByReason).toEqual({ unconfirmed: started.rows[0].n });
 			expect(later.summary.sent).toBe(pending.rows[0].n - started.rows[0].n);
-			expect(later.summary.sent + later.summary.failed + (later.summary.skippedByReason.already_sent ?? 0)).toBe(3000);
+			expect(later.summary.sent + later.summary.unconfirmed + (later.summary.skippedByReason.already_sent ?? 0)).toBe(3000);
 			expect(Math.max(...sg.countsByEmail().values())).toBe(1);
 			expect(sg.messages.length + 0).toBeLessThanOrEqual(3000);
 		});

@@ -1,8 +1,13 @@
 /**
- * Static-data ledger: compact storage without personal data, retention pruning, eviction bound,
+ * Static-data ledger: compact storage without personal data, retention pruning, a bound that refuses loudly,
  * calendar-day frequency-cap windows, reservation / take-over semantics, keys.
  */
-import { StaticDataLedger, STATIC_LEDGER_KEY, capWindowStart } from '../../nodes/core/delivery/ledger';
+import { LedgerFullError, StaticDataLedger, STATIC_LEDGER_KEY, capWindowStart } from '../../nodes/core/delivery/ledger';
+import { runDelivery } from '../../nodes/core/delivery/engine';
+import { virtualClock } from '../../nodes/core/net/clock';
+import { createSendGridProvider } from '../../nodes/core/delivery/providers/sendgrid';
+import { fetchTransport } from '../../nodes/core/net/http';
+import { SendGridMock } from '../mocks/sendgrid';
 import { batchIdempotencyKey, batchKeyOf, customerKeyOf, defaultRunKey, sendKeyOf } from '../../nodes/core/delivery/keys';
 
 const DAY = 86400000;
@@ -69,17 +74,33 @@ describe('StaticDataLedger', () => {
 		expect((await kept.close()).entries).toBe(10);
 	});
 
-	test('beyond maxEntries the oldest sent rows are evicted, never pending ones', async () => {
+	test('a full ledger never forgets a send: it refuses the run loudly, before anything is sent', async () => {
 		const container: Record<string, unknown> = {};
 		const l = new StaticDataLedger(container, { now: T0, maxEntries: 1000 });
-		const old = await reserveAll(l, 600, T0 - DAY, { prefix: 'old' });
+		const old = await reserveAll(l, 900, T0 - DAY, { prefix: 'old' });
 		await l.markSent(old.cands.map((c) => ({ sendKey: c.sendKey })), { runId: 'r1', now: T0 - DAY });
-		await reserveAll(l, 600, T0, { prefix: 'new' });
+		await expect(l.ensureRoom(101)).rejects.toThrow(LedgerFullError);
+		await expect(l.ensureRoom(101)).rejects.toThrow('holds 900 sends of the last 90 days and can take at most 1,000: this run would add 101');
+		await l.ensureRoom(100);
+		// reserve() itself never goes past the bound either.
+		await expect(reserveAll(l, 101, T0, { prefix: 'new' })).rejects.toThrow(LedgerFullError);
 		const stats = await l.close();
-		expect(stats.evicted).toBe(200);
-		expect(stats.entries).toBe(1000);
-		const found = await l.lookup(old.cands.map((c) => c.sendKey));
-		expect(found.size).toBe(400);
+		expect(stats.entries).toBe(900);
+		expect((await l.lookup(old.cands.map((c) => c.sendKey))).size).toBe(900);
+		// The same through the engine: no request, no row lost.
+		const mock = new SendGridMock('SG.k');
+		await mock.start();
+		try {
+			const provider = createSendGridProvider({ baseUrl: mock.url, apiKey: 'SG.k', templateId: 'd-0123456789abcdef0123456789abcdef', fromEmail: 'shop@example.com' });
+			const inputs = Array.from({ length: 150 }, (_, i) => ({ itemIndex: i, customerId: `n${i}`, address: `n${i}@example.com`, fields: {} }));
+			await expect(
+				runDelivery(inputs, { provider, transport: fetchTransport, ledger: new StaticDataLedger(container, { now: T0, maxEntries: 1000 }), campaignKey: 'camp', runKey: 'run', clock: virtualClock(T0) }),
+			).rejects.toThrow(LedgerFullError);
+			expect(mock.log).toHaveLength(0);
+			expect((await new StaticDataLedger(container, { now: T0, maxEntries: 1000 }).close()).entries).toBe(900);
+		} finally {
+			await mock.close();
+		}
 	});
 
 	test('reserve: once per send key; frequency cap counts counted rows since the window start', async () => {

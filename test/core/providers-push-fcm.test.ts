@@ -1,4 +1,4 @@
-import { fetchTransport, type HttpTransport } from '../../nodes/core/http';
+import { fetchTransport, type HttpTransport } from '../../nodes/core/net/http';
 import {
 	collapseIdOf,
 	createFcmProvider,
@@ -9,6 +9,10 @@ import {
 } from '../../nodes/core/delivery/providers/fcm';
 import { MicroFcmServiceAccountApi } from '../../credentials/MicroFcmServiceAccountApi.credentials';
 import { startFcmMock, type FcmMock } from '../mocks/fcm';
+import { HoldRelay } from '../mocks/hold';
+
+/** Timeouts come from the mock (an explicit event), never from a short socket timeout. */
+const relay = new HoldRelay();
 import { drive, recipients } from './providers-push-driver';
 
 const tok = (i: number) => `dev-token-${i + 1}:APA91b${'x'.repeat(20)}`;
@@ -18,7 +22,7 @@ describe('FCM HTTP v1 provider', () => {
 	const valid: Record<string, 'valid'> = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [tok(i), 'valid' as const]));
 
 	beforeEach(async () => {
-		mock = await startFcmMock({
+		mock = await startFcmMock({ onHold: relay.hold,
 			tokens: { ...valid, 'dead-token': 'unregistered', 'other-project-token': 'mismatch', 'ios-token': 'thirdPartyAuth' },
 		});
 	});
@@ -74,13 +78,16 @@ describe('FCM HTTP v1 provider', () => {
 
 	test('an expired token is refreshed (expiry minus margin)', async () => {
 		await mock.close();
-		mock = await startFcmMock({ tokens: valid, expiresIn: 1 });
+		mock = await startFcmMock({ onHold: relay.hold, tokens: valid, expiresIn: 1 });
 		const p = provider({ tokenMarginMs: 0 });
-		await drive(p, recipients(1, tok), fetchTransport);
-		await new Promise((r) => setTimeout(r, 1100));
-		await drive(p, recipients(1, tok), fetchTransport);
+		const t0 = Date.now();
+		await drive(p, recipients(1, tok), fetchTransport, { now: () => t0 });
+		await drive(p, recipients(1, tok), fetchTransport, { now: () => t0 + 999 });
+		expect(mock.tokenRequests).toBe(1);
+		// One second later (a virtual clock) the token has expired: a new one is fetched.
+		await drive(p, recipients(1, tok), fetchTransport, { now: () => t0 + 1000 });
 		expect(mock.tokenRequests).toBe(2);
-		expect(mock.deliveries).toHaveLength(2);
+		expect(mock.deliveries).toHaveLength(3);
 	});
 
 	test('UNREGISTERED and malformed tokens fail as unregistered_token; mismatch and APNs auth errors per recipient', async () => {
@@ -145,7 +152,7 @@ describe('FCM HTTP v1 provider', () => {
 	test('token endpoint 503 and network faults are retried', async () => {
 		mock.failToken({ status: 503, retryAfter: '1' });
 		mock.failNext({ kind: 'timeout' }, { kind: 'reset' });
-		const res = await drive(provider({ timeoutMs: 300 }), recipients(1, tok), fetchTransport, { maxAttempts: 6 });
+		const res = await drive(provider(), recipients(1, tok), relay.transport(), { maxAttempts: 6 });
 		expect(res.retries.map((r) => r.reason)).toEqual(['token_unavailable', 'timeout', 'connection_reset']);
 		expect(res.retries[0].afterMs).toBe(1000);
 		expect(res.outcomes.map((o) => o.status)).toEqual(['sent']);

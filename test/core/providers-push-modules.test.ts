@@ -5,7 +5,7 @@
  */
 import { NodeOperationError, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 import * as webpush from 'web-push';
-import { fetchTransport } from '../../nodes/core/http';
+import { fetchTransport } from '../../nodes/core/net/http';
 import { fcmModule } from '../../nodes/CampaignSend/providers/fcm';
 import type { ProviderModule } from '../../nodes/CampaignSend/providers/module';
 import { onesignalModule } from '../../nodes/CampaignSend/providers/onesignal';
@@ -158,6 +158,8 @@ describe('Web Push module', () => {
 
 	test('sends the rendered payload to subscriptions given as objects stringified by the node', async () => {
 		const mock = await startWebPushMock({ expectedVapidPublicKey: vapid.publicKey });
+		// The mock push service is on 127.0.0.1: allowed only by the admin's environment and the host option.
+		process.env.MICROSEGMENTS_WEBPUSH_ALLOW_PRIVATE = 'true';
 		try {
 			const sub = mock.createSubscription();
 			const { ctx } = fakeCtx(
@@ -166,7 +168,7 @@ describe('Web Push module', () => {
 					webpushBody: '={{ $json.offer }} inside',
 					webpushUrl: 'https://shop.example/cart',
 					webpushData: { field: [{ key: 'seg', value: '{{rfm.segment}}' }] },
-					webpushOptions: { ttlHours: 2, urgency: 'low', topic: 'spring' },
+					webpushOptions: { ttlHours: 2, urgency: 'low', topic: 'spring', allowedHosts: '127.0.0.1' },
 				},
 				vapid,
 			);
@@ -175,7 +177,14 @@ describe('Web Push module', () => {
 			await drive(provider, recipients(1, () => JSON.stringify(sub.json), () => fields), binaryFetchTransport);
 			expect(mock.deliveries[0].payload).toMatchObject({ title: 'Hi Cy', body: 'FREESHIP inside', url: 'https://shop.example/cart', data: { seg: 'Promising' } });
 			expect(mock.requests[0]).toMatchObject({ ttl: '7200', urgency: 'low', topic: 'spring' });
+			// Without the environment switch the same loopback endpoint is never contacted.
+			delete process.env.MICROSEGMENTS_WEBPUSH_ALLOW_PRIVATE;
+			const strict = await webpushModule.create(ctx, 0);
+			const refused = await drive(strict, recipients(1, () => JSON.stringify(sub.json), () => fields, 'other'), binaryFetchTransport);
+			expect(refused.outcomes.map((o) => o.reason)).toEqual(['endpoint_not_allowed']);
+			expect(mock.requests).toHaveLength(1);
 		} finally {
+			delete process.env.MICROSEGMENTS_WEBPUSH_ALLOW_PRIVATE;
 			await mock.close();
 		}
 	});

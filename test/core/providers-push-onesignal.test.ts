@@ -1,4 +1,4 @@
-import { fetchTransport } from '../../nodes/core/http';
+import { fetchTransport } from '../../nodes/core/net/http';
 import { batchIdempotencyKey } from '../../nodes/core/delivery/keys';
 import {
 	createOneSignalProvider,
@@ -6,7 +6,11 @@ import {
 	ONESIGNAL_LIMITS,
 	type OneSignalOptions,
 } from '../../nodes/core/delivery/providers/onesignal';
+import { HoldRelay } from '../mocks/hold';
 import { startOneSignalMock, type OneSignalMock } from '../mocks/onesignal';
+
+/** Timeouts come from the mock (an explicit event), never from a short socket timeout. */
+const relay = new HoldRelay();
 import { drive, recipients } from './providers-push-driver';
 
 const ext = (i: number) => `ext-${i + 1}`;
@@ -16,7 +20,7 @@ describe('OneSignal provider', () => {
 	const ids = Array.from({ length: 50 }, (_, i) => ext(i));
 
 	beforeEach(async () => {
-		mock = await startOneSignalMock({ subscribed: ids, unsubscribed: ['ext-unsub-1', 'ext-unsub-2'] });
+		mock = await startOneSignalMock({ onHold: relay.hold, subscribed: ids, unsubscribed: ['ext-unsub-1', 'ext-unsub-2'] });
 	});
 	afterEach(async () => mock.close());
 
@@ -71,7 +75,7 @@ describe('OneSignal provider', () => {
 	test('45,000 recipients go out in batches of at most 20,000, each delivered exactly once', async () => {
 		const many = Array.from({ length: 45000 }, (_, i) => `bulk-${i}`);
 		await mock.close();
-		mock = await startOneSignalMock({ subscribed: many });
+		mock = await startOneSignalMock({ onHold: relay.hold, subscribed: many });
 		const list = recipients(45000, (i) => many[i]);
 		const res = await drive(provider(), list, fetchTransport);
 		expect(mock.requests.map((r) => r.aliases)).toEqual([20000, 20000, 5000]);
@@ -143,8 +147,7 @@ describe('OneSignal provider', () => {
 
 	test('timeout and connection reset are retried and deliver exactly once', async () => {
 		mock.failNext({ kind: 'timeout' }, { kind: 'reset' });
-		const p = provider({ timeoutMs: 300 });
-		const res = await drive(p, recipients(3, ext), fetchTransport);
+		const res = await drive(provider(), recipients(3, ext), relay.transport());
 		expect(res.retries.map((r) => r.reason)).toEqual(['timeout', 'connection_reset']);
 		expect(mock.deliveries).toHaveLength(3);
 		expect(res.outcomes.every((o) => o.status === 'sent')).toBe(true);

@@ -1,3 +1,4 @@
+import { createECDH } from 'node:crypto';
 import * as webpush from 'web-push';
 import { collapseIdOf } from '../../nodes/core/delivery/providers/fcm';
 import {
@@ -7,6 +8,7 @@ import {
 	WEBPUSH_MAX_PAYLOAD_BYTES,
 	type WebPushOptions,
 } from '../../nodes/core/delivery/providers/webpush';
+import { HoldRelay } from '../mocks/hold';
 import { binaryFetchTransport, decryptAes128gcm, startWebPushMock, type WebPushMock } from '../mocks/webpush';
 import { drive, recipients } from './providers-push-driver';
 
@@ -28,6 +30,9 @@ describe('Web Push provider', () => {
 			url: 'https://shop.example/cart?c={{customerId}}',
 			icon: 'https://shop.example/icon.png',
 			data: { segment: '{{rfm.segment}}' },
+			// The mock push service listens on 127.0.0.1 (see the endpoint tests below for the defaults).
+			allowedHosts: ['127.0.0.1'],
+			allowPrivateNetworks: true,
 			...extra,
 		});
 	}
@@ -102,7 +107,7 @@ describe('Web Push provider', () => {
 		const sub = mock.createSubscription();
 		const [r] = recipients(1, () => JSON.stringify(sub.json));
 		const empty = JSON.stringify({ title: 'T', body: '', tag: collapseIdOf(r.sendKey) });
-		const p = createWebPushProvider({ vapid, title: 'T', body: 'y'.repeat(WEBPUSH_MAX_PAYLOAD_BYTES - Buffer.byteLength(empty)) });
+		const p = createWebPushProvider({ vapid, title: 'T', body: 'y'.repeat(WEBPUSH_MAX_PAYLOAD_BYTES - Buffer.byteLength(empty)), allowedHosts: ['127.0.0.1'], allowPrivateNetworks: true });
 		const res = await drive(p, [r], binaryFetchTransport);
 		expect(res.outcomes.map((o) => o.status)).toEqual(['sent']);
 		expect(mock.requests[0].bytes).toBe(4096);
@@ -127,11 +132,15 @@ describe('Web Push provider', () => {
 		expect(mock.deliveredCount(sub.id)).toBe(1);
 	});
 
-	test('timeouts and connection resets are retried', async () => {
+	test('timeouts and connection resets reach the engine as transport errors (the engine decides: outcome unknown)', async () => {
+		await mock.close();
+		const relay = new HoldRelay();
+		mock = await startWebPushMock({ expectedVapidPublicKey: vapid.publicKey, onHold: relay.hold });
 		const sub = mock.createSubscription();
 		mock.failNext({ kind: 'timeout' }, { kind: 'reset' });
-		const res = await drive(provider({ timeoutMs: 300 }), recipients(1, () => JSON.stringify(sub.json)), binaryFetchTransport);
+		const res = await drive(provider(), recipients(1, () => JSON.stringify(sub.json)), relay.transport(binaryFetchTransport), { maxAttempts: 3 });
 		expect(res.retries.map((r) => r.reason)).toEqual(['timeout', 'connection_reset']);
+		expect(relay.held).toHaveLength(1);
 		expect(mock.deliveredCount(sub.id)).toBe(1);
 	});
 
@@ -148,7 +157,7 @@ describe('Web Push provider', () => {
 			'',
 			'{not json',
 			'[object Object]',
-			JSON.stringify({ endpoint: 'http://push.example.com/x', keys: good.keys }), // http only for local test servers
+			JSON.stringify({ endpoint: 'http://push.example.com/x', keys: good.keys }), // not https, not a known push service
 			JSON.stringify({ endpoint: good.endpoint, keys: { p256dh: 'short', auth: good.keys.auth } }),
 			JSON.stringify({ endpoint: good.endpoint, keys: { p256dh: good.keys.p256dh } }),
 			JSON.stringify({ endpoint: 'not a url', keys: good.keys }),
@@ -158,7 +167,7 @@ describe('Web Push provider', () => {
 			'missing_address',
 			'invalid_subscription',
 			'invalid_subscription',
-			'invalid_subscription',
+			'endpoint_not_allowed',
 			'invalid_subscription',
 			'invalid_subscription',
 			'invalid_subscription',
@@ -219,5 +228,67 @@ describe('Web Push provider', () => {
 		const auth = randomBytes(16);
 		const enc = webpush.encrypt(pub.toString('base64url'), auth.toString('base64url'), 'héllo', 'aes128gcm');
 		expect(decryptAes128gcm(enc.cipherText, ecdh.getPrivateKey(), pub, auth).toString('utf8')).toBe('héllo');
+	});
+});
+
+describe('Web Push endpoints (no SSRF): known push services only, never a private address', () => {
+	const keys = { p256dh: createECDH('prime256v1').generateKeys().toString('base64url'), auth: Buffer.alloc(16, 1).toString('base64url') };
+	const sub = (endpoint: string) => JSON.stringify({ endpoint, keys: { p256dh: keys.p256dh, auth: keys.auth } });
+	const calls: string[] = [];
+	const recording: import('../../nodes/core/net/http').HttpTransport = async (req) => {
+		calls.push(req.url);
+		return { status: 201, headers: {}, body: '' };
+	};
+	beforeEach(() => (calls.length = 0));
+	const base = { vapid, title: 'Hi', body: 'B' };
+
+	test.each([
+		['plain http on loopback', 'http://localhost:8080/push/x'],
+		['https on loopback', 'https://127.0.0.1:8443/push/x'],
+		['IPv6 loopback', 'https://[::1]/push/x'],
+		['IPv4-mapped IPv6 loopback', 'https://[::ffff:127.0.0.1]/x'],
+		['cloud metadata (link-local)', 'https://169.254.169.254/latest/meta-data'],
+		['private network', 'https://10.1.2.3/push'],
+		['private network written in hex', 'https://0xa010203/push'],
+		['an unknown https host', 'https://evil.example.com/push/x'],
+		['a look-alike of a push service', 'https://fcm.googleapis.com.evil.example/push'],
+	])('refused before any request: %s', async (_label, endpoint) => {
+		const p = createWebPushProvider(base);
+		const [r] = recipients(1, () => sub(endpoint));
+		expect(p.validate!(r)).toBe('endpoint_not_allowed');
+		const res = await p.send([r], { transport: recording, campaignKey: 'k', runKey: 'r', attempt: 1, now: Date.now });
+		expect(res).toMatchObject({ kind: 'done', outcomes: [{ status: 'failed', reason: 'endpoint_not_allowed' }] });
+		expect(calls).toEqual([]);
+	});
+
+	test('the push services of Chrome, Firefox, Safari and Edge are allowed by default (after a public DNS answer)', async () => {
+		const resolve = async () => ['142.250.74.10'];
+		const p = createWebPushProvider({ ...base, resolve });
+		const endpoints = [
+			'https://fcm.googleapis.com/fcm/send/abc',
+			'https://updates.push.services.mozilla.com/wpush/v2/abc',
+			'https://web.push.apple.com/QG1kVtD',
+			'https://wns2-par02p.notify.windows.com/w/?token=abc',
+		];
+		for (const [i, r] of recipients(4, (i) => sub(endpoints[i])).entries()) {
+			expect(p.validate!(r)).toBeUndefined();
+			expect(await p.send([r], { transport: recording, campaignKey: 'k', runKey: 'r', attempt: 1, now: Date.now })).toMatchObject({ kind: 'done', outcomes: [{ status: 'sent' }] });
+			expect(calls[i]).toBe(endpoints[i]);
+		}
+	});
+
+	test('an allow-listed host is checked after DNS: a name resolving to a private address is refused', async () => {
+		const answers: Record<string, string[]> = { 'push.example.com': ['93.184.216.34'], 'rebind.example.com': ['93.184.216.34', '127.0.0.1'], 'meta.example.com': ['fd00::1'] };
+		const p = createWebPushProvider({ ...base, allowedHosts: ['push.example.com', '*.example.com'], resolve: async (h) => answers[h] ?? [] });
+		const list = recipients(3, (i) => sub(`https://${['push', 'rebind', 'meta'][i]}.example.com/s/1`));
+		for (const r of list) expect(p.validate!(r)).toBeUndefined();
+		const out = [];
+		for (const r of list) out.push(await p.send([r], { transport: recording, campaignKey: 'k', runKey: 'r', attempt: 1, now: Date.now }));
+		expect(out.map((o) => (o.kind === 'done' ? `${o.outcomes[0].status}:${o.outcomes[0].reason ?? ''}` : o.kind))).toEqual([
+			'sent:',
+			'failed:endpoint_not_allowed',
+			'failed:endpoint_not_allowed',
+		]);
+		expect(calls).toEqual(['https://push.example.com/s/1']);
 	});
 });

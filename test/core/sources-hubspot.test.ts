@@ -1,4 +1,4 @@
-import { fetchTransport } from '../../nodes/core/http';
+import { fetchTransport } from '../../nodes/core/net/http';
 import { dealStatus, fetchHubSpot, normalizeContact, normalizeDeal } from '../../nodes/core/sources/hubspot';
 import type { FetchOptions, NormalizedCustomer, NormalizedOrder } from '../../nodes/core/sources/types';
 import { STATUS } from '../mocks/shop-data';

@@ -1,4 +1,4 @@
-import { fetchTransport } from '../../nodes/core/http';
+import { fetchTransport } from '../../nodes/core/net/http';
 import { SourceError } from '../../nodes/core/sources/errors';
 import { fetchShopify, normalizeShopifyOrder, shopifyBaseUrl, shopifyOrderStatus } from '../../nodes/core/sources/shopify';
 import type { FetchOptions, NormalizedCustomer, NormalizedOrder } from '../../nodes/core/sources/types';

@@ -1,4 +1,4 @@
-import { fetchTransport } from '../../nodes/core/http';
+import { fetchTransport } from '../../nodes/core/net/http';
 import { fromMinorUnits } from '../../nodes/core/sources/normalize';
 import { fetchStripe, normalizeStripeCharge, stripeChargeStatus } from '../../nodes/core/sources/stripe';
 import type { FetchOptions, NormalizedCustomer, NormalizedOrder } from '../../nodes/core/sources/types';

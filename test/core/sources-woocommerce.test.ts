@@ -1,4 +1,4 @@
-import { fetchTransport } from '../../nodes/core/http';
+import { fetchTransport } from '../../nodes/core/net/http';
 import { fetchWooCommerce, normalizeWooOrder, wooStatus } from '../../nodes/core/sources/woocommerce';
 import type { FetchOptions, NormalizedCustomer, NormalizedOrder } from '../../nodes/core/sources/types';
 import { startWooCommerceMock, type WooMock } from '../mocks/woocommerce';

@@ -100,7 +100,7 @@ describe(`examples/campaign-send.json on n8n ${version}`, () => {
 			}
 			sent += items.length;
 			const summary = first.items(name, 1)[0].summary;
-			expect(summary).toEqual(expect.objectContaining({ sent: items.length, failed: 0, provider: 'sendgrid', ledger: 'staticData' }));
+			expect(summary).toEqual(expect.objectContaining({ sent: items.length, failed: 0, provider: 'sendgrid', ledger: 'journal' }));
 		}
 		const messages = afterFirst.sendgrid.messages;
 		expect(messages).toHaveLength(sent);
@@ -170,7 +170,7 @@ describe(`Campaign Send error output on n8n ${version}`, () => {
 				'Read CSV': { main: [[{ node: 'Parse CSV', type: 'main', index: 0 }]] },
 				'Parse CSV': { main: [[{ node: 'Campaign Send', type: 'main', index: 0 }]] },
 				'Campaign Send': {
-					main: [[{ node: 'Sent', type: 'main', index: 0 }], [{ node: 'Summary', type: 'main', index: 0 }], [{ node: 'Failed', type: 'main', index: 0 }]],
+					main: [[{ node: 'Sent', type: 'main', index: 0 }], [{ node: 'Summary', type: 'main', index: 0 }], [], [{ node: 'Failed', type: 'main', index: 0 }]],
 				},
 			},
 			settings: { executionOrder: 'v1' },
@@ -189,7 +189,7 @@ describe(`Campaign Send error output on n8n ${version}`, () => {
 
 	test('failed recipients leave through the error output; sent and skipped stay on Recipients', () => {
 		const main = run.items('Campaign Send', 0);
-		const failed = run.items('Campaign Send', 2);
+		const failed = run.items('Campaign Send', 3);
 		expect(main.map((i) => `${i.customerId}:${i.delivery.status}:${i.delivery.reason || ''}`)).toEqual(['a1:sent:', 'a3:skipped:no_consent', 'a4:skipped:no_address', 'a5:sent:']);
 		expect(failed).toHaveLength(1);
 		// The customer's fields come back (n8n merges the input item) with the delivery record under `error`.

@@ -25,6 +25,10 @@ export interface RunNodeOptions {
 	inputs?: INodeExecutionData[][];
 	nodeName?: string;
 	logs?: string[];
+	/** n8n's storage folder for this node (helpers.getStoragePath); absent: the helper is absent too. */
+	storagePath?: string;
+	/** More of n8n's helpers (e.g. isFilePathBlocked), as the test implements them. */
+	helpers?: Record<string, unknown>;
 }
 
 function defaultsOf(properties: INodeProperties[]): IDataObject {
@@ -93,6 +97,8 @@ export async function runNode(
 		logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
 		sendMessageToUI: () => undefined,
 		helpers: {
+			...(opts.storagePath ? { getStoragePath: () => opts.storagePath as string } : {}),
+			...(opts.helpers ?? {}),
 			returnJsonArray: (data: IDataObject | IDataObject[]) =>
 				(Array.isArray(data) ? data : [data]).map((json) => ({ json })),
 			constructExecutionMetaData: (

@@ -24,6 +24,8 @@ export type FcmFault =
 	| { kind: 'timeout' }
 	| { kind: 'reset' }
 	| { kind: 'resetAfterProcess' }
+	/** Processes (records the delivery), then never answers: the client times out with the outcome unknown. */
+	| { kind: 'timeoutAfterProcess' }
 	/** Answers 401 UNAUTHENTICATED once, as for a revoked token. */
 	| { kind: 'unauthenticated' };
 
@@ -37,6 +39,8 @@ export interface FcmMockOptions {
 	expiresIn?: number;
 	/** Messages allowed per window (429 QUOTA_EXCEEDED beyond). */
 	rateLimit?: { requests: number; windowMs: number };
+	/** Told when the mock keeps a request unanswered (timeout faults): see hold.ts. */
+	onHold?: (req: IncomingMessage) => void;
 }
 
 export interface FcmMock {
@@ -212,7 +216,7 @@ export async function startFcmMock(options: FcmMockOptions = {}): Promise<FcmMoc
 		const fault = faults.shift();
 		if (fault) log.fault = fault.kind;
 		if (fault?.kind === 'reset') return req.socket.destroy();
-		if (fault?.kind === 'timeout') return;
+		if (fault?.kind === 'timeout') return void options.onHold?.(req); // never answers; the client times out
 		if (fault?.kind === 'unauthenticated') {
 			issued.delete(auth);
 			log.status = 401;
@@ -277,6 +281,7 @@ export async function startFcmMock(options: FcmMockOptions = {}): Promise<FcmMoc
 		if (!body.validate_only) mock.deliveries.push({ name, token: token ?? '', message: msg });
 		log.status = 200;
 		if (fault?.kind === 'resetAfterProcess') return req.socket.destroy();
+		if (fault?.kind === 'timeoutAfterProcess') return void options.onHold?.(req);
 		json(res, 200, { name });
 	});
 	server.on('connection', (s) => {

@@ -16,7 +16,9 @@ export type MockFault =
 	| { kind: 'status'; status: number; retryAfter?: string; body?: unknown }
 	| { kind: 'timeout' }
 	| { kind: 'reset' }
-	| { kind: 'resetAfterProcess' };
+	| { kind: 'resetAfterProcess' }
+	/** Processes (records the delivery), then never answers: the client times out with the outcome unknown. */
+	| { kind: 'timeoutAfterProcess' };
 
 export interface OneSignalMockOptions {
 	appId?: string;
@@ -27,6 +29,8 @@ export interface OneSignalMockOptions {
 	unsubscribed?: Iterable<string>;
 	/** Requests allowed per window on POST /notifications (429 beyond, with Retry-After). */
 	rateLimit?: { requests: number; windowMs: number };
+	/** Told when the mock keeps a request unanswered (timeout faults): see hold.ts. */
+	onHold?: (req: IncomingMessage) => void;
 }
 
 export interface OneSignalRequestLog {
@@ -155,7 +159,7 @@ export async function startOneSignalMock(options: OneSignalMockOptions = {}): Pr
 		const fault = faults.shift();
 		if (fault) log.fault = fault.kind;
 		if (fault?.kind === 'reset') return req.socket.destroy();
-		if (fault?.kind === 'timeout') return; // never answers; the client times out
+		if (fault?.kind === 'timeout') return void options.onHold?.(req); // never answers; the client times out
 		if (fault?.kind === 'status') {
 			log.status = fault.status;
 			const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {};
@@ -181,6 +185,7 @@ export async function startOneSignalMock(options: OneSignalMockOptions = {}): Pr
 		}
 		log.status = result.status;
 		if (fault?.kind === 'resetAfterProcess') return req.socket.destroy();
+		if (fault?.kind === 'timeoutAfterProcess') return void options.onHold?.(req);
 		json(res, result.status, result.body, log.replayed ? { 'idempotent-replayed': 'true' } : {});
 	});
 	server.on('connection', (s) => {

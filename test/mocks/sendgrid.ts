@@ -14,15 +14,23 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
+/** An answer decided by the test: status, headers (Retry-After...) and body. */
+export interface ReplyFault {
+	status: number;
+	headers?: Record<string, string>;
+	body?: unknown;
+}
+
 export type Fault =
+	| ReplyFault
 	| 'none'
 	| '429'
 	| '429-noheaders'
 	| '500'
 	| '503'
-	/** Never answers; nothing recorded (the client times out). */
+	/** Never answers; nothing recorded (the client times out: `onHold` is told). */
 	| 'timeout'
-	/** Accepts and records, then never answers (the client times out: outcome unknown). */
+	/** Accepts and records, then never answers (the client times out: outcome unknown; `onHold` is told). */
 	| 'timeout-after-accept'
 	/** Drops the connection while the request body is arriving; nothing recorded. */
 	| 'reset'
@@ -36,6 +44,10 @@ export interface MockOptions {
 	faults?: Fault[] | ((n: number) => Fault);
 	/** Delay before answering (ms). */
 	latencyMs?: number;
+	/** Called when the mock keeps a request unanswered ('timeout' faults): see hold.ts. */
+	onHold?: (req: IncomingMessage) => void;
+	/** Called after a send request was accepted and recorded, before the answer (kill tests). */
+	onAccepted?: (info: { requests: number; recipients: number }) => void | 'hold';
 	port?: number;
 }
 
@@ -65,6 +77,9 @@ export abstract class JsonMock {
 	protected server: Server | undefined;
 	private sockets = new Set<Socket>();
 	private sendCount = 0;
+	/** Send requests accepted (recorded) so far, and their recipients. */
+	accepted = 0;
+	acceptedRecipients = 0;
 
 	constructor(protected readonly options: MockOptions = {}) {}
 
@@ -147,6 +162,11 @@ export abstract class JsonMock {
 			}
 		}
 		const size = this.sizeOf(path, body);
+		if (send && typeof fault === 'object') {
+			this.log.push({ method, path, at, status: fault.status, size });
+			this.reply(res, { status: fault.status, headers: { 'content-type': 'application/json', ...(fault.headers ?? {}) }, body: fault.body ?? { errors: [{ field: null, message: 'injected' }] } });
+			return;
+		}
 		if (send) {
 			const limit = this.overLimit(at);
 			if (limit.over || fault === '429' || fault === '429-noheaders') {
@@ -164,13 +184,23 @@ export abstract class JsonMock {
 			}
 			if (fault === 'timeout') {
 				this.log.push({ method, path, at, status: 'timeout', size });
+				this.options.onHold?.(req);
 				return; // never answer
 			}
 		}
 		const reply = this.route(method, path, req.headers, body, u.searchParams) ?? { status: 404, body: { message: 'Not found' } };
-		if (reply.accept) reply.accept();
+		if (reply.accept) {
+			reply.accept();
+			this.accepted++;
+			this.acceptedRecipients += size ?? 0;
+			if (this.options.onAccepted?.({ requests: this.accepted, recipients: this.acceptedRecipients }) === 'hold') {
+				this.log.push({ method, path, at, status: 'timeout', size });
+				return;
+			}
+		}
 		if (fault === 'timeout-after-accept') {
 			this.log.push({ method, path, at, status: 'timeout', size });
+			this.options.onHold?.(req);
 			return;
 		}
 		if (fault === 'reset-after-accept') {

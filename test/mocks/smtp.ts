@@ -2,8 +2,8 @@
  * A real SMTP server for tests (the `smtp-server` package) on 127.0.0.1 that records every
  * accepted message, parsed (envelope, headers, decoded subject, text and HTML parts), with fault
  * injection: per-recipient replies (450 temporary / 550 permanent), a reply to the next DATA,
- * a refused sender, a connection dropped before or after the message was accepted, a greeting that
- * never comes (timeouts). AUTH PLAIN/LOGIN checked against one user.
+ * a refused sender, a connection dropped before or after the message was accepted. AUTH PLAIN/LOGIN
+ * checked against one user.
  */
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
@@ -24,8 +24,7 @@ export interface ReceivedMail {
 export type SmtpFault =
 	| { kind: 'dataReply'; code: number; message?: string }
 	| { kind: 'dropBeforeAccept' }
-	| { kind: 'dropAfterAccept' }
-	| { kind: 'hangGreeting' };
+	| { kind: 'dropAfterAccept' };
 
 export interface SmtpMock {
 	host: string;
@@ -127,10 +126,6 @@ export async function startSmtpMock(opts: { user?: string; password?: string; au
 			mock.connections++;
 			open++;
 			mock.maxConcurrent = Math.max(mock.maxConcurrent, open);
-			if (faults[0]?.kind === 'hangGreeting') {
-				faults.shift();
-				return; // never greets: the client's greeting timeout fires
-			}
 			cb();
 		},
 		onClose() {
@@ -158,7 +153,7 @@ export async function startSmtpMock(opts: { user?: string; password?: string; au
 			const chunks: Buffer[] = [];
 			stream.on('data', (c: Buffer) => chunks.push(c));
 			stream.on('end', () => {
-				const fault = faults[0] && faults[0].kind !== 'hangGreeting' ? faults.shift() : undefined;
+				const fault = faults.shift();
 				const raw = Buffer.concat(chunks).toString('utf8');
 				if (fault?.kind === 'dataReply') return cb(smtpError(fault.code, fault.message ?? (fault.code >= 500 ? '5.7.1 Message rejected as spam' : '4.3.0 Temporary system problem')));
 				if (fault?.kind === 'dropBeforeAccept') {

@@ -13,13 +13,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createDecipheriv, createECDH, createHmac, createPublicKey, randomBytes, randomUUID, verify } from 'node:crypto';
-import { fetchTransport, TransportError, buildUrl, parseBody, type HttpTransport } from '../../nodes/core/http';
+import { fetchTransport, TransportError, buildUrl, parseBody, type HttpTransport } from '../../nodes/core/net/http';
 
 export type PushFault =
 	| { kind: 'status'; status: number; retryAfter?: string }
 	| { kind: 'timeout' }
 	| { kind: 'reset' }
-	| { kind: 'resetAfterProcess' };
+	| { kind: 'resetAfterProcess' }
+	/** Processes (records the delivery), then never answers: the client times out with the outcome unknown. */
+	| { kind: 'timeoutAfterProcess' };
 
 export interface MockSubscription {
 	id: string;
@@ -112,7 +114,7 @@ function checkVapid(authorization: string | undefined, origin: string): { proble
 	return { k };
 }
 
-export async function startWebPushMock(options: { expectedVapidPublicKey: string }): Promise<WebPushMock> {
+export async function startWebPushMock(options: { expectedVapidPublicKey: string; onHold?: (req: IncomingMessage) => void }): Promise<WebPushMock> {
 	const subs = new Map<string, { priv: Buffer; pub: Buffer; auth: Buffer; state: 'active' | 'expired' | 'gone'; asKey: string }>();
 	const faults: PushFault[] = [];
 	const sockets = new Set<Socket>();
@@ -162,7 +164,7 @@ export async function startWebPushMock(options: { expectedVapidPublicKey: string
 		const fault = faults.shift();
 		if (fault) log.fault = fault.kind;
 		if (fault?.kind === 'reset') return req.socket.destroy();
-		if (fault?.kind === 'timeout') return;
+		if (fault?.kind === 'timeout') return void options.onHold?.(req); // never answers; the client times out
 		if (fault?.kind === 'status') {
 			log.status = fault.status;
 			return reply(res, fault.status, '', fault.retryAfter ? { 'retry-after': fault.retryAfter } : {});
@@ -189,6 +191,7 @@ export async function startWebPushMock(options: { expectedVapidPublicKey: string
 		mock.deliveries.push({ subscriptionId: id, payload, ttl: String(req.headers.ttl), urgency: req.headers.urgency as string | undefined, messageId });
 		log.status = 201;
 		if (fault?.kind === 'resetAfterProcess') return req.socket.destroy();
+		if (fault?.kind === 'timeoutAfterProcess') return void options.onHold?.(req);
 		reply(res, 201, '', { location: `${mock.url}/messages/${messageId}` });
 	});
 	server.on('connection', (s) => {

@@ -1,3 +1,6 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 /**
  * Campaign Send node through the fake IExecuteFunctions (test/helpers/runNode.ts), with n8n's
  * request helpers implemented over fetch against the local provider mocks (credentials applied
@@ -12,6 +15,12 @@ import { runNode, toItems, type RunNodeOptions } from '../helpers/runNode';
 import { SendGridMock } from '../mocks/sendgrid';
 import { BrevoMock } from '../mocks/brevo';
 import { HubSpotSendMock } from '../mocks/hubspot-send';
+
+/** n8n's storage folder for nodes, fresh for every test (the File Journal ledger lives there). */
+let storage = '';
+beforeEach(() => (storage = fs.mkdtempSync(path.join(os.tmpdir(), 'campaign-send-storage-'))));
+afterEach(() => fs.rmSync(storage, { recursive: true, force: true }));
+const runCampaignSend = (items: INodeExecutionData[], opts: RunNodeOptions = {}) => runNode(new CampaignSend(), items, { storagePath: path.join(storage, 'CUSTOM.campaignSend'), ...opts });
 
 const TEMPLATE = 'd-0123456789abcdef0123456789abcdef';
 
@@ -59,7 +68,7 @@ afterEach(async () => sg.close());
 
 function sendgridRun(items: INodeExecutionData[], extra: Partial<RunNodeOptions> & { parameters?: IDataObject } = {}) {
 	const credentials = { microSendGridApi: { apiKey: 'SG.key', baseUrl: sg.url } };
-	return runNode(new CampaignSend(), items, {
+	return runCampaignSend(items, {
 		credentials,
 		httpRequest: httpVia(credentials),
 		...extra,
@@ -68,7 +77,7 @@ function sendgridRun(items: INodeExecutionData[], extra: Partial<RunNodeOptions>
 }
 
 describe('Campaign Send node', () => {
-	test('description: one credential per provider credential type (matching the registry), outputs Recipients and Summary', () => {
+	test('description: one credential per provider credential type (matching the registry), outputs Recipients, Summary and Unconfirmed', () => {
 		const d = new CampaignSend().description;
 		const declared = (d.credentials ?? []).filter((c) => c.name !== 'microPostgresLedger').map(({ testedBy: _t, ...c }) => c);
 		expect(declared).toEqual(campaignSendCredentials());
@@ -77,7 +86,7 @@ describe('Campaign Send node', () => {
 		const methods = new CampaignSend().methods.credentialTest as Record<string, unknown>;
 		for (const t of tested) expect(typeof methods[t]).toBe('function');
 		expect(d.credentials!.find((c) => c.name === 'microPostgresLedger')).toMatchObject({ testedBy: 'microPostgresLedgerTest', displayOptions: { show: { ledger: ['postgres'] } } });
-		expect(d.outputNames).toEqual(['Recipients', 'Summary']);
+		expect(d.outputNames).toEqual(['Recipients', 'Summary', 'Unconfirmed']);
 		const providerOption = d.properties.find((p) => p.name === 'provider')!;
 		expect((providerOption.options as { value: string }[]).map((o) => o.value)).toEqual(providerModules.map((m) => m.id));
 		const names = d.properties.map((p) => p.name);
@@ -114,16 +123,19 @@ describe('Campaign Send node', () => {
 			skippedByReason: { suppressed: 1, holdout: 1, no_consent: 1, no_address: 1 },
 			requests: 1,
 			retries: 0,
-			ledger: 'staticData',
+			ledger: 'journal',
 			runKey: localDate(Date.now(), 'UTC'),
 		});
 		expect(logs.join('\n')).not.toMatch(/@example\.com|SG\.key/);
-		// runNode runs in 'manual' mode: the static-data ledger is not saved by n8n there, and the summary says so.
-		expect((summary[0].json.summary as IDataObject).warning).toMatch(/Manual execution/);
+		// The file journal remembers manual runs too: no warning.
+		expect((summary[0].json.summary as IDataObject).warning).toBeUndefined();
 		// The rerun skips everyone already sent.
 		const [again] = await sendgridRun(toItems(customers()), { staticData });
 		expect(again.filter((o) => (o.json.delivery as IDataObject).reason === 'already_sent')).toHaveLength(3);
 		expect(sg.messages).toHaveLength(3);
+		// runNode runs in 'manual' mode: the static-data ledger is not saved by n8n there, and the summary says so.
+		const [, staticSummary] = await sendgridRun(toItems(customers()), { parameters: { ledger: 'staticData', runKey: 'other' } });
+		expect((staticSummary[0].json.summary as IDataObject).warning).toMatch(/Manual execution/);
 	});
 
 	test('campaign key from the Segment Router when left empty; custom run key; frequency cap', async () => {
@@ -179,12 +191,25 @@ describe('Campaign Send node', () => {
 			httpRequest: httpVia(credentials),
 			parameters: { provider: 'sendgrid', sendgridTemplateId: TEMPLATE, sendgridFromEmail: 'shop@example.com' },
 		};
-		const err = await runNode(new CampaignSend(), toItems(customers()), opts).catch((e) => e);
+		const err = await runCampaignSend(toItems(customers()), opts).catch((e) => e);
 		expect(err).toBeInstanceOf(NodeOperationError);
 		expect(err.message).toContain('unauthorized');
 		expect(err.message).not.toContain('SG.wrong-secret');
-		const [out] = await runNode(new CampaignSend(), toItems(customers()), { ...opts, continueOnFail: true });
+		const [out] = await runCampaignSend(toItems(customers()), { ...opts, continueOnFail: true });
 		expect(out.filter((o) => (o.json.delivery as IDataObject).reason === 'unauthorized')).toHaveLength(3);
+	});
+
+	test('a provider echoing a short key (no known shape) in its 401: the node error and the items never show it', async () => {
+		await sg.close();
+		sg = new SendGridMock('SG.key', { faults: () => ({ status: 401, body: { errors: [{ field: null, message: 'Bad key k9Short: access denied' }] } }) });
+		await sg.start();
+		const credentials = { microSendGridApi: { apiKey: 'k9Short', baseUrl: sg.url } };
+		const opts = { credentials, httpRequest: httpVia(credentials) };
+		const err = await sendgridRun(toItems(customers()), opts).catch((e) => e);
+		expect(err.message).toContain('Bad key [redacted]: access denied');
+		expect(err.message).not.toContain('k9Short');
+		const [out, summary] = await sendgridRun(toItems(customers()), { ...opts, continueOnFail: true });
+		expect(JSON.stringify([out, summary])).not.toContain('k9Short');
 	});
 
 	test('with "On Error: Continue (using error output)" failed recipients are shaped for n8n\'s error output', async () => {
@@ -203,6 +228,7 @@ describe('Campaign Send node', () => {
 			{ customerId: 'b', email: 'not an email' },
 		];
 		const [out] = await runNode(withErrorOutput, toItems(items), {
+			storagePath: path.join(storage, 'CUSTOM.campaignSend'),
 			credentials,
 			httpRequest: httpVia(credentials),
 			continueOnFail: true,
@@ -213,6 +239,49 @@ describe('Campaign Send node', () => {
 		expect(Object.keys(out[1].json)).toEqual(['error']);
 		expect(out[1].json.error).toMatchObject({ message: 'Not sent: invalid_address', status: 'failed', reason: 'invalid_address', provider: 'sendgrid' });
 		expect(out[1].pairedItem).toEqual({ item: 1 });
+	});
+
+	test('a lost answer: those recipients leave through the Unconfirmed output, and a rerun holds them there', async () => {
+		await sg.close();
+		sg = new SendGridMock('SG.key', { faults: ['reset-after-accept'] });
+		await sg.start();
+		const staticData: IDataObject = {};
+		const items = toItems(customers());
+		const [out, summary, held] = await sendgridRun(items, { staticData });
+		expect(out.map((o) => (o.json.customerId as string) ?? (o.json.customer_id as string) ?? '-')).toEqual(['c2', 'c3', 'c4', 'c5']);
+		expect(held.map((o) => o.json.delivery as IDataObject).map((d) => `${d.status}:${d.reason}`)).toEqual(Array(3).fill('unconfirmed:connection_reset'));
+		expect(held.map((o) => o.pairedItem)).toEqual([{ item: 0 }, { item: 5 }, { item: 6 }]);
+		expect(held[0].json).toMatchObject({ customerId: 'c1', email: 'ann@example.com' });
+		expect(summary[0].json.summary).toMatchObject({ sent: 0, unconfirmed: 3, unconfirmedByReason: { connection_reset: 3 } });
+		expect(sg.messages).toHaveLength(3);
+		const [, , again] = await sendgridRun(items, { staticData });
+		expect(again.map((o) => (o.json.delivery as IDataObject).reason)).toEqual(['unconfirmed', 'unconfirmed', 'unconfirmed']);
+		expect(sg.messages).toHaveLength(3);
+		const [marked] = await sendgridRun(items, { staticData, parameters: { options: { unconfirmedSends: 'markSent' } } });
+		expect(marked.filter((o) => (o.json.delivery as IDataObject).reason === 'marked_sent')).toHaveLength(3);
+		expect(sg.messages).toHaveLength(3);
+	});
+
+	test("the default ledger is a journal in n8n's storage folder; a workflow's static-data history moves into it; queue mode is refused", async () => {
+		const staticData: IDataObject = {};
+		// Before: the workflow used the static-data ledger (the old default).
+		await sendgridRun(toItems(customers()), { staticData, parameters: { ledger: 'staticData' } });
+		expect(Object.keys((staticData.microsegmentsDeliveryLedger as { e: object }).e)).toHaveLength(3);
+		expect(sg.messages).toHaveLength(3);
+		// Now the same workflow, saved before the change (no ledger parameter): nothing is sent twice.
+		const [out, summary] = await sendgridRun(toItems(customers()), { staticData });
+		expect(out.filter((o) => (o.json.delivery as IDataObject).reason === 'already_sent')).toHaveLength(3);
+		expect(summary[0].json.summary).toMatchObject({ ledger: 'journal', sent: 0 });
+		expect(sg.messages).toHaveLength(3);
+		expect(staticData.microsegmentsDeliveryLedger).toEqual({ v: 1, e: {}, movedTo: 'journal' });
+		const file = path.join(storage, 'n8n-nodes-microsegments', 'send-ledger-test-workflow.jsonl');
+		expect(fs.readFileSync(file, 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(4);
+		process.env.EXECUTIONS_MODE = 'queue';
+		try {
+			await expect(sendgridRun(toItems(customers()), { staticData })).rejects.toThrow('queue mode');
+		} finally {
+			delete process.env.EXECUTIONS_MODE;
+		}
 	});
 
 	test('bad settings are reported before anything is sent', async () => {
@@ -241,7 +310,7 @@ describe('Campaign Send node with Brevo and HubSpot', () => {
 		await brevo.start();
 		try {
 			const credentials = { microBrevoApi: { apiKey: 'xkeysib-1', baseUrl: brevo.url } };
-			const [out] = await runNode(new CampaignSend(), toItems(customers()), {
+			const [out] = await runCampaignSend(toItems(customers()), {
 				credentials,
 				httpRequest: httpVia(credentials),
 				parameters: { provider: 'brevo', brevoTemplateId: 7, brevoParamFields: 'firstName, rfm.segment', campaignKey: 'thanks' },
@@ -259,7 +328,7 @@ describe('Campaign Send node with Brevo and HubSpot', () => {
 		await hs.start();
 		try {
 			const credentials = { microHubSpotApi: { accessToken: 'pat-1', baseUrl: hs.url } };
-			const [out, summary] = await runNode(new CampaignSend(), toItems(customers()), {
+			const [out, summary] = await runCampaignSend(toItems(customers()), {
 				credentials,
 				httpRequest: httpVia(credentials),
 				parameters: { provider: 'hubspot', campaignKey: 'crm-sync', frequencyCapMessages: 1 },
@@ -276,7 +345,7 @@ describe('Campaign Send node with Brevo and HubSpot', () => {
 	test('HubSpot list add needs a numeric list id', async () => {
 		const credentials = { microHubSpotApi: { accessToken: 'pat-1', baseUrl: 'http://127.0.0.1:9' } };
 		await expect(
-			runNode(new CampaignSend(), toItems(customers()), { credentials, httpRequest: httpVia(credentials), parameters: { provider: 'hubspot', hubspotAction: 'listAdd', hubspotListId: 'abc' } }),
+			runCampaignSend(toItems(customers()), { credentials, httpRequest: httpVia(credentials), parameters: { provider: 'hubspot', hubspotAction: 'listAdd', hubspotListId: 'abc' } }),
 		).rejects.toThrow('List ID');
 	});
 });
@@ -317,7 +386,7 @@ describe('Campaign Send node with the PostgreSQL ledger', () => {
 	});
 
 	test('credential test connects (and reports a bad password without echoing it)', async () => {
-		const { testPostgresLedger } = await import('../../nodes/CampaignSend/CampaignSend.execute');
+		const { testPostgresLedger } = await import('../../nodes/CampaignSend/ledger');
 		const ok = await testPostgresLedger.call({} as never, { id: '1', name: 'pg', type: 'microPostgresLedger', data: { connectionUrl: url } });
 		expect(ok.status).toBe('OK');
 		const bad = await testPostgresLedger.call({} as never, { id: '1', name: 'pg', type: 'microPostgresLedger', data: { host: '127.0.0.1', port: 1, database: 'x', user: 'x', password: 'S3cret-pass' } });

@@ -9,7 +9,10 @@
  * Providers with request idempotency keys derive them from the batch's send keys with
  * `batchIdempotencyKey(batch.map((r) => r.sendKey))` (nodes/core/delivery/keys.ts, a UUID) and set
  * `Provider.idempotencyWindowMs` (how long the provider remembers the key), so the engine can
- * safely re-send a batch whose outcome is unknown.
+ * safely re-send a batch whose outcome is unknown; without it a request whose answer was lost is
+ * never sent again (its recipients are `unconfirmed`).
+ *
+ * How to add a provider, step by step: docs/PROVIDERS.md.
  */
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import type { Provider } from '../../core/delivery/types';

@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { createOutboxProvider, resolveOutboxDirectory } from '../../core/delivery/providers/outbox';
+import { NodeOperationError } from 'n8n-workflow';
+import { allowedMessage, createOutboxProvider, outboxFolderProblem, realPathOf, resolveOutboxDirectory } from '../../core/delivery/providers/outbox';
 import type { ProviderModule } from './module';
 
 const show = { show: { provider: ['outbox'] } };
@@ -10,10 +11,10 @@ const properties: INodeProperties[] = [
 		name: 'outboxDirectory',
 		type: 'string',
 		default: '',
-		placeholder: '~/.n8n/microsegments-outbox',
+		placeholder: '~/.n8n-files/microsegments-outbox',
 		displayOptions: show,
 		description:
-			'Folder on the n8n server where the messages are written, one JSON line each, in a file per day (outbox-YYYY-MM-DD.jsonl). Empty: microsegments-outbox in n8n\'s data folder.',
+			'Folder on the n8n server where the messages are written, one JSON line each, in a file per day (outbox-YYYY-MM-DD.jsonl). It must be a folder n8n lets nodes write to (N8N_RESTRICT_FILE_ACCESS_TO). Empty: ~/.n8n-files/microsegments-outbox.',
 	},
 	{
 		displayName: 'Fields to Write',
@@ -32,7 +33,6 @@ export const outboxModule: ProviderModule = {
 	credentialType: '',
 	channel: 'email',
 	addressField: 'email',
-	addressFallbacks: ['customerId'],
 	transport: 'none',
 	properties,
 	async create(ctx, itemIndex) {
@@ -41,6 +41,12 @@ export const outboxModule: ProviderModule = {
 			.split(',')
 			.map((s) => s.trim())
 			.filter(Boolean);
-		return createOutboxProvider({ directory: resolveOutboxDirectory(dir), fields });
+		const directory = resolveOutboxDirectory(dir);
+		// n8n's own rule for files written by nodes (1.x: async on the path; 2.x: on the resolved path).
+		const blocked = (ctx.helpers as unknown as { isFilePathBlocked?: (path: string) => boolean | Promise<boolean> }).isFilePathBlocked;
+		const probe = realPathOf(`${directory}/outbox.jsonl`);
+		const problem = typeof blocked === 'function' ? ((await blocked(probe)) ? allowedMessage(directory) : undefined) : outboxFolderProblem(directory);
+		if (problem) throw new NodeOperationError(ctx.getNode(), problem, { itemIndex });
+		return createOutboxProvider({ directory, fields });
 	},
 };

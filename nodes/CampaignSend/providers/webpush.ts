@@ -8,8 +8,10 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 import { createWebPushProvider, validateVapid } from '../../core/delivery/providers/webpush';
+import { privatePushAllowedByAdmin } from '../../core/net/address';
 import { keyValues } from './fcm';
 import type { ModuleProvider, ProviderModule } from './module';
+import { fieldList } from './shared';
 
 const show = { show: { provider: ['webpush'] } };
 
@@ -87,6 +89,15 @@ const properties: INodeProperties[] = [
 		displayOptions: show,
 		options: [
 			{
+				displayName: 'Allowed Push Hosts',
+				name: 'allowedHosts',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. push.example.com, *.push.example.net',
+				description:
+					'Push services besides those of Chrome, Firefox, Safari and Edge (FCM, Mozilla, Apple, Windows), separated by commas. Subscriptions pointing anywhere else are not contacted (endpoint_not_allowed), and never one that resolves to a private or local address.',
+			},
+			{
 				displayName: 'Keep for Offline Browsers (Hours)',
 				name: 'ttlHours',
 				type: 'number',
@@ -156,6 +167,9 @@ export const webpushModule: ProviderModule = {
 				ttlSeconds: Number.isFinite(ttlHours) ? Math.round(ttlHours * 3600) : NaN,
 				urgency,
 				topic: String(options.topic ?? '').trim() || undefined,
+				allowedHosts: fieldList(options.allowedHosts),
+				// Loopback/private push services only when the n8n admin says so (test servers).
+				allowPrivateNetworks: privatePushAllowedByAdmin(),
 				expression: (expression, i) => ctx.evaluateExpression(`={{ ${expression} }}`, i),
 			});
 		} catch (error) {

@@ -4,7 +4,7 @@
  * retries with backoff, the idempotency ledger, frequency caps, consent and dry runs belong to
  * the engine. No n8n import here.
  */
-import type { HttpRequest, HttpTransport } from '../http';
+import type { HttpRequest, HttpTransport } from '../net/http';
 
 export interface Recipient {
 	/** Position of the item in the node's input (for pairedItem and per-item errors). */
@@ -19,7 +19,8 @@ export interface Recipient {
 	fields: Record<string, unknown>;
 }
 
-export type OutcomeStatus = 'sent' | 'failed';
+/** 'unknown': the request may have been accepted but its answer was lost (the engine holds it unconfirmed). */
+export type OutcomeStatus = 'sent' | 'failed' | 'unknown';
 
 export interface RecipientOutcome {
 	recipient: Recipient;

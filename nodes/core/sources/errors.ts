@@ -33,19 +33,3 @@ export class SourceError extends Error {
 		return this.details.description;
 	}
 }
-
-const SECRET_PATTERNS: RegExp[] = [
-	/\b(sk|rk|pk)_(live|test)_[A-Za-z0-9*]{4,}/g, // Stripe keys (also Stripe's own masked form)
-	/\bshp(at|ca|pa|ss)_[A-Za-z0-9]{8,}/g, // Shopify tokens
-	/\bc[ks]_[A-Fa-f0-9]{16,}/g, // WooCommerce consumer key/secret
-	/\bpat-[a-z0-9]{2,4}-[A-Za-z0-9-]{8,}/g, // HubSpot private app tokens
-	/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
-	/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, // email addresses
-];
-
-/** Removes anything that looks like a key, token or email address from a provider message. */
-export function redact(text: string): string {
-	let out = text;
-	for (const re of SECRET_PATTERNS) out = out.replace(re, '[redacted]');
-	return out.length > 500 ? out.slice(0, 500) + '…' : out;
-}

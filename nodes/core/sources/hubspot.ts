@@ -19,12 +19,14 @@
  *   and on a 429 reads `policyName`: TEN_SECONDLY_ROLLING / SECONDLY → wait the interval and retry,
  *   DAILY → stop with a clear message (nothing more can be read today).
  */
-import type { HttpResponse } from '../http';
+import type { HttpResponse } from '../net/http';
 import { CustomerAggregator } from './aggregate';
 import { SourceError } from './errors';
-import { IncrementalTracker } from './incremental';
-import { emptyCustomer, isoOrNull, latestIso, money, normEmail, roundMoney, str, upperOrNull } from './normalize';
-import { SourceHttp, type ResponseVerdict } from './request';
+import { emptyCustomer, isoOrNull, money, normEmail, roundMoney, str, upperOrNull } from './normalize';
+import { readPages } from '../net/paging';
+import { SlidingWindowLimiter } from '../net/rateLimit';
+import { ReadRun } from './reading';
+import { sourceHttp, type ResponseVerdict, type SourceHttp } from './request';
 import type { FetchOptions, FetchResult, NormalizedCustomer, NormalizedOrder, OrderStatus, SkippedRecord } from './types';
 
 export const HUBSPOT_MAX_PAGE = 100;
@@ -104,184 +106,162 @@ export function normalizeContact(contact: Raw, extra: string[], includeSource: b
 	return c;
 }
 
-/** Rolling-window limiter sized from HubSpot's rate-limit headers. */
-class RollingLimiter {
-	private starts: number[] = [];
-	max = Infinity;
-	intervalMs = 10000;
-	remaining = Infinity;
-	private lastHeaderAt = 0;
-
-	constructor(
-		private readonly now: () => number,
-		private readonly wait: (ms: number) => Promise<void>,
-		initialMax = Infinity,
-		initialInterval = 10000,
-	) {
-		this.max = initialMax;
-		this.intervalMs = initialInterval;
-	}
-
-	async acquire(): Promise<void> {
-		for (;;) {
-			const t = this.now();
-			this.starts = this.starts.filter((s) => s > t - this.intervalMs);
-			const cap = Number.isFinite(this.max) ? Math.max(1, this.max - 1) : Infinity;
-			let waitMs = 0;
-			if (this.starts.length >= cap) waitMs = this.starts[0] + this.intervalMs - t;
-			// the account-wide budget (other apps / processes) says we are out
-			else if (this.remaining <= 1 && t - this.lastHeaderAt < this.intervalMs)
-				waitMs = this.starts.length ? this.starts[0] + this.intervalMs - t : this.lastHeaderAt + this.intervalMs - t;
-			if (waitMs <= 0) break;
-			await this.wait(waitMs + 5);
-			this.remaining = Infinity;
-		}
-		this.starts.push(this.now());
-	}
-
-	observe(headers: Record<string, string>): void {
-		const max = Number(headers['x-hubspot-ratelimit-max']);
-		const interval = Number(headers['x-hubspot-ratelimit-interval-milliseconds']);
-		const remaining = Number(headers['x-hubspot-ratelimit-remaining']);
-		if (Number.isFinite(max) && max > 0) this.max = max;
-		if (Number.isFinite(interval) && interval > 0) this.intervalMs = interval;
-		if (Number.isFinite(remaining)) {
-			this.remaining = remaining;
-			this.lastHeaderAt = this.now();
-		}
-	}
+/**
+ * HubSpot announces its rolling limit in every answer (X-HubSpot-RateLimit-Max / -Interval-
+ * Milliseconds / -Remaining): the limiter keeps one request in reserve, and waits a whole interval
+ * when the account's budget (shared with other apps) is down to the last request.
+ */
+function observeHubSpotLimits(limiter: SlidingWindowLimiter, headers: Record<string, string>, now: number): void {
+	const max = Number(headers['x-hubspot-ratelimit-max']);
+	const interval = Number(headers['x-hubspot-ratelimit-interval-milliseconds']);
+	const remaining = Number(headers['x-hubspot-ratelimit-remaining']);
+	if (Number.isFinite(max) && max > 0) limiter.setLimit(Math.max(1, max - 1), Number.isFinite(interval) && interval > 0 ? interval : 10000);
+	if (headers['x-hubspot-ratelimit-remaining'] !== undefined && Number.isFinite(remaining) && remaining <= 1)
+		limiter.pauseUntil(now + (Number.isFinite(interval) && interval > 0 ? interval : 10000));
 }
 
-export async function fetchHubSpot(config: HubSpotConfig, opts: FetchOptions): Promise<FetchResult> {
-	const base = config.baseUrl.replace(/\/+$/, '');
-	const http = new SourceHttp({
-		transport: opts.transport,
-		service: 'HubSpot',
-		credential: 'Microsegments HubSpot API',
-		authHint: 'the private app access token, and that the app has the crm.objects.contacts.read and crm.objects.deals.read scopes',
-		notFoundHint: 'Check the Base URL in the credential "Microsegments HubSpot API" (https://api.hubapi.com).',
-		headers: opts.headers,
-		clock: opts.clock,
-		retry: opts.retry,
-		timeoutMs: opts.timeoutMs,
-		log: opts.log,
-		errorMessage: (b) => {
-			const o = obj(b);
-			if (!o) return undefined;
-			const scopes = obj(obj(Array.isArray(o.errors) ? o.errors[0] : null)?.context)?.requiredGranularScopes;
-			const msg = str(o.message);
-			return msg ? msg + (Array.isArray(scopes) ? ` Required scopes: ${scopes.join(', ')}.` : '') : undefined;
-		},
-	});
-	const clock = http.clock;
-	const limiter = new RollingLimiter(() => clock.now(), (ms) => http.wait(ms));
-	const searchLimiter = new RollingLimiter(() => clock.now(), (ms) => http.wait(ms), 5, 1000);
-	const pageSize = Math.max(1, Math.min(HUBSPOT_MAX_PAGE, Math.floor(opts.pageSize ?? HUBSPOT_MAX_PAGE)));
-	const maxRecords = opts.maxRecords && opts.maxRecords > 0 ? opts.maxRecords : Infinity;
-	const tracker = opts.incremental ? new IncrementalTracker(opts.incremental) : null;
-	const since = latestIso(opts.since ?? null, tracker?.since ?? null);
-	const extra = (config.contactProperties ?? []).map((p) => p.trim()).filter(Boolean);
-	const contactProps = [...new Set([...CONTACT_PROPERTIES, ...extra])];
-	const includeSource = !!opts.includeSource;
-	const skipped: SkippedRecord[] = [];
-	let truncated = false;
+type Query = Record<string, string | number | undefined>;
+type HubSpotObject = 'contacts' | 'deals';
 
-	const invalid = (kind: string, s: SkippedRecord) => {
-		if (opts.onInvalid === 'fail') throw new SourceError('invalidRecord', `HubSpot ${kind} ${s.id}: ${s.reason}.`, { recordId: s.id });
-		skipped.push(s);
-	};
+/** HubSpot's 429: DAILY ends the read, the rolling / secondly windows are waited out. */
+function hubspotVerdict(res: HttpResponse): ResponseVerdict | undefined {
+	if (res.status !== 429) return undefined;
+	const body = obj(res.body);
+	const policy = String(body?.policyName ?? '').toUpperCase();
+	if (policy === 'DAILY')
+		return {
+			error: new SourceError('rateLimit', "HubSpot's daily API limit for this app is used up. Try again tomorrow, or lower how often this workflow runs.", { status: 429 }),
+		};
+	const interval = Number(res.headers['x-hubspot-ratelimit-interval-milliseconds']);
+	const waitMs = policy === 'SECONDLY' ? 1000 : Number.isFinite(interval) && interval > 0 ? interval : 10000;
+	return { retry: true, throttle: true, waitMs };
+}
 
-	const verdict = (res: HttpResponse): ResponseVerdict | undefined => {
-		if (res.status !== 429) return undefined;
-		const body = obj(res.body);
-		const policy = String(body?.policyName ?? '').toUpperCase();
-		if (policy === 'DAILY')
-			return {
-				error: new SourceError('rateLimit', 'HubSpot\'s daily API limit for this app is used up. Try again tomorrow, or lower how often this workflow runs.', { status: 429 }),
-			};
-		const interval = Number(res.headers['x-hubspot-ratelimit-interval-milliseconds']);
-		const waitMs = policy === 'SECONDLY' ? 1000 : Number.isFinite(interval) && interval > 0 ? interval : 10000;
-		return { retry: true, throttle: true, waitMs };
-	};
+function hubspotErrorMessage(b: unknown): string | undefined {
+	const o = obj(b);
+	if (!o) return undefined;
+	const scopes = obj(obj(Array.isArray(o.errors) ? o.errors[0] : null)?.context)?.requiredGranularScopes;
+	const msg = str(o.message);
+	return msg ? msg + (Array.isArray(scopes) ? ` Required scopes: ${scopes.join(', ')}.` : '') : undefined;
+}
 
-	const call = async (method: 'GET' | 'POST', path: string, query?: Record<string, string | number | undefined>, body?: unknown, search = false) => {
-		await (search ? searchLimiter : limiter).acquire();
-		const res = await http.send({ method, url: `${base}${path}`, query, body }, (r) => {
-			if (!search) limiter.observe(r.headers);
-			return verdict(r);
+function firstContactOf(deal: Raw): string | null {
+	const results = obj(obj(deal.associations)?.contacts)?.results;
+	if (!Array.isArray(results) || !results.length) return null;
+	return str(obj(results[0])?.id);
+}
+
+/** A HubSpot read: the run's state, its client, HubSpot's two rate limits and its endpoints. */
+class HubSpotRead {
+	readonly http: SourceHttp;
+	private readonly base: string;
+	// Until the first answer says otherwise: unlimited, 10 s window; searches: 5 a second (one in reserve).
+	private readonly limiter: SlidingWindowLimiter;
+	private readonly searchLimiter: SlidingWindowLimiter;
+	private readonly pageSize: number;
+	readonly extra: string[];
+	readonly contactProps: string[];
+
+	constructor(
+		readonly config: HubSpotConfig,
+		readonly run: ReadRun,
+	) {
+		this.base = config.baseUrl.replace(/\/+$/, '');
+		this.http = sourceHttp(run.opts, {
+			service: 'HubSpot',
+			credential: 'Microsegments HubSpot API',
+			authHint: 'the private app access token, and that the app has the crm.objects.contacts.read and crm.objects.deals.read scopes',
+			notFoundHint: 'Check the Base URL in the credential "Microsegments HubSpot API" (https://api.hubapi.com).',
+			errorMessage: hubspotErrorMessage,
 		});
-		tracker?.noteServerTime(res.headers['date'], clock.now());
+		this.limiter = new SlidingWindowLimiter(Infinity, 10000, this.http.clock);
+		this.searchLimiter = new SlidingWindowLimiter(4, 1000, this.http.clock);
+		this.pageSize = Math.max(1, Math.min(HUBSPOT_MAX_PAGE, Math.floor(run.opts.pageSize ?? HUBSPOT_MAX_PAGE)));
+		this.extra = (config.contactProperties ?? []).map((p) => p.trim()).filter(Boolean);
+		this.contactProps = [...new Set([...CONTACT_PROPERTIES, ...this.extra])];
+	}
+
+	async call(method: 'GET' | 'POST', path: string, query?: Query, body?: unknown, search = false): Promise<Raw> {
+		const { http, limiter } = this;
+		const res = await http.send(
+			{ method, url: `${this.base}${path}`, query, body },
+			(r) => {
+				if (!search) observeHubSpotLimits(limiter, r.headers, http.clock.now());
+				return hubspotVerdict(r);
+			},
+			search ? this.searchLimiter : limiter,
+		);
+		this.run.tracker?.noteServerTime(res.headers['date'], http.clock.now());
 		return obj(res.body) ?? {};
-	};
+	}
 
-	/** GET list paging; returns when onPage says stop or there is no next page. */
-	const list = async (object: 'contacts' | 'deals', properties: string[], associations: string | undefined, onPage: (rows: Raw[]) => boolean) => {
-		let after: string | undefined;
-		for (;;) {
-			const body = await call('GET', `/crm/v3/objects/${object}`, { limit: pageSize, after, properties: properties.join(','), associations, archived: 'false' });
-			const rows = Array.isArray(body.results) ? body.results.map((r) => obj(r) ?? {}) : null;
-			if (!rows) throw new SourceError('badResponse', `HubSpot answered ${object} without results.`);
-			http.stats.pages++;
-			http.stats.read += rows.length;
-			if (onPage(rows)) return;
-			http.log(`HubSpot: ${object} page ${http.stats.pages}, ${http.stats.read} records read`);
-			const next = str(obj(obj(body.paging)?.next)?.after);
-			if (!next || rows.length === 0) return;
-			if (next === after) throw new SourceError('badResponse', 'HubSpot sent the same page cursor twice.');
-			after = next;
-		}
-	};
+	/** GET list paging (`after` cursors); returns when onPage says stop or there is no next page. */
+	list(object: HubSpotObject, properties: string[], associations: string | undefined, onPage: (rows: Raw[]) => boolean | void): Promise<boolean> {
+		const http = this.http;
+		return readPages<string | undefined>({
+			first: undefined,
+			stats: http.stats,
+			repeated: () => new SourceError('badResponse', 'HubSpot sent the same page cursor twice.'),
+			fetch: async (after) => {
+				const body = await this.call('GET', `/crm/v3/objects/${object}`, { limit: this.pageSize, after, properties: properties.join(','), associations, archived: 'false' });
+				const rows = Array.isArray(body.results) ? body.results.map((r) => obj(r) ?? {}) : null;
+				if (!rows) throw new SourceError('badResponse', `HubSpot answered ${object} without results.`);
+				return { rows, next: str(obj(obj(body.paging)?.next)?.after) ?? undefined };
+			},
+			onPage: (rows) => {
+				if (onPage(rows) === true) return true;
+				http.log(`HubSpot: ${object} page ${http.stats.pages}, ${http.stats.read} records read`);
+				return false;
+			},
+		});
+	}
 
-	/** Search by last-modified date, oldest first; restarts past the 10,000-result cap. */
-	const searchChanged = async (object: 'contacts' | 'deals', property: string, properties: string[], from: string, onRow: (row: Raw) => void) => {
-		let gte = Date.parse(from);
-		let after: string | undefined;
+	/**
+	 * Search by last-modified date, oldest first. HubSpot's search stops at 10,000 results: past it
+	 * the search restarts from the latest change time seen (rows seen twice are dropped).
+	 */
+	searchChanged(object: HubSpotObject, property: string, properties: string[], from: string, onRow: (row: Raw) => void): Promise<boolean> {
 		const seen = new Set<string>();
-		for (;;) {
-			const body = await call(
-				'POST',
-				`/crm/v3/objects/${object}/search`,
-				undefined,
-				{
-					filterGroups: [{ filters: [{ propertyName: property, operator: 'GTE', value: String(gte) }] }],
-					sorts: [{ propertyName: property, direction: 'ASCENDING' }],
-					properties,
-					limit: HUBSPOT_SEARCH_PAGE,
-					after,
-				},
-				true,
-			);
-			const rows = Array.isArray(body.results) ? body.results.map((r) => obj(r) ?? {}) : [];
-			http.stats.pages++;
-			http.stats.read += rows.length;
-			let lastT = gte;
-			for (const r of rows) {
-				const id = str(r.id);
-				const t = Date.parse(String(obj(r.properties)?.[property] ?? ''));
-				if (!Number.isNaN(t)) lastT = Math.max(lastT, t);
-				if (!id || seen.has(id)) continue;
-				seen.add(id);
-				onRow(r);
-			}
-			const next = str(obj(obj(body.paging)?.next)?.after);
-			if (!next || rows.length === 0) return;
-			if (Number(next) + HUBSPOT_SEARCH_PAGE > HUBSPOT_SEARCH_CAP) {
-				if (lastT === gte) throw new SourceError('badResponse', `More than ${HUBSPOT_SEARCH_CAP} HubSpot ${object} changed at the same instant; run without incremental mode.`);
-				gte = lastT;
-				after = undefined;
-				continue;
-			}
-			after = next;
-		}
-	};
+		const tooMany = () => new SourceError('badResponse', `More than ${HUBSPOT_SEARCH_CAP} HubSpot ${object} changed at the same instant; run without incremental mode.`);
+		return readPages<{ gte: number; after?: string }>({
+			first: { gte: Date.parse(from) },
+			stats: this.http.stats,
+			same: (a, b) => a.gte === b.gte && a.after === b.after,
+			repeated: () => new SourceError('badResponse', 'HubSpot sent the same search cursor twice.'),
+			fetch: async ({ gte, after }) => {
+				const filterGroups = [{ filters: [{ propertyName: property, operator: 'GTE', value: String(gte) }] }];
+				const sorts = [{ propertyName: property, direction: 'ASCENDING' }];
+				const body = await this.call('POST', `/crm/v3/objects/${object}/search`, undefined, { filterGroups, sorts, properties, limit: HUBSPOT_SEARCH_PAGE, after }, true);
+				const rows = Array.isArray(body.results) ? body.results.map((r) => obj(r) ?? {}) : [];
+				const next = str(obj(obj(body.paging)?.next)?.after);
+				if (!next) return { rows };
+				if (Number(next) + HUBSPOT_SEARCH_PAGE <= HUBSPOT_SEARCH_CAP) return { rows, next: { gte, after: next } };
+				let lastT = gte;
+				for (const r of rows) {
+					const t = Date.parse(String(obj(r.properties)?.[property] ?? ''));
+					if (!Number.isNaN(t)) lastT = Math.max(lastT, t);
+				}
+				if (lastT === gte) throw tooMany();
+				return { rows, next: { gte: lastT } };
+			},
+			onPage: (rows) => {
+				for (const r of rows) {
+					const id = str(r.id);
+					if (!id || seen.has(id)) continue;
+					seen.add(id);
+					onRow(r);
+				}
+			},
+		});
+	}
 
-	/** v4 batch association read: from ids → associated ids (first page of each). */
-	const associations = async (from: 'contacts' | 'deals', to: 'contacts' | 'deals', ids: string[]): Promise<Map<string, string[]>> => {
+	/** v4 batch association read: from ids → associated ids (every page of each). */
+	async associations(from: HubSpotObject, to: HubSpotObject, ids: string[]): Promise<Map<string, string[]>> {
 		const out = new Map<string, string[]>();
 		for (let k = 0; k < ids.length; k += 100) {
 			let inputs = ids.slice(k, k + 100).map((id) => ({ id }) as { id: string; after?: string });
 			while (inputs.length) {
-				const body = await call('POST', `/crm/v4/associations/${from}/${to}/batch/read`, undefined, { inputs });
+				const body = await this.call('POST', `/crm/v4/associations/${from}/${to}/batch/read`, undefined, { inputs });
 				const more: typeof inputs = [];
 				for (const r of Array.isArray(body.results) ? body.results : []) {
 					const row = obj(r) ?? {};
@@ -300,155 +280,157 @@ export async function fetchHubSpot(config: HubSpotConfig, opts: FetchOptions): P
 			}
 		}
 		return out;
-	};
-
-	const batchRead = async (object: 'contacts' | 'deals', ids: string[], properties: string[]): Promise<Raw[]> => {
-		const out: Raw[] = [];
-		for (let k = 0; k < ids.length; k += 100) {
-			const body = await call('POST', `/crm/v3/objects/${object}/batch/read`, { archived: 'false' }, { properties, inputs: ids.slice(k, k + 100).map((id) => ({ id })) });
-			for (const r of Array.isArray(body.results) ? body.results : []) out.push(obj(r) ?? {});
-			http.stats.read += Array.isArray(body.results) ? body.results.length : 0;
-		}
-		return out;
-	};
-
-	const firstContactOf = (deal: Raw): string | null => {
-		const results = obj(obj(deal.associations)?.contacts)?.results;
-		if (!Array.isArray(results) || !results.length) return null;
-		return str(obj(results[0])?.id);
-	};
-
-	// ---------------- orders ----------------
-	if (opts.mode === 'orders') {
-		const orders: NormalizedOrder[] = [];
-		const seen = new Set<string>();
-		const take = (deal: Raw, contactId: string | null): boolean => {
-			const o = normalizeDeal(deal, contactId, config, includeSource);
-			if (!('orderId' in o)) {
-				invalid('deal', o);
-				return false;
-			}
-			if (seen.has(o.orderId)) return false;
-			seen.add(o.orderId);
-			if (tracker) {
-				if (tracker.alreadyDelivered(o.orderId, o.updatedAt)) return false;
-				tracker.note(o.orderId, o.updatedAt);
-			}
-			orders.push(o);
-			if (orders.length >= maxRecords) {
-				truncated = true;
-				return true;
-			}
-			return false;
-		};
-		if (!since) {
-			await list('deals', DEAL_PROPERTIES, 'contacts', (rows) => {
-				for (const d of rows) if (take(d, firstContactOf(d))) return true;
-				return false;
-			});
-		} else {
-			const deals: Raw[] = [];
-			await searchChanged('deals', 'hs_lastmodifieddate', DEAL_PROPERTIES, since, (d) => deals.push(d));
-			const assoc = await associations('deals', 'contacts', deals.map((d) => String(d.id)));
-			for (const d of deals) if (take(d, assoc.get(String(d.id))?.[0] ?? null)) break;
-		}
-		const result: FetchResult = { mode: 'orders', records: orders, skipped, stats: http.stats, truncated };
-		if (tracker) result.state = truncated && !since ? { since: null, seen: {} } : tracker.next();
-		return result;
 	}
 
-	// ---------------- customers ----------------
-	const agg = new CustomerAggregator();
-	const ids: string[] = [];
-	const addContacts = (rows: Raw[]): boolean => {
+	async batchRead(object: HubSpotObject, ids: string[], properties: string[]): Promise<Raw[]> {
+		const out: Raw[] = [];
+		for (let k = 0; k < ids.length; k += 100) {
+			const body = await this.call('POST', `/crm/v3/objects/${object}/batch/read`, { archived: 'false' }, { properties, inputs: ids.slice(k, k + 100).map((id) => ({ id })) });
+			for (const r of Array.isArray(body.results) ? body.results : []) out.push(obj(r) ?? {});
+			this.http.stats.read += Array.isArray(body.results) ? body.results.length : 0;
+		}
+		return out;
+	}
+}
+
+export async function fetchHubSpot(config: HubSpotConfig, opts: FetchOptions): Promise<FetchResult> {
+	const read = new HubSpotRead(config, new ReadRun(opts, 'HubSpot'));
+	if (opts.mode === 'orders') return readDeals(read);
+	const customers = new HubSpotCustomers(read);
+	const run = read.run;
+	if (run.since) await readChangedContacts(read, customers, run.since);
+	else if (run.maxRecords === Infinity) await readAllContacts(read, customers);
+	else {
+		await read.list('contacts', read.contactProps, undefined, (rows) => customers.addContacts(rows));
+		await customers.addDealsOf(customers.ids);
+	}
+	return run.result('customers', customers.build(), read.http.stats, run.truncated ? run.previousState() : undefined);
+}
+
+/** Orders mode: closed deals with their first contact (changed since: searched, then associated). */
+async function readDeals(read: HubSpotRead): Promise<FetchResult> {
+	const { run, config } = read;
+	const tracker = run.tracker;
+	const orders: NormalizedOrder[] = [];
+	const seen = new Set<string>();
+	const take = (deal: Raw, contactId: string | null): boolean => {
+		const o = normalizeDeal(deal, contactId, config, run.includeSource);
+		if (!('orderId' in o)) {
+			run.invalid('deal', o);
+			return false;
+		}
+		if (seen.has(o.orderId)) return false;
+		seen.add(o.orderId);
+		if (tracker) {
+			if (tracker.alreadyDelivered(o.orderId, o.updatedAt)) return false;
+			tracker.note(o.orderId, o.updatedAt);
+		}
+		orders.push(o);
+		return orders.length >= run.maxRecords && (run.truncated = true);
+	};
+	if (!run.since) {
+		await read.list('deals', DEAL_PROPERTIES, 'contacts', (rows) => rows.some((d) => take(d, firstContactOf(d))));
+	} else {
+		const deals: Raw[] = [];
+		await read.searchChanged('deals', 'hs_lastmodifieddate', DEAL_PROPERTIES, run.since, (d) => deals.push(d));
+		const assoc = await read.associations('deals', 'contacts', deals.map((d) => String(d.id)));
+		for (const d of deals) if (take(d, assoc.get(String(d.id))?.[0] ?? null)) break;
+	}
+	return run.result('orders', orders, read.http.stats, run.truncated && !run.since ? { since: null, seen: {} } : undefined);
+}
+
+/** Customers: contacts with the totals of their deals. */
+class HubSpotCustomers {
+	private readonly agg = new CustomerAggregator();
+	readonly ids: string[] = [];
+
+	constructor(private readonly read: HubSpotRead) {}
+
+	/** Adds contact profiles; true when the limit is reached. */
+	addContacts(rows: Raw[]): boolean {
+		const run = this.read.run;
 		for (const r of rows) {
-			const c = normalizeContact(r, extra, includeSource);
+			const c = normalizeContact(r, this.read.extra, run.includeSource);
 			if (!('customerId' in c)) {
-				invalid('contact', c);
+				run.invalid('contact', c);
 				continue;
 			}
-			if (agg.hasProfile(c.customerId)) continue;
-			agg.addProfile(c);
-			ids.push(c.customerId);
-			if (ids.length >= maxRecords) {
-				truncated = true;
-				return true;
-			}
+			if (this.agg.hasProfile(c.customerId)) continue;
+			this.agg.addProfile(c);
+			this.ids.push(c.customerId);
+			if (this.ids.length >= run.maxRecords) return (run.truncated = true);
 		}
 		return false;
-	};
-	const addDeals = (deals: Raw[], contactOf: (d: Raw) => string | null, only?: Set<string>) => {
+	}
+
+	addDeals(deals: Raw[], contactOf: (d: Raw) => string | null, only?: Set<string>): void {
 		for (const d of deals) {
 			const contact = contactOf(d);
 			if (only && (!contact || !only.has(contact))) continue;
-			const o = normalizeDeal(d, contact, config, includeSource);
+			const o = normalizeDeal(d, contact, this.read.config, this.read.run.includeSource);
 			if (!('orderId' in o)) {
-				if (o.reason !== 'deal has no associated contact') invalid('deal', o);
+				if (o.reason !== 'deal has no associated contact') this.read.run.invalid('deal', o);
 				continue;
 			}
-			agg.addOrder(o);
+			this.agg.addOrder(o);
 		}
-	};
+	}
+
 	/** Every deal of these contacts (associations, then the deals themselves). */
-	const dealsOfContacts = async (contactIds: string[]) => {
-		const assoc = await associations('contacts', 'deals', contactIds);
+	async addDealsOf(contactIds: string[]): Promise<void> {
+		const read = this.read;
+		const assoc = await read.associations('contacts', 'deals', contactIds);
 		const dealToContact = new Map<string, string>();
 		for (const [contact, deals] of assoc) for (const d of deals) if (!dealToContact.has(d)) dealToContact.set(d, contact);
-		const deals = await batchRead('deals', [...dealToContact.keys()], DEAL_PROPERTIES);
+		const deals = await read.batchRead('deals', [...dealToContact.keys()], DEAL_PROPERTIES);
 		// a deal shared by several contacts is credited to its first contact (as in full reads)
-		const firstContact = await associations('deals', 'contacts', [...dealToContact.keys()]);
-		addDeals(deals, (d) => firstContact.get(String(d.id))?.[0] ?? dealToContact.get(String(d.id)) ?? null, new Set(contactIds));
-	};
-
-	if (!since && maxRecords === Infinity) {
-		await list('contacts', contactProps, undefined, (rows) => {
-			addContacts(rows);
-			if (tracker) for (const r of rows) tracker.note(`contact:${str(r.id)}`, isoOrNull(obj(r.properties)?.lastmodifieddate));
-			return false;
-		});
-		await list('deals', DEAL_PROPERTIES, 'contacts', (rows) => {
-			addDeals(rows, firstContactOf);
-			if (tracker) for (const r of rows) tracker.note(`deal:${str(r.id)}`, isoOrNull(obj(r.properties)?.hs_lastmodifieddate));
-			return false;
-		});
-	} else if (!since) {
-		await list('contacts', contactProps, undefined, (rows) => addContacts(rows));
-		await dealsOfContacts(ids);
-	} else {
-		const affected = new Set<string>();
-		await searchChanged('contacts', 'lastmodifieddate', ['lastmodifieddate'], since, (r) => {
-			const id = str(r.id);
-			const at = isoOrNull(obj(r.properties)?.lastmodifieddate);
-			if (!id) return;
-			if (tracker) {
-				if (tracker.alreadyDelivered(`contact:${id}`, at)) return;
-				tracker.note(`contact:${id}`, at);
-			}
-			affected.add(id);
-		});
-		const changedDeals: string[] = [];
-		await searchChanged('deals', 'hs_lastmodifieddate', ['hs_lastmodifieddate'], since, (r) => {
-			const id = str(r.id);
-			const at = isoOrNull(obj(r.properties)?.hs_lastmodifieddate);
-			if (!id) return;
-			if (tracker) {
-				if (tracker.alreadyDelivered(`deal:${id}`, at)) return;
-				tracker.note(`deal:${id}`, at);
-			}
-			changedDeals.push(id);
-		});
-		const dealContacts = await associations('deals', 'contacts', changedDeals);
-		for (const list of dealContacts.values()) if (list[0]) affected.add(list[0]);
-		let wanted = [...affected];
-		if (wanted.length > maxRecords) {
-			truncated = true;
-			wanted = wanted.slice(0, maxRecords);
-		}
-		addContacts(await batchRead('contacts', wanted, contactProps));
-		await dealsOfContacts(ids);
+		const firstContact = await read.associations('deals', 'contacts', [...dealToContact.keys()]);
+		this.addDeals(deals, (d) => firstContact.get(String(d.id))?.[0] ?? dealToContact.get(String(d.id)) ?? null, new Set(contactIds));
 	}
-	const records = ids.map((id) => agg.build(id)).filter((c): c is NormalizedCustomer => !!c);
-	const result: FetchResult = { mode: 'customers', records, skipped, stats: http.stats, truncated };
-	if (tracker) result.state = truncated ? { since: opts.incremental!.since, seen: { ...opts.incremental!.seen } } : tracker.next();
-	return result;
+
+	build(): NormalizedCustomer[] {
+		return this.ids.map((id) => this.agg.build(id)).filter((c): c is NormalizedCustomer => !!c);
+	}
+}
+
+/** A full read: every contact, then every deal with its first contact. */
+async function readAllContacts(read: HubSpotRead, customers: HubSpotCustomers): Promise<void> {
+	const tracker = read.run.tracker;
+	await read.list('contacts', read.contactProps, undefined, (rows) => {
+		customers.addContacts(rows);
+		if (tracker) for (const r of rows) tracker.note(`contact:${str(r.id)}`, isoOrNull(obj(r.properties)?.lastmodifieddate));
+	});
+	await read.list('deals', DEAL_PROPERTIES, 'contacts', (rows) => {
+		customers.addDeals(rows, firstContactOf);
+		if (tracker) for (const r of rows) tracker.note(`deal:${str(r.id)}`, isoOrNull(obj(r.properties)?.hs_lastmodifieddate));
+	});
+}
+
+/** Changed since: contacts changed, and the first contacts of deals changed; then all their deals. */
+async function readChangedContacts(read: HubSpotRead, customers: HubSpotCustomers, since: string): Promise<void> {
+	const { run } = read;
+	const fresh = (key: string, at: string | null) => {
+		if (!run.tracker) return true;
+		if (run.tracker.alreadyDelivered(key, at)) return false;
+		run.tracker.note(key, at);
+		return true;
+	};
+	const affected = new Set<string>();
+	await read.searchChanged('contacts', 'lastmodifieddate', ['lastmodifieddate'], since, (r) => {
+		const id = str(r.id);
+		if (id && fresh(`contact:${id}`, isoOrNull(obj(r.properties)?.lastmodifieddate))) affected.add(id);
+	});
+	const changedDeals: string[] = [];
+	await read.searchChanged('deals', 'hs_lastmodifieddate', ['hs_lastmodifieddate'], since, (r) => {
+		const id = str(r.id);
+		if (id && fresh(`deal:${id}`, isoOrNull(obj(r.properties)?.hs_lastmodifieddate))) changedDeals.push(id);
+	});
+	for (const list of (await read.associations('deals', 'contacts', changedDeals)).values()) if (list[0]) affected.add(list[0]);
+	let wanted = [...affected];
+	if (wanted.length > run.maxRecords) {
+		run.truncated = true;
+		wanted = wanted.slice(0, run.maxRecords);
+	}
+	customers.addContacts(await read.batchRead('contacts', wanted, read.contactProps));
+	await customers.addDealsOf(customers.ids);
 }

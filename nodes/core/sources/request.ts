@@ -5,9 +5,14 @@
  * THROTTLED error, HubSpot's policyName, Stripe's Stripe-Should-Retry). 401/403/404 and other 4xx
  * become a SourceError with a message naming the credential.
  */
-import { TransportError, type HttpRequest, type HttpResponse, type HttpTransport } from '../http';
-import { SourceError, redact } from './errors';
-import { DEFAULT_RETRY, realClock, type Clock, type FetchStats, type RetryPolicy } from './types';
+import { TransportError, type HttpRequest, type HttpResponse, type HttpTransport } from '../net/http';
+import { redact } from '../net/redact';
+import { SourceError } from './errors';
+import { realClock, type Clock } from '../net/clock';
+import type { SlidingWindowLimiter } from '../net/rateLimit';
+import { errorMessage } from '../net/body';
+import { backoffDelay, DEFAULT_READ_RETRY, parseRetryAfter, type ReadRetryPolicy } from '../net/retry';
+import type { FetchOptions, FetchStats } from './types';
 
 export interface ResponseVerdict {
 	/** Retry this response (a throttle or a transient failure the status code does not show). */
@@ -32,47 +37,25 @@ export interface SourceHttpOptions {
 	notFoundHint: string;
 	headers?: Record<string, string>;
 	clock?: Clock;
-	retry?: Partial<RetryPolicy>;
+	retry?: Partial<ReadRetryPolicy>;
 	timeoutMs?: number;
 	log?: (message: string) => void;
+	/** The credential's secret values, removed from every message (net/redact.ts). */
+	secrets?: readonly string[];
 	/** Extracts the provider's error message from an error body (redacted before use). */
 	errorMessage?: (body: unknown) => string | undefined;
 }
 
 const MAX_THROTTLE_RETRIES = 60;
 
-export function retryAfterMs(headers: Record<string, string>, now: number): number | undefined {
-	const v = headers['retry-after'];
-	if (!v) return undefined;
-	const s = Number(v);
-	if (Number.isFinite(s)) return Math.max(0, s * 1000);
-	const t = Date.parse(v);
-	return Number.isNaN(t) ? undefined : Math.max(0, t - now);
-}
-
-function genericMessage(body: unknown): string | undefined {
-	if (typeof body === 'string') return body.trim() ? body.trim().slice(0, 300) : undefined;
-	if (!body || typeof body !== 'object') return undefined;
-	const b = body as Record<string, unknown>;
-	const candidates = [b.message, b.error_description, b.errors, b.error];
-	for (const c of candidates) {
-		if (typeof c === 'string' && c) return c;
-		if (c && typeof c === 'object' && typeof (c as { message?: unknown }).message === 'string')
-			return (c as { message: string }).message;
-		if (Array.isArray(c) && c.length && typeof (c[0] as { message?: unknown })?.message === 'string')
-			return (c[0] as { message: string }).message;
-	}
-	return undefined;
-}
-
 export class SourceHttp {
 	readonly stats: FetchStats = { requests: 0, pages: 0, retries: 0, waitedMs: 0, read: 0 };
 	readonly clock: Clock;
-	private readonly policy: RetryPolicy;
+	private readonly policy: ReadRetryPolicy;
 
 	constructor(private readonly opts: SourceHttpOptions) {
 		this.clock = opts.clock ?? realClock;
-		this.policy = { ...DEFAULT_RETRY, ...(opts.retry ?? {}) };
+		this.policy = { ...DEFAULT_READ_RETRY, ...(opts.retry ?? {}) };
 	}
 
 	log(message: string): void {
@@ -86,19 +69,40 @@ export class SourceHttp {
 	}
 
 	backoff(attempt: number): number {
-		return Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** (attempt - 1));
+		return backoffDelay(attempt, this.policy);
+	}
+
+	/** A provider's text made safe for a message: secrets, tokens and addresses removed. */
+	redact(text: string): string {
+		return redact(text, this.opts.secrets, 500) ?? '';
 	}
 
 	private providerMessage(body: unknown): string {
-		const m = (this.opts.errorMessage ?? genericMessage)(body) ?? genericMessage(body);
-		return m ? ` ${this.opts.service} said: "${redact(m)}"` : '';
+		const m = this.opts.errorMessage?.(body) ?? errorMessage(body);
+		return m ? ` ${this.opts.service} said: "${this.redact(m)}"` : '';
 	}
 
 	/**
 	 * Sends the request, retrying what is transient. `inspect` sees every response first; it may ask
 	 * for a retry (a throttle the status does not show) or fail with its own error.
 	 */
-	async send(request: HttpRequest, inspect?: (res: HttpResponse) => ResponseVerdict | undefined): Promise<HttpResponse> {
+	/** One attempt, through the service's rate limiter when there is one (its waits count as waiting). */
+	private async attempt(req: HttpRequest, limiter?: SlidingWindowLimiter): Promise<{ res: HttpResponse } | { code: string }> {
+		const before = limiter?.stats.waitedMs ?? 0;
+		const release = await limiter?.acquire();
+		if (limiter) this.stats.waitedMs += limiter.stats.waitedMs - before;
+		this.stats.requests++;
+		try {
+			return await this.opts.transport(req).then(
+				(r): { res: HttpResponse } => ({ res: r }),
+				(error): { code: string } => ({ code: error instanceof TransportError ? error.code : ((error as { code?: string }).code ?? 'ECONNRESET') }),
+			);
+		} finally {
+			release?.();
+		}
+	}
+
+	async send(request: HttpRequest, inspect?: (res: HttpResponse) => ResponseVerdict | undefined, limiter?: SlidingWindowLimiter): Promise<HttpResponse> {
 		const req: HttpRequest = {
 			...request,
 			headers: { accept: 'application/json', ...(this.opts.headers ?? {}), ...(request.headers ?? {}) },
@@ -107,13 +111,7 @@ export class SourceHttp {
 		let failures = 0;
 		let throttles = 0;
 		for (;;) {
-			this.stats.requests++;
-			const outcome = await this.opts.transport(req).then(
-				(r): { res: HttpResponse } | { code: string } => ({ res: r }),
-				(error): { code: string } => ({
-					code: error instanceof TransportError ? error.code : ((error as { code?: string }).code ?? 'ECONNRESET'),
-				}),
-			);
+			const outcome = await this.attempt(req, limiter);
 			if (!('res' in outcome)) {
 				failures++;
 				if (failures > this.policy.maxRetries)
@@ -149,7 +147,7 @@ export class SourceHttp {
 				}
 				const delay =
 					verdict?.waitMs ??
-					retryAfterMs(res.headers, this.clock.now()) ??
+					parseRetryAfter(res.headers['retry-after'], this.clock.now()) ??
 					this.backoff(isThrottle ? Math.min(throttles, 6) : failures);
 				this.stats.retries++;
 				this.log(`${this.opts.service}: ${isThrottle || res.status === 429 ? 'throttled' : `HTTP ${res.status}`}, retry in ${Math.round(delay)} ms`);
@@ -178,4 +176,13 @@ export class SourceHttp {
 			return res;
 		}
 	}
+}
+
+/** What a reader says about its service in messages. */
+export type ServiceText = Pick<SourceHttpOptions, 'service' | 'credential' | 'authHint' | 'notFoundHint' | 'errorMessage'>;
+
+/** The HTTP client of a reader: the run's transport, clock, retry policy, timeout, log and secrets. */
+export function sourceHttp(opts: FetchOptions, service: ServiceText): SourceHttp {
+	const { transport, headers, clock, retry, timeoutMs, log, secrets } = opts;
+	return new SourceHttp({ transport, headers, clock, retry, timeoutMs, log, secrets, ...service });
 }

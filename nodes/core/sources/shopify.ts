@@ -11,12 +11,13 @@
  * - `query:"updated_at:>='…'"` with `sortKey: UPDATED_AT` for "changed since" and incremental runs.
  * Field names follow the 2025-04+ schema (defaultEmailAddress / defaultPhoneNumber).
  */
-import type { HttpResponse } from '../http';
-import { SourceError, redact } from './errors';
-import { IncrementalTracker } from './incremental';
-import { consentFrom, isoOrNull, latestIso, money, normEmail, roundMoney, str, upperOrNull } from './normalize';
-import { SourceHttp, type ResponseVerdict } from './request';
-import type { FetchOptions, FetchResult, NormalizedCustomer, NormalizedOrder, OrderStatus, SkippedRecord } from './types';
+import type { HttpResponse } from '../net/http';
+import { SourceError } from './errors';
+import { consentFrom, isoOrNull, money, normEmail, roundMoney, str, upperOrNull } from './normalize';
+import { readPages, type Page, type Row } from '../net/paging';
+import { ReadRun } from './reading';
+import { sourceHttp, type ResponseVerdict, type SourceHttp } from './request';
+import type { FetchOptions, FetchResult, NormalizedCustomer, NormalizedOrder, OrderStatus, OutputMode, SkippedRecord } from './types';
 
 export const SHOPIFY_DEFAULT_API_VERSION = '2026-01';
 export const SHOPIFY_MAX_PAGE = 250;
@@ -250,228 +251,252 @@ export function shopifySearchQuery(kind: 'customers' | 'orders', since: string |
 	return parts.length ? parts.join(' AND ') : null;
 }
 
-export async function fetchShopify(config: ShopifyConfig, opts: FetchOptions): Promise<FetchResult> {
-	const kind = opts.mode;
-	const http = new SourceHttp({
-		transport: opts.transport,
-		service: 'Shopify',
-		credential: 'Microsegments Shopify API',
-		authHint:
-			'the Admin API access token (from your custom app, it starts with shpat_) and the shop domain; the app needs the read_customers and read_orders scopes (read_all_orders for orders older than 60 days)',
-		notFoundHint:
-			'Check the shop domain in the credential "Microsegments Shopify API" (your-store.myshopify.com, not your custom domain) and the API version.',
-		headers: opts.headers,
-		clock: opts.clock,
-		retry: opts.retry,
-		timeoutMs: opts.timeoutMs,
-		log: opts.log,
-	});
-	const url = `${config.baseUrl.replace(/\/+$/, '')}/admin/api/${config.apiVersion || SHOPIFY_DEFAULT_API_VERSION}/graphql.json`;
-	const tracker = opts.incremental ? new IncrementalTracker(opts.incremental) : null;
-	const since = latestIso(opts.since ?? null, tracker?.since ?? null);
-	const searchQuery = shopifySearchQuery(kind, since, config.includeTestOrders ?? false);
-	const query = kind === 'customers' ? SHOPIFY_CUSTOMERS_QUERY : SHOPIFY_ORDERS_QUERY;
-	const maxRecords = opts.maxRecords && opts.maxRecords > 0 ? opts.maxRecords : Infinity;
-	const method = config.method ?? 'auto';
-	// Oldest change first: an incremental run cut short by a limit resumes where it stopped.
-	const byUpdate = !!(since || tracker);
-	let first = Math.max(1, Math.min(SHOPIFY_MAX_PAGE, Math.floor(opts.pageSize ?? SHOPIFY_MAX_PAGE)));
-	if (maxRecords < first) first = maxRecords;
+type GqlError = { message: string; code?: string };
 
-	const records: Array<NormalizedCustomer | NormalizedOrder> = [];
-	const skipped: SkippedRecord[] = [];
-	const seenIds = new Set<string>();
-	let bucket = null as Bucket | null;
-	let truncated = false;
+/** A Shopify read: the run's state, its client, the query cost budget and the records kept. */
+class ShopifyRead {
+	readonly http: SourceHttp;
+	private readonly url: string;
+	readonly kind: OutputMode;
+	private readonly searchQuery: string | null;
+	/** Oldest change first: an incremental run cut short by a limit resumes where it stopped. */
+	private readonly byUpdate: boolean;
+	/** Page size (lowered when Shopify finds the query too expensive). */
+	private first: number;
+	private bucket: Bucket | null = null;
+	readonly records: Array<NormalizedCustomer | NormalizedOrder> = [];
+	private readonly seenIds = new Set<string>();
+	/** Set when the paged read finds more than a page in 'auto' mode. */
+	useBulk: boolean;
 
-	const estimate = () => 2 + first * (1 + NODE_COST[kind]);
+	constructor(
+		private readonly config: ShopifyConfig,
+		readonly run: ReadRun,
+	) {
+		const opts = run.opts;
+		this.kind = opts.mode;
+		this.http = sourceHttp(opts, {
+			service: 'Shopify',
+			credential: 'Microsegments Shopify API',
+			authHint:
+				'the Admin API access token (from your custom app, it starts with shpat_) and the shop domain; the app needs the read_customers and read_orders scopes (read_all_orders for orders older than 60 days)',
+			notFoundHint:
+				'Check the shop domain in the credential "Microsegments Shopify API" (your-store.myshopify.com, not your custom domain) and the API version.',
+		});
+		this.url = `${config.baseUrl.replace(/\/+$/, '')}/admin/api/${config.apiVersion || SHOPIFY_DEFAULT_API_VERSION}/graphql.json`;
+		this.searchQuery = shopifySearchQuery(this.kind, run.since, config.includeTestOrders ?? false);
+		this.byUpdate = !!(run.since || run.tracker);
+		this.first = Math.min(run.maxRecords, Math.max(1, Math.min(SHOPIFY_MAX_PAGE, Math.floor(opts.pageSize ?? SHOPIFY_MAX_PAGE))));
+		this.useBulk = (config.method ?? 'auto') === 'bulk' && run.maxRecords === Infinity;
+	}
+
+	/** Waits until the cost bucket holds the next query's cost (estimated from the last answer). */
+	private async waitForBudget(cost: number): Promise<void> {
+		const b = this.bucket;
+		if (!b) return;
+		const available = Math.min(b.maximumAvailable, b.currentlyAvailable + (b.restoreRate * (this.http.clock.now() - b.at)) / 1000);
+		const need = Math.min(cost, b.maximumAvailable);
+		if (available >= need) return;
+		const waitMs = Math.ceil(((need - available) / b.restoreRate) * 1000);
+		this.http.log(`Shopify: waiting ${waitMs} ms for the query cost budget to refill`);
+		await this.http.wait(waitMs);
+	}
 
 	/** One GraphQL call: waits for the cost budget first, retries THROTTLED, returns data + errors. */
-	const gql = async (body: { query: string; variables: Record<string, unknown> }, cost: number) => {
-		if (bucket) {
-			const now = http.clock.now();
-			const available = Math.min(bucket.maximumAvailable, bucket.currentlyAvailable + (bucket.restoreRate * (now - bucket.at)) / 1000);
-			const need = Math.min(cost, bucket.maximumAvailable);
-			if (available < need) {
-				const waitMs = Math.ceil(((need - available) / bucket.restoreRate) * 1000);
-				http.log(`Shopify: waiting ${waitMs} ms for the query cost budget to refill`);
-				await http.wait(waitMs);
-			}
-		}
-		const res: HttpResponse = await http.send({ method: 'POST', url, body }, (r): ResponseVerdict | undefined => {
+	async gql(body: { query: string; variables: Record<string, unknown> }, cost: number): Promise<{ data: Record<string, unknown> | null; errs: GqlError[] }> {
+		const http = this.http;
+		await this.waitForBudget(cost);
+		const res: HttpResponse = await http.send({ method: 'POST', url: this.url, body }, (r): ResponseVerdict | undefined => {
 			const errs = graphqlErrors(r.body);
 			const { requested, bucket: b } = readCost(r.body);
-			if (b) bucket = { ...b, at: http.clock.now() };
-			if (errs.some((e) => e.code === 'THROTTLED' || /^throttled$/i.test(e.message))) {
-				const need = requested ?? cost;
-				const waitMs = b ? Math.max(250, Math.ceil(((need - b.currentlyAvailable) / b.restoreRate) * 1000)) : undefined;
-				return { retry: true, throttle: true, waitMs };
-			}
-			return undefined;
+			if (b) this.bucket = { ...b, at: http.clock.now() };
+			if (!errs.some((e) => e.code === 'THROTTLED' || /^throttled$/i.test(e.message))) return undefined;
+			const need = requested ?? cost;
+			const waitMs = b ? Math.max(250, Math.ceil(((need - b.currentlyAvailable) / b.restoreRate) * 1000)) : undefined;
+			return { retry: true, throttle: true, waitMs };
 		});
-		tracker?.noteServerTime(res.headers['date'], http.clock.now());
+		this.run.tracker?.noteServerTime(res.headers['date'], http.clock.now());
 		return { data: obj(obj(res.body)?.data), errs: graphqlErrors(res.body) };
-	};
+	}
 
-	const refused = (errs: Array<{ message: string; code?: string }>): SourceError => {
+	refused(errs: GqlError[]): SourceError {
 		if (errs.some((e) => e.code === 'ACCESS_DENIED'))
 			return new SourceError(
 				'forbidden',
-				`Shopify denied access to ${kind}. The custom app behind the credential "Microsegments Shopify API" needs the read_customers and read_orders scopes (read_all_orders for orders older than 60 days). Shopify said: "${redact(errs[0].message)}"`,
+				`Shopify denied access to ${this.kind}. The custom app behind the credential "Microsegments Shopify API" needs the read_customers and read_orders scopes (read_all_orders for orders older than 60 days). Shopify said: "${this.http.redact(errs[0].message)}"`,
 			);
-		return new SourceError('badRequest', `Shopify rejected the query: "${redact(errs.map((e) => e.message).join('; '))}". Check the API version in the credential (2025-04 or later).`);
-	};
+		return new SourceError('badRequest', `Shopify rejected the query: "${this.http.redact(errs.map((e) => e.message).join('; '))}". Check the API version in the credential (2025-04 or later).`);
+	}
 
 	/** Normalizes one node and keeps it; true when the limit is reached. */
-	const take = (n: unknown): boolean => {
+	take(n: unknown): boolean {
+		const { run, kind } = this;
 		const node = obj(n);
 		if (!node) return false;
-		const norm = kind === 'customers' ? normalizeShopifyCustomer(node, !!opts.includeSource) : normalizeShopifyOrder(node, !!opts.includeSource);
+		const norm = kind === 'customers' ? normalizeShopifyCustomer(node, run.includeSource) : normalizeShopifyOrder(node, run.includeSource);
 		if (!('customerId' in norm)) {
-			if (opts.onInvalid === 'fail')
-				throw new SourceError('invalidRecord', `Shopify ${kind === 'customers' ? 'customer' : 'order'} ${norm.id}: ${norm.reason}.`, { recordId: norm.id });
-			skipped.push(norm);
+			run.invalid(kind === 'customers' ? 'customer' : 'order', norm);
 			return false;
 		}
 		const id = kind === 'customers' ? norm.customerId : (norm as NormalizedOrder).orderId;
-		if (seenIds.has(id)) return false;
-		seenIds.add(id);
+		if (this.seenIds.has(id)) return false;
+		this.seenIds.add(id);
 		const changedAt = norm.updatedAt ?? null;
-		if (tracker) {
-			if (tracker.alreadyDelivered(id, changedAt)) return false;
-			tracker.note(id, changedAt);
+		if (run.tracker) {
+			if (run.tracker.alreadyDelivered(id, changedAt)) return false;
+			run.tracker.note(id, changedAt);
 		}
-		records.push(norm);
-		return records.length >= maxRecords;
-	};
+		this.records.push(norm);
+		return this.records.length >= run.maxRecords;
+	}
 
-	const readBulk = async (): Promise<void> => {
-		const document = shopifyBulkQuery(kind, searchQuery, byUpdate);
-		let op: string | null = null;
-		for (let attempt = 0; !op; attempt++) {
-			const { data, errs } = await gql({ query: SHOPIFY_BULK_RUN, variables: { query: document } }, 10);
+	/** One page of the paged query (a query too expensive is asked again with smaller pages). */
+	async fetchPage(after: string | null): Promise<Page<string | null> | null> {
+		const { kind, http } = this;
+		for (;;) {
+			const variables: Record<string, unknown> = { first: this.first, after, query: this.searchQuery };
+			if (this.byUpdate) variables.sortKey = 'UPDATED_AT';
+			const { data, errs } = await this.gql({ query: kind === 'customers' ? SHOPIFY_CUSTOMERS_QUERY : SHOPIFY_ORDERS_QUERY, variables }, 2 + this.first * (1 + NODE_COST[kind]));
+			if (errs.length && !data?.[kind]) {
+				if (errs.some((e) => e.code === 'MAX_COST_EXCEEDED') && this.first > 10) {
+					this.first = Math.max(10, Math.floor(this.first / 2));
+					http.log(`Shopify: query too expensive, lowering the page size to ${this.first}`);
+					continue;
+				}
+				throw this.refused(errs);
+			}
+			const conn = obj(data?.[kind]);
+			const nodes = conn?.nodes;
+			if (!conn || !Array.isArray(nodes)) throw new SourceError('badResponse', `Shopify answered without a ${kind} list.`);
+			const pageInfo = obj(conn.pageInfo);
+			const more = pageInfo?.hasNextPage === true;
+			if ((this.config.method ?? 'auto') === 'auto' && after === null && this.run.maxRecords === Infinity && more) {
+				// more than one page: a bulk export reads everything without the cost limit
+				http.log(`Shopify: more than ${nodes.length} ${kind}, switching to a bulk export`);
+				this.useBulk = true;
+				return null;
+			}
+			const cursor = str(pageInfo?.endCursor);
+			if (more && !cursor) throw noNewCursor();
+			return { rows: nodes as Row[], next: more ? (cursor as string) : undefined };
+		}
+	}
+
+	/** Cursor paging, cost-throttled; true when the limit stopped it. */
+	readPaged(): Promise<boolean> {
+		return readPages<string | null>({
+			first: null,
+			stats: this.http.stats,
+			repeated: noNewCursor,
+			fetch: (after) => this.fetchPage(after),
+			onPage: (nodes) => {
+				let full = false;
+				for (const n of nodes) if ((full = this.take(n))) break;
+				this.http.log(`Shopify: page ${this.http.stats.pages}, ${this.records.length} ${this.kind} so far`);
+				return full;
+			},
+		});
+	}
+
+	/** Starts a bulk export of the same query (waiting while another export of the app runs). */
+	async startBulk(): Promise<string> {
+		const document = shopifyBulkQuery(this.kind, this.searchQuery, this.byUpdate);
+		for (let attempt = 0; ; attempt++) {
+			const { data, errs } = await this.gql({ query: SHOPIFY_BULK_RUN, variables: { query: document } }, 10);
 			const payload = obj(data?.bulkOperationRunQuery);
-			if (!payload) throw refused(errs.length ? errs : [{ message: 'no bulkOperationRunQuery result' }]);
+			if (!payload) throw this.refused(errs.length ? errs : [{ message: 'no bulkOperationRunQuery result' }]);
 			const userErrors = Array.isArray(payload.userErrors) ? payload.userErrors.map((e) => String(obj(e)?.message ?? '')) : [];
 			if (userErrors.length) {
 				// another export of this app still runs on the shop (one at a time before 2026-01)
 				if (userErrors.some((m) => /in progress/i.test(m)) && attempt < 30) {
-					http.log('Shopify: another bulk export is running, waiting 10 s');
-					await http.wait(10000);
+					this.http.log('Shopify: another bulk export is running, waiting 10 s');
+					await this.http.wait(10000);
 					continue;
 				}
-				throw new SourceError('badRequest', `Shopify refused the bulk export: "${redact(userErrors.join('; '))}".`);
+				throw new SourceError('badRequest', `Shopify refused the bulk export: "${this.http.redact(userErrors.join('; '))}".`);
 			}
-			op = str(obj(payload.bulkOperation)?.id);
+			const op = str(obj(payload.bulkOperation)?.id);
 			if (!op) throw new SourceError('badResponse', 'Shopify started a bulk export without an id.');
+			return op;
 		}
-		let pollMs = config.bulkPollMs ?? 1000;
-		let fileUrl: string | null = null;
+	}
+
+	/** Polls the export until it is done; the file's URL, or null when nothing matched. */
+	async waitForBulk(op: string): Promise<string | null> {
+		let pollMs = this.config.bulkPollMs ?? 1000;
 		for (;;) {
-			await http.wait(pollMs);
+			await this.http.wait(pollMs);
 			pollMs = Math.min(15000, Math.round(pollMs * 1.5));
-			const { data, errs } = await gql({ query: SHOPIFY_BULK_STATUS, variables: { id: op } }, 1);
+			const { data, errs } = await this.gql({ query: SHOPIFY_BULK_STATUS, variables: { id: op } }, 1);
 			const bulk = obj(data?.node);
-			if (!bulk) throw refused(errs.length ? errs : [{ message: 'bulk export not found' }]);
+			if (!bulk) throw this.refused(errs.length ? errs : [{ message: 'bulk export not found' }]);
 			const status = String(bulk.status ?? '');
-			http.log(`Shopify: bulk export ${status.toLowerCase()}, ${String(bulk.objectCount ?? 0)} records so far`);
-			if (status === 'COMPLETED') {
-				fileUrl = str(bulk.url);
-				break;
-			}
+			this.http.log(`Shopify: bulk export ${status.toLowerCase()}, ${String(bulk.objectCount ?? 0)} records so far`);
+			if (status === 'COMPLETED') return str(bulk.url);
 			if (status === 'FAILED') {
 				const code = String(bulk.errorCode ?? 'unknown');
-				if (code === 'ACCESS_DENIED') throw refused([{ message: 'bulk export: access denied', code: 'ACCESS_DENIED' }]);
+				if (code === 'ACCESS_DENIED') throw this.refused([{ message: 'bulk export: access denied', code: 'ACCESS_DENIED' }]);
 				throw new SourceError('server', `Shopify's bulk export failed (${code}). Try again later, or set Options > Shopify Read Method to "Pages".`);
 			}
 			if (status === 'CANCELED' || status === 'CANCELING' || status === 'EXPIRED')
 				throw new SourceError('server', `Shopify's bulk export was ${status.toLowerCase()} (by another app or an admin). Run the workflow again.`);
 		}
-		if (!fileUrl) return; // nothing matched
-		// The file is on Shopify's storage behind a signed URL: fetched without the shop's token.
-		const download = new SourceHttp({
-			transport: opts.downloadTransport ?? opts.transport,
-			service: 'Shopify (bulk export file)',
-			credential: 'Microsegments Shopify API',
-			authHint: 'the export link may have expired; run the workflow again',
-			notFoundHint: 'The bulk export file is gone (links expire after 7 days); run the workflow again.',
-			clock: opts.clock,
-			retry: opts.retry,
-			timeoutMs: Math.max(opts.timeoutMs ?? 0, 600000),
-			log: opts.log,
-		});
+	}
+
+	/** Downloads the export's JSONL file (a signed link: without the shop's token); true when the limit stopped it. */
+	async readBulkFile(fileUrl: string): Promise<boolean> {
+		const { http, run } = this;
+		const opts = run.opts;
+		const download = sourceHttp(
+			// without the credential's headers, with a long timeout for a large file
+			{ ...opts, transport: opts.downloadTransport ?? opts.transport, headers: undefined, timeoutMs: Math.max(opts.timeoutMs ?? 0, 600000) },
+			{
+				service: 'Shopify (bulk export file)',
+				credential: 'Microsegments Shopify API',
+				authHint: 'the export link may have expired; run the workflow again',
+				notFoundHint: 'The bulk export file is gone (links expire after 7 days); run the workflow again.',
+			},
+		);
 		const res = await download.send({ method: 'GET', url: fileUrl, headers: { accept: 'application/jsonl, application/json, text/plain' } });
 		http.stats.requests += download.stats.requests;
 		http.stats.retries += download.stats.retries;
 		http.stats.pages++;
 		const body = res.body;
-		if (typeof body === 'string') {
-			let start = 0;
-			while (start < body.length) {
-				let end = body.indexOf('\n', start);
-				if (end < 0) end = body.length;
-				const line = body.slice(start, end).trim();
-				start = end + 1;
-				if (!line) continue;
-				let node: unknown;
-				try {
-					node = JSON.parse(line);
-				} catch {
-					throw new SourceError('badResponse', 'Shopify\'s bulk export file has a line that is not JSON.');
-				}
-				http.stats.read++;
-				if (take(node)) {
-					truncated = true;
-					return;
-				}
-			}
-		} else if (body && typeof body === 'object') {
+		if (body && typeof body === 'object') {
 			http.stats.read++;
-			take(body);
+			this.take(body);
+			return false;
 		}
-	};
-
-	let useBulk = method === 'bulk' && maxRecords === Infinity;
-	let after: string | null = null;
-	while (!useBulk) {
-		const variables: Record<string, unknown> = { first, after, query: searchQuery };
-		if (byUpdate) variables.sortKey = 'UPDATED_AT';
-		const { data, errs } = await gql({ query, variables }, estimate());
-		if (errs.length && !data?.[kind]) {
-			if (errs.some((e) => e.code === 'MAX_COST_EXCEEDED') && first > 10) {
-				first = Math.max(10, Math.floor(first / 2));
-				http.log(`Shopify: query too expensive, lowering the page size to ${first}`);
-				continue;
+		if (typeof body !== 'string') return false;
+		for (let start = 0; start < body.length; ) {
+			let end = body.indexOf('\n', start);
+			if (end < 0) end = body.length;
+			const line = body.slice(start, end).trim();
+			start = end + 1;
+			if (!line) continue;
+			let node: unknown;
+			try {
+				node = JSON.parse(line);
+			} catch {
+				throw new SourceError('badResponse', "Shopify's bulk export file has a line that is not JSON.");
 			}
-			throw refused(errs);
+			http.stats.read++;
+			if (this.take(node)) return true;
 		}
-		const conn = obj(data?.[kind]);
-		const nodes = conn?.nodes;
-		if (!conn || !Array.isArray(nodes)) throw new SourceError('badResponse', `Shopify answered without a ${kind} list.`);
-		const pageInfo = obj(conn.pageInfo);
-		if (method === 'auto' && after === null && maxRecords === Infinity && pageInfo?.hasNextPage === true) {
-			// more than one page: a bulk export reads everything without the cost limit
-			http.log(`Shopify: more than ${nodes.length} ${kind}, switching to a bulk export`);
-			useBulk = true;
-			break;
-		}
-		http.stats.pages++;
-		http.stats.read += nodes.length;
-		let full = false;
-		for (const n of nodes) if ((full = take(n))) break;
-		http.log(`Shopify: page ${http.stats.pages}, ${records.length} ${kind} so far`);
-		if (full) {
-			truncated = pageInfo?.hasNextPage === true || nodes.length > 0;
-			break;
-		}
-		if (pageInfo?.hasNextPage !== true) break;
-		const cursor = str(pageInfo.endCursor);
-		if (!cursor || cursor === after) throw new SourceError('badResponse', 'Shopify said there are more pages but sent no new cursor.');
-		after = cursor;
+		return false;
 	}
-	if (useBulk) await readBulk();
-	const result: FetchResult = { mode: kind, records, skipped, stats: http.stats, truncated };
+}
+
+const noNewCursor = () => new SourceError('badResponse', 'Shopify said there are more pages but sent no new cursor.');
+
+export async function fetchShopify(config: ShopifyConfig, opts: FetchOptions): Promise<FetchResult> {
+	const read = new ShopifyRead(config, new ReadRun(opts, 'Shopify'));
+	const run = read.run;
+	if (!read.useBulk) run.truncated = await read.readPaged();
+	if (read.useBulk) {
+		const fileUrl = await read.waitForBulk(await read.startBulk());
+		if (fileUrl) run.truncated = await read.readBulkFile(fileUrl);
+	}
 	// Paged records come oldest change first, so a run stopped by a limit can save its cursor too.
-	if (tracker) result.state = tracker.next();
-	return result;
+	return run.result(read.kind, read.records, read.http.stats);
 }

@@ -16,9 +16,10 @@
  */
 import { CustomerAggregator } from './aggregate';
 import { SourceError } from './errors';
-import { IncrementalTracker } from './incremental';
-import { emptyCustomer, fromMinorUnits, latestIso, normEmail, roundMoney, str, upperOrNull } from './normalize';
-import { SourceHttp } from './request';
+import { emptyCustomer, fromMinorUnits, normEmail, roundMoney, str, upperOrNull } from './normalize';
+import { readPages } from '../net/paging';
+import { ReadRun } from './reading';
+import { sourceHttp, type SourceHttp } from './request';
 import type { FetchOptions, FetchResult, NormalizedCustomer, NormalizedOrder, OrderStatus, SkippedRecord } from './types';
 
 export const STRIPE_MAX_PAGE = 100;
@@ -98,182 +99,188 @@ export function normalizeStripeCustomer(c: Raw, includeSource: boolean): Normali
 	return out;
 }
 
+type List = (path: string, query: Record<string, string | number | undefined>, onPage: (rows: Raw[]) => boolean | void) => Promise<boolean>;
+
+interface StripeRead {
+	run: ReadRun;
+	http: SourceHttp;
+	base: string;
+	/** Pages through a Stripe list (`starting_after` = the last id); `onPage` returns true to stop. */
+	list: List;
+	/** `created[gte]` for "changed since" reads. */
+	created: Record<string, number>;
+}
+
+function stripeList(http: SourceHttp, base: string, limit: number, run: ReadRun): List {
+	return (path, query, onPage) =>
+		readPages<string | undefined>({
+			first: undefined,
+			stats: http.stats,
+			repeated: () => new SourceError('badResponse', 'Stripe said there are more records but the page has no last id.'),
+			fetch: async (startingAfter) => {
+				const res = await http.send(
+					{ method: 'GET', url: `${base}/v1/${path}`, query: { limit, starting_after: startingAfter, ...query } },
+					(r) => (r.status >= 500 && r.headers['stripe-should-retry'] === 'false' ? { error: new SourceError('server', `Stripe answered ${r.status} and asked not to retry.`, { status: r.status }) } : undefined),
+				);
+				run.tracker?.noteServerTime(res.headers['date'], http.clock.now());
+				const body = obj(res.body);
+				const data = body?.data;
+				if (!body || body.object !== 'list' || !Array.isArray(data)) throw new SourceError('badResponse', `Stripe answered ${path} without a list.`);
+				const rows = data.map((d) => obj(d) ?? {});
+				const last = rows.length ? str(rows[rows.length - 1].id) : null;
+				if (body.has_more === true && rows.length && !last) throw new SourceError('badResponse', 'Stripe said there are more records but the page has no last id.');
+				return { rows, next: body.has_more === true && last ? last : undefined };
+			},
+			onPage: (rows) => {
+				if (onPage(rows) === true) return true;
+				http.log(`Stripe: ${path} page ${http.stats.pages}, ${http.stats.read} records read`);
+				return false;
+			},
+		});
+}
+
 export async function fetchStripe(config: StripeConfig, opts: FetchOptions): Promise<FetchResult> {
 	const base = config.baseUrl.replace(/\/+$/, '');
-	const http = new SourceHttp({
-		transport: opts.transport,
+	const run = new ReadRun(opts, 'Stripe');
+	const http = sourceHttp(opts, {
 		service: 'Stripe',
 		credential: 'Microsegments Stripe API',
 		authHint: 'the secret key (sk_live_…) or a restricted key (rk_live_…) with Read access to Customers and Charges, and that it belongs to the right account and mode (live or test)',
 		notFoundHint: 'Check the Base URL in the credential "Microsegments Stripe API" (https://api.stripe.com).',
-		headers: opts.headers,
-		clock: opts.clock,
-		retry: opts.retry,
-		timeoutMs: opts.timeoutMs,
-		log: opts.log,
 		errorMessage: (b) => str(obj(obj(b)?.error)?.message) ?? undefined,
 	});
 	const limit = Math.max(1, Math.min(STRIPE_MAX_PAGE, Math.floor(opts.pageSize ?? STRIPE_MAX_PAGE)));
-	const maxRecords = opts.maxRecords && opts.maxRecords > 0 ? opts.maxRecords : Infinity;
-	const tracker = opts.incremental ? new IncrementalTracker(opts.incremental) : null;
-	const since = latestIso(opts.since ?? null, tracker?.since ?? null);
-	const sinceEpoch = since ? Math.floor(Date.parse(since) / 1000) : undefined;
-	const skipped: SkippedRecord[] = [];
-	const includeSource = !!opts.includeSource;
-	let truncated = false;
+	const sinceEpoch = run.since ? Math.floor(Date.parse(run.since) / 1000) : undefined;
+	const read: StripeRead = { run, http, base, list: stripeList(http, base, limit, run), created: sinceEpoch !== undefined ? { 'created[gte]': sinceEpoch } : {} };
+	if (opts.mode === 'orders') return readCharges(read);
+	if (!run.since && run.maxRecords === Infinity) return readAllCustomers(read);
+	return readSomeCustomers(read);
+}
 
-	const invalid = (kind: string, s: SkippedRecord) => {
-		if (opts.onInvalid === 'fail') throw new SourceError('invalidRecord', `Stripe ${kind} ${s.id}: ${s.reason}.`, { recordId: s.id });
-		skipped.push(s);
-	};
-
-	/** Pages through a Stripe list; `onPage` returns true to stop. */
-	const list = async (path: string, query: Record<string, string | number | undefined>, onPage: (rows: Raw[]) => boolean) => {
-		let startingAfter: string | undefined;
-		for (;;) {
-			const res = await http.send(
-				{ method: 'GET', url: `${base}/v1/${path}`, query: { limit, starting_after: startingAfter, ...query } },
-				(r) => (r.status >= 500 && r.headers['stripe-should-retry'] === 'false' ? { error: new SourceError('server', `Stripe answered ${r.status} and asked not to retry.`, { status: r.status }) } : undefined),
-			);
-			tracker?.noteServerTime(res.headers['date'], http.clock.now());
-			const body = obj(res.body);
-			const data = body?.data;
-			if (!body || body.object !== 'list' || !Array.isArray(data)) throw new SourceError('badResponse', `Stripe answered ${path} without a list.`);
-			http.stats.pages++;
-			http.stats.read += data.length;
-			const rows = data.map((d) => obj(d) ?? {});
-			if (onPage(rows)) return;
-			http.log(`Stripe: ${path} page ${http.stats.pages}, ${http.stats.read} records read`);
-			if (body.has_more !== true || rows.length === 0) return;
-			const last = str(rows[rows.length - 1].id);
-			if (!last || last === startingAfter) throw new SourceError('badResponse', 'Stripe said there are more records but the page has no last id.');
-			startingAfter = last;
-		}
-	};
-	const created = sinceEpoch !== undefined ? { 'created[gte]': sinceEpoch } : {};
-
-	if (opts.mode === 'orders') {
-		const orders: NormalizedOrder[] = [];
-		const seen = new Set<string>();
-		await list('charges', created, (rows) => {
-			for (const raw of rows) {
-				const o = normalizeStripeCharge(raw, includeSource);
-				if (!('orderId' in o)) {
-					invalid('charge', o);
-					continue;
-				}
-				if (seen.has(o.orderId)) continue;
-				seen.add(o.orderId);
-				if (tracker) {
-					if (tracker.alreadyDelivered(o.orderId, o.updatedAt)) continue;
-					tracker.note(o.orderId, o.updatedAt);
-				}
-				orders.push(o);
-				if (orders.length >= maxRecords) {
-					truncated = true;
-					return true;
-				}
-			}
-			return false;
-		});
-		const result: FetchResult = { mode: 'orders', records: orders, skipped, stats: http.stats, truncated };
-		// newest first: a run cut short has not seen older new charges, so it keeps the old cursor
-		if (tracker) result.state = truncated ? { since: opts.incremental!.since, seen: { ...opts.incremental!.seen } } : tracker.next();
-		return result;
-	}
-
-	const agg = new CustomerAggregator();
-	const addCharges = (rows: Raw[]) => {
+/** Orders mode: every charge (changed since), newest first. */
+async function readCharges({ run, http, list, created }: StripeRead): Promise<FetchResult> {
+	const orders: NormalizedOrder[] = [];
+	const seen = new Set<string>();
+	const tracker = run.tracker;
+	await list('charges', created, (rows) => {
 		for (const raw of rows) {
-			const o = normalizeStripeCharge(raw, includeSource);
+			const o = normalizeStripeCharge(raw, run.includeSource);
 			if (!('orderId' in o)) {
-				invalid('charge', o);
+				run.invalid('charge', o);
+				continue;
+			}
+			if (seen.has(o.orderId)) continue;
+			seen.add(o.orderId);
+			if (tracker) {
+				if (tracker.alreadyDelivered(o.orderId, o.updatedAt)) continue;
+				tracker.note(o.orderId, o.updatedAt);
+			}
+			orders.push(o);
+			if (orders.length >= run.maxRecords) return (run.truncated = true);
+		}
+		return false;
+	});
+	// newest first: a run cut short has not seen older new charges, so it keeps the old cursor
+	return run.result('orders', orders, http.stats, run.truncated ? run.previousState() : undefined);
+}
+
+/** Customers built from their profiles and the totals of their charges. */
+class StripeCustomers {
+	private readonly agg = new CustomerAggregator();
+	readonly ids: string[] = [];
+
+	constructor(private readonly run: ReadRun) {}
+
+	/** Adds charges of registered customers (guest charges have no Stripe customer). */
+	addCharges(rows: Raw[]): void {
+		for (const raw of rows) {
+			const o = normalizeStripeCharge(raw, this.run.includeSource);
+			if (!('orderId' in o)) {
+				this.run.invalid('charge', o);
 				continue;
 			}
 			if (!o.customerId.startsWith('cus_') && !str(raw.customer)) continue; // guest charge
-			agg.addOrder(o);
+			this.agg.addOrder(o);
 		}
-	};
-	const ids: string[] = [];
-	const addCustomers = (rows: Raw[]): boolean => {
+	}
+
+	/** Adds profiles; true when the limit is reached. */
+	addCustomers(rows: Raw[]): boolean {
 		for (const raw of rows) {
-			const c = normalizeStripeCustomer(raw, includeSource);
+			const c = normalizeStripeCustomer(raw, this.run.includeSource);
 			if (!('customerId' in c)) {
-				invalid('customer', c);
+				this.run.invalid('customer', c);
 				continue;
 			}
-			if (agg.hasProfile(c.customerId)) continue;
-			agg.addProfile(c);
-			ids.push(c.customerId);
-			if (ids.length >= maxRecords) {
-				truncated = true;
-				return true;
-			}
+			if (this.agg.hasProfile(c.customerId)) continue;
+			this.agg.addProfile(c);
+			this.ids.push(c.customerId);
+			if (this.ids.length >= this.run.maxRecords) return (this.run.truncated = true);
 		}
 		return false;
-	};
-
-	if (!since && maxRecords === Infinity) {
-		await list('customers', {}, (rows) => {
-			addCustomers(rows);
-			if (tracker) for (const r of rows) tracker.note(`customer:${str(r.id)}`, epochIso(r.created));
-			return false;
-		});
-		await list('charges', {}, (rows) => {
-			addCharges(rows);
-			if (tracker) for (const r of rows) tracker.note(`charge:${str(r.id)}`, epochIso(r.created));
-			return false;
-		});
-		const records = ids.map((id) => agg.build(id)).filter((c): c is NormalizedCustomer => !!c);
-		const result: FetchResult = { mode: 'customers', records, skipped, stats: http.stats, truncated };
-		if (tracker) result.state = tracker.next();
-		return result;
 	}
 
-	// Trial run or changed since: pick the customers, then read each one's charges.
+	build(): NormalizedCustomer[] {
+		return this.ids.map((id) => this.agg.build(id)).filter((c): c is NormalizedCustomer => !!c);
+	}
+}
+
+/** A full read: every customer, then every charge (two list walks). */
+async function readAllCustomers({ run, http, list }: StripeRead): Promise<FetchResult> {
+	const customers = new StripeCustomers(run);
+	const tracker = run.tracker;
+	await list('customers', {}, (rows) => {
+		customers.addCustomers(rows);
+		if (tracker) for (const r of rows) tracker.note(`customer:${str(r.id)}`, epochIso(r.created));
+	});
+	await list('charges', {}, (rows) => {
+		customers.addCharges(rows);
+		if (tracker) for (const r of rows) tracker.note(`charge:${str(r.id)}`, epochIso(r.created));
+	});
+	return run.result('customers', customers.build(), http.stats);
+}
+
+/** The ids of customers with a charge or a profile changed since, new to this run. */
+async function changedCustomerIds({ run, list, created }: StripeRead): Promise<string[]> {
 	const affected = new Set<string>();
-	if (since) {
-		await list('charges', created, (rows) => {
-			for (const raw of rows) {
-				const id = str(raw.id);
-				const cus = str(raw.customer);
-				if (!id || !cus) continue;
-				if (tracker) {
-					if (tracker.alreadyDelivered(`charge:${id}`, epochIso(raw.created))) continue;
-					tracker.note(`charge:${id}`, epochIso(raw.created));
-				}
-				affected.add(cus);
-			}
-			return false;
-		});
-		await list('customers', created, (rows) => {
-			for (const raw of rows) {
-				const id = str(raw.id);
-				if (!id) continue;
-				if (tracker) {
-					if (tracker.alreadyDelivered(`customer:${id}`, epochIso(raw.created))) continue;
-					tracker.note(`customer:${id}`, epochIso(raw.created));
-				}
-				affected.add(id);
-			}
-			return false;
-		});
-		const wanted = [...affected];
-		if (wanted.length > maxRecords) truncated = true;
-		for (const id of wanted.slice(0, maxRecords === Infinity ? wanted.length : maxRecords)) {
+	const tracker = run.tracker;
+	const fresh = (key: string, created: unknown) => {
+		if (!tracker) return true;
+		if (tracker.alreadyDelivered(key, epochIso(created))) return false;
+		tracker.note(key, epochIso(created));
+		return true;
+	};
+	await list('charges', created, (rows) => {
+		for (const raw of rows) {
+			const id = str(raw.id);
+			const cus = str(raw.customer);
+			if (id && cus && fresh(`charge:${id}`, raw.created)) affected.add(cus);
+		}
+	});
+	await list('customers', created, (rows) => {
+		for (const raw of rows) {
+			const id = str(raw.id);
+			if (id && fresh(`customer:${id}`, raw.created)) affected.add(id);
+		}
+	});
+	return [...affected];
+}
+
+/** A trial run (a limit) or changed since: pick the customers, then read each one's charges. */
+async function readSomeCustomers(read: StripeRead): Promise<FetchResult> {
+	const { run, http, base, list } = read;
+	const customers = new StripeCustomers(run);
+	if (run.since) {
+		const wanted = await changedCustomerIds(read);
+		if (wanted.length > run.maxRecords) run.truncated = true;
+		for (const id of wanted.slice(0, run.maxRecords === Infinity ? wanted.length : run.maxRecords)) {
 			const res = await http.send({ method: 'GET', url: `${base}/v1/customers/${encodeURIComponent(id)}` });
 			const raw = obj(res.body);
-			if (raw && raw.deleted !== true) addCustomers([raw]);
+			if (raw && raw.deleted !== true) customers.addCustomers([raw]);
 		}
 	} else {
-		await list('customers', {}, (rows) => addCustomers(rows));
+		await list('customers', {}, (rows) => customers.addCustomers(rows));
 	}
-	for (const id of ids) await list('charges', { customer: id }, (rows) => {
-		addCharges(rows);
-		return false;
-	});
-	const records = ids.map((id) => agg.build(id)).filter((c): c is NormalizedCustomer => !!c);
-	const result: FetchResult = { mode: 'customers', records, skipped, stats: http.stats, truncated };
-	if (tracker) result.state = truncated ? { since: opts.incremental!.since, seen: { ...opts.incremental!.seen } } : tracker.next();
-	return result;
+	for (const id of customers.ids) await list('charges', { customer: id }, (rows) => customers.addCharges(rows));
+	return run.result('customers', customers.build(), http.stats, run.truncated ? run.previousState() : undefined);
 }

@@ -3,7 +3,9 @@
  * Fetch Customers node. The normalized order and customer are the ones RFM Score reads by default
  * (see docs/nodes/FetchCustomers.md, "Output"); field names here are a public contract.
  */
-import type { HttpTransport } from '../http';
+import type { Clock } from '../net/clock';
+import type { HttpTransport } from '../net/http';
+import type { ReadRetryPolicy } from '../net/retry';
 
 export type OrderStatus = 'paid' | 'pending' | 'partially_refunded' | 'refunded' | 'cancelled' | 'failed';
 export type ConsentState = 'subscribed' | 'unsubscribed' | 'not_subscribed' | 'pending' | 'unknown';
@@ -74,27 +76,6 @@ export interface IncrementalState {
 	seen: Record<string, string>;
 }
 
-export interface Clock {
-	now(): number;
-	sleep(ms: number): Promise<void>;
-}
-
-/** Wall clock for tests and benches; the node passes a clock built on n8n's own sleep helper. */
-export const realClock: Clock = {
-	now: () => Date.now(),
-	sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-
-export interface RetryPolicy {
-	/** Attempts after the first one for 429 / 5xx / dropped connections. */
-	maxRetries: number;
-	/** First backoff delay; doubles on every retry up to maxDelayMs. */
-	baseDelayMs: number;
-	maxDelayMs: number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 6, baseDelayMs: 1000, maxDelayMs: 60000 };
-
 export interface FetchOptions {
 	transport: HttpTransport;
 	mode: OutputMode;
@@ -118,9 +99,11 @@ export interface FetchOptions {
 	headers?: Record<string, string>;
 	log?: (message: string) => void;
 	clock?: Clock;
-	retry?: Partial<RetryPolicy>;
+	retry?: Partial<ReadRetryPolicy>;
 	/** Request timeout in ms. */
 	timeoutMs?: number;
+	/** The credential's secret values, removed from every error message. */
+	secrets?: readonly string[];
 }
 
 export interface FetchResult {

@@ -15,12 +15,12 @@
  * - "Changed since" and incremental runs use `modified_after` with `dates_are_gmt=true`.
  * Authentication: consumer key/secret over HTTPS (Basic auth, added by the credential).
  */
-import type { HttpResponse } from '../http';
 import { CustomerAggregator } from './aggregate';
 import { SourceError } from './errors';
-import { IncrementalTracker } from './incremental';
-import { emptyCustomer, isoOrNull, latestIso, money, normEmail, roundMoney, str, upperOrNull } from './normalize';
-import { SourceHttp } from './request';
+import { emptyCustomer, isoOrNull, money, normEmail, roundMoney, str, upperOrNull } from './normalize';
+import { readPages } from '../net/paging';
+import { ReadRun } from './reading';
+import { sourceHttp, type SourceHttp } from './request';
 import type { FetchOptions, FetchResult, NormalizedCustomer, NormalizedOrder, OrderStatus, SkippedRecord } from './types';
 
 export const WOO_MAX_PAGE = 100;
@@ -141,187 +141,197 @@ function wooErrorMessage(body: unknown): string | undefined {
 	return message ? (code ? `${message} (${code})` : message) : undefined;
 }
 
-interface PageLoop {
-	path: string;
-	query: Record<string, string | number | undefined>;
-	onPage: (rows: Raw[], res: HttpResponse) => boolean | void; // return true to stop
-}
+type Query = Record<string, string | number | undefined>;
 
-export async function fetchWooCommerce(config: WooConfig, opts: FetchOptions): Promise<FetchResult> {
-	const base = config.baseUrl.replace(/\/+$/, '');
-	const http = new SourceHttp({
-		transport: opts.transport,
-		service: 'WooCommerce',
-		credential: 'Microsegments WooCommerce API',
-		authHint:
-			'the consumer key (ck_…) and consumer secret (cs_…) from WooCommerce > Settings > Advanced > REST API, with Read permission, and that the site URL uses https',
-		notFoundHint: `No WooCommerce REST API at ${base}/wp-json/wc/v3. Check the site URL in the credential "Microsegments WooCommerce API", that WooCommerce is active, and that WordPress permalinks are not set to "Plain".`,
-		headers: opts.headers,
-		clock: opts.clock,
-		retry: opts.retry,
-		timeoutMs: opts.timeoutMs,
-		log: opts.log,
-		errorMessage: wooErrorMessage,
-	});
-	const perPage = Math.max(1, Math.min(WOO_MAX_PAGE, Math.floor(opts.pageSize ?? WOO_MAX_PAGE)));
-	const maxRecords = opts.maxRecords && opts.maxRecords > 0 ? opts.maxRecords : Infinity;
-	const tracker = opts.incremental ? new IncrementalTracker(opts.incremental) : null;
-	const since = latestIso(opts.since ?? null, tracker?.since ?? null);
-	const merge = config.mergeGuestsByEmail !== false;
-	const skipped: SkippedRecord[] = [];
-	const includeSource = !!opts.includeSource;
-	let truncated = false;
+/** A WooCommerce read: the run's state, its client and the site's list endpoints. */
+class WooRead {
+	readonly http: SourceHttp;
+	private readonly base: string;
+	private readonly perPage: number;
+	readonly merge: boolean;
 
-	const get = (path: string, query: PageLoop['query']) =>
-		http.send({ method: 'GET', url: `${base}/wp-json/wc/v3/${path}`, query });
-
-	const loop = async ({ path, query, onPage }: PageLoop) => {
-		let page = 1;
-		for (;;) {
-			const res = await get(path, { ...query, per_page: perPage, page });
-			tracker?.noteServerTime(res.headers['date'], http.clock.now());
-			if (!Array.isArray(res.body))
-				throw new SourceError('badResponse', `WooCommerce answered ${path} without a list (is the site URL the WordPress home?).`);
-			http.stats.pages++;
-			http.stats.read += res.body.length;
-			const stop = onPage(res.body.map((r) => obj(r) ?? {}), res);
-			const totalPages = Number(res.headers['x-wp-totalpages']);
-			if (stop || res.body.length === 0) return;
-			if (Number.isFinite(totalPages) ? page >= totalPages : res.body.length < perPage) return;
-			page++;
-		}
-	};
-
-	const invalid = (kind: string, s: SkippedRecord) => {
-		if (opts.onInvalid === 'fail')
-			throw new SourceError('invalidRecord', `WooCommerce ${kind} ${s.id}: ${s.reason}.`, { recordId: s.id });
-		skipped.push(s);
-	};
-
-	// A changed-since window: WooCommerce's modified_after is strictly after, so widen by a second
-	// (the incremental tracker drops what the previous run already delivered).
-	const modifiedAfter = since ? new Date(Date.parse(since) - 1000).toISOString().replace(/\.\d{3}Z$/, '') : undefined;
-	const orderQuery = (extra: PageLoop['query'] = {}): PageLoop['query'] => ({
-		orderby: 'id',
-		order: 'asc',
-		...(modifiedAfter ? { modified_after: modifiedAfter, dates_are_gmt: 'true' } : {}),
-		...extra,
-	});
-
-	/** Reads orders (deduplicated by id) and hands each normalized one with its raw record to `use`. */
-	const readOrders = async (query: PageLoop['query'], use: (o: NormalizedOrder, raw: Raw) => boolean | void, seen = new Set<string>()) => {
-		await loop({
-			path: 'orders',
-			query,
-			onPage: (rows) => {
-				for (const raw of rows) {
-					const n = normalizeWooOrder(raw, includeSource);
-					if (n === null) continue;
-					if (!('orderId' in n)) {
-						invalid('order', n);
-						continue;
-					}
-					if (seen.has(n.orderId)) continue;
-					seen.add(n.orderId);
-					if (use(n, raw) === true) return true;
-				}
-				http.log(`WooCommerce: orders page ${http.stats.pages}, ${seen.size} orders read`);
-				return false;
-			},
+	constructor(
+		config: WooConfig,
+		readonly run: ReadRun,
+	) {
+		this.base = config.baseUrl.replace(/\/+$/, '');
+		this.merge = config.mergeGuestsByEmail !== false;
+		this.perPage = Math.max(1, Math.min(WOO_MAX_PAGE, Math.floor(run.opts.pageSize ?? WOO_MAX_PAGE)));
+		this.http = sourceHttp(run.opts, {
+			service: 'WooCommerce',
+			credential: 'Microsegments WooCommerce API',
+			authHint:
+				'the consumer key (ck_…) and consumer secret (cs_…) from WooCommerce > Settings > Advanced > REST API, with Read permission, and that the site URL uses https',
+			notFoundHint: `No WooCommerce REST API at ${this.base}/wp-json/wc/v3. Check the site URL in the credential "Microsegments WooCommerce API", that WooCommerce is active, and that WordPress permalinks are not set to "Plain".`,
+			errorMessage: wooErrorMessage,
 		});
-	};
-
-	if (opts.mode === 'orders') {
-		const orders: NormalizedOrder[] = [];
-		const emailToCustomer = new Map<string, string>();
-		await readOrders(orderQuery(), (o) => {
-			if (tracker) {
-				if (tracker.alreadyDelivered(o.orderId, o.updatedAt)) return false;
-				tracker.note(o.orderId, o.updatedAt);
-			}
-			if (o.email && /^\d+$/.test(o.customerId) && !emailToCustomer.has(o.email)) emailToCustomer.set(o.email, o.customerId);
-			orders.push(o);
-			if (orders.length < maxRecords) return false;
-			truncated = true;
-			return true;
-		});
-		if (merge) {
-			const lookups = new Map<string, string | null>();
-			for (const o of orders) {
-				if (/^\d+$/.test(o.customerId) || !o.email) continue;
-				let target = emailToCustomer.get(o.email) ?? null;
-				if (!target && tracker) {
-					// incremental runs see few orders: ask WooCommerce who owns the email
-					if (!lookups.has(o.email)) lookups.set(o.email, await customerIdByEmail(o.email));
-					target = lookups.get(o.email) ?? null;
-				}
-				if (target) o.customerId = target;
-			}
-		}
-		const result: FetchResult = { mode: 'orders', records: orders, skipped, stats: http.stats, truncated };
-		if (tracker) result.state = truncated ? { since: opts.incremental!.since, seen: { ...opts.incremental!.seen } } : tracker.next();
-		return result;
 	}
 
-	async function customerIdByEmail(email: string): Promise<string | null> {
-		const res = await get('customers', { email, role: 'all', per_page: 1 });
+	get(path: string, query: Query) {
+		return this.http.send({ method: 'GET', url: `${this.base}/wp-json/wc/v3/${path}`, query });
+	}
+
+	/** Pages by number until X-WP-TotalPages (or a short page); `onPage` returns true to stop. */
+	loop(path: string, query: Query, onPage: (rows: Raw[]) => boolean | void): Promise<boolean> {
+		const { http, run, perPage } = this;
+		return readPages<number>({
+			first: 1,
+			stats: http.stats,
+			repeated: () => new SourceError('badResponse', `WooCommerce repeated page numbers of ${path}.`),
+			fetch: async (page) => {
+				const res = await this.get(path, { ...query, per_page: perPage, page });
+				run.tracker?.noteServerTime(res.headers['date'], http.clock.now());
+				if (!Array.isArray(res.body))
+					throw new SourceError('badResponse', `WooCommerce answered ${path} without a list (is the site URL the WordPress home?).`);
+				const totalPages = Number(res.headers['x-wp-totalpages']);
+				const last = Number.isFinite(totalPages) ? page >= totalPages : res.body.length < perPage;
+				return { rows: res.body.map((r) => obj(r) ?? {}), next: last ? undefined : page + 1 };
+			},
+			onPage: (rows) => onPage(rows) === true,
+		});
+	}
+
+	/**
+	 * Orders by id, changed since the run's date: WooCommerce's modified_after is strictly after,
+	 * so the window is widened by a second (the incremental tracker drops what the previous run
+	 * already delivered).
+	 */
+	orderQuery(extra: Query = {}): Query {
+		const since = this.run.since;
+		const modifiedAfter = since ? new Date(Date.parse(since) - 1000).toISOString().replace(/\.\d{3}Z$/, '') : undefined;
+		return { orderby: 'id', order: 'asc', ...(modifiedAfter ? { modified_after: modifiedAfter, dates_are_gmt: 'true' } : {}), ...extra };
+	}
+
+	/** Reads orders (deduplicated by id) and hands each normalized one with its raw record to `use`. */
+	async readOrders(query: Query, use: (o: NormalizedOrder, raw: Raw) => boolean | void, seen = new Set<string>()): Promise<void> {
+		await this.loop('orders', query, (rows) => {
+			for (const raw of rows) {
+				const n = normalizeWooOrder(raw, this.run.includeSource);
+				if (n === null) continue;
+				if (!('orderId' in n)) {
+					this.run.invalid('order', n);
+					continue;
+				}
+				if (seen.has(n.orderId)) continue;
+				seen.add(n.orderId);
+				if (use(n, raw) === true) return true;
+			}
+			this.http.log(`WooCommerce: orders page ${this.http.stats.pages}, ${seen.size} orders read`);
+			return false;
+		});
+	}
+
+	async customerIdByEmail(email: string): Promise<string | null> {
+		const res = await this.get('customers', { email, role: 'all', per_page: 1 });
 		const first = Array.isArray(res.body) ? obj(res.body[0]) : null;
 		return first ? str(first.id) : null;
 	}
+}
 
-	// ---- customers mode ----
-	const agg = new CustomerAggregator();
+export async function fetchWooCommerce(config: WooConfig, opts: FetchOptions): Promise<FetchResult> {
+	const read = new WooRead(config, new ReadRun(opts, 'WooCommerce'));
+	if (opts.mode === 'orders') return readWooOrders(read);
+	if (read.run.since) return readChangedCustomers(read);
+	if (read.run.maxRecords !== Infinity) return readTrialCustomers(read);
+	return readAllCustomers(read);
+}
+
+/** Orders mode; guest orders are credited to the registered customer with the same email. */
+async function readWooOrders(read: WooRead): Promise<FetchResult> {
+	const { run, http } = read;
+	const tracker = run.tracker;
+	const orders: NormalizedOrder[] = [];
 	const emailToCustomer = new Map<string, string>();
-	const guestOrders: Array<{ o: NormalizedOrder; raw: Raw }> = [];
-	const addOrder = (o: NormalizedOrder, raw: Raw) => {
+	await read.readOrders(read.orderQuery(), (o) => {
+		if (tracker) {
+			if (tracker.alreadyDelivered(o.orderId, o.updatedAt)) return false;
+			tracker.note(o.orderId, o.updatedAt);
+		}
+		if (o.email && /^\d+$/.test(o.customerId) && !emailToCustomer.has(o.email)) emailToCustomer.set(o.email, o.customerId);
+		orders.push(o);
+		if (orders.length < run.maxRecords) return false;
+		return (run.truncated = true);
+	});
+	if (read.merge) {
+		const lookups = new Map<string, string | null>();
+		for (const o of orders) {
+			if (/^\d+$/.test(o.customerId) || !o.email) continue;
+			let target = emailToCustomer.get(o.email) ?? null;
+			if (!target && tracker) {
+				// incremental runs see few orders: ask WooCommerce who owns the email
+				if (!lookups.has(o.email)) lookups.set(o.email, await read.customerIdByEmail(o.email));
+				target = lookups.get(o.email) ?? null;
+			}
+			if (target) o.customerId = target;
+		}
+	}
+	return run.result('orders', orders, http.stats, run.truncated ? run.previousState() : undefined);
+}
+
+/** Customers built from profiles and orders (WooCommerce customers carry no totals). */
+class WooCustomers {
+	readonly agg = new CustomerAggregator();
+	readonly emailToCustomer = new Map<string, string>();
+	private readonly guestOrders: Array<{ o: NormalizedOrder; raw: Raw }> = [];
+
+	constructor(private readonly read: WooRead) {}
+
+	addOrder(o: NormalizedOrder, raw: Raw): void {
 		if (/^\d+$/.test(o.customerId)) {
-			if (o.email && !emailToCustomer.has(o.email)) emailToCustomer.set(o.email, o.customerId);
-			agg.addOrder(o);
-		} else guestOrders.push({ o, raw });
-	};
-	const settleGuests = () => {
+			if (o.email && !this.emailToCustomer.has(o.email)) this.emailToCustomer.set(o.email, o.customerId);
+			this.agg.addOrder(o);
+		} else this.guestOrders.push({ o, raw });
+	}
+
+	/** Guest orders: credited to the registered customer with their email, else a guest customer. */
+	settleGuests(): void {
 		const latestRaw = new Map<string, { t: number; raw: Raw }>();
-		for (const { o, raw } of guestOrders) {
-			const target = merge ? emailToCustomer.get(o.customerId) : undefined;
+		for (const { o, raw } of this.guestOrders) {
+			const target = this.read.merge ? this.emailToCustomer.get(o.customerId) : undefined;
 			if (target) {
-				agg.addOrder({ ...o, customerId: target });
+				this.agg.addOrder({ ...o, customerId: target });
 				continue;
 			}
-			agg.addOrder(o);
+			this.agg.addOrder(o);
 			const t = Date.parse(o.createdAt);
 			const prev = latestRaw.get(o.customerId);
 			if (!prev || t > prev.t) latestRaw.set(o.customerId, { t, raw });
 		}
-		for (const [id, { raw }] of latestRaw) if (!agg.hasProfile(id)) agg.addProfile(guestProfile(raw, id));
-	};
-	const addProfiles = (rows: Raw[]) => {
+		for (const [id, { raw }] of latestRaw) if (!this.agg.hasProfile(id)) this.agg.addProfile(guestProfile(raw, id));
+	}
+
+	addProfiles(rows: Raw[]): void {
 		for (const raw of rows) {
-			const c = normalizeWooCustomer(raw, includeSource);
+			const c = normalizeWooCustomer(raw, this.read.run.includeSource);
 			if (!('customerId' in c)) {
-				invalid('customer', c);
+				this.read.run.invalid('customer', c);
 				continue;
 			}
-			agg.addProfile(c);
-			if (c.email && !emailToCustomer.has(c.email)) emailToCustomer.set(c.email, c.customerId);
+			this.agg.addProfile(c);
+			if (c.email && !this.emailToCustomer.has(c.email)) this.emailToCustomer.set(c.email, c.customerId);
 		}
-	};
+	}
+
+	/** The orders of one guest email (search), credited as a guest's. */
+	private async readGuest(email: string): Promise<void> {
+		await this.read.readOrders({ orderby: 'id', order: 'asc', search: email }, (o, raw) => {
+			if (o.customerId === email) this.addOrder(o, raw);
+		}, new Set());
+	}
 
 	/** Rebuilds registered customers (by id) and guests (by email) from all of their orders. */
-	const rebuild = async (ids: string[], guests: Iterable<string>): Promise<NormalizedCustomer[]> => {
+	async rebuild(ids: string[], guests: Iterable<string>): Promise<NormalizedCustomer[]> {
 		for (let k = 0; k < ids.length; k += 100) {
-			const chunk = ids.slice(k, k + 100);
-			const res = await get('customers', { include: chunk.join(','), role: 'all', per_page: 100, orderby: 'include' });
-			if (Array.isArray(res.body)) addProfiles(res.body.map((r) => obj(r) ?? {}));
+			const res = await this.read.get('customers', { include: ids.slice(k, k + 100).join(','), role: 'all', per_page: 100, orderby: 'include' });
+			if (Array.isArray(res.body)) this.addProfiles(res.body.map((r) => obj(r) ?? {}));
 		}
 		const done = new Set<string>();
 		for (const id of ids) {
-			await readOrders({ orderby: 'id', order: 'asc', customer: id }, (o, raw) => addOrder(o, raw), new Set());
-			const email = agg.build(id)?.email;
-			if (merge && email && !done.has(email)) {
+			await this.read.readOrders({ orderby: 'id', order: 'asc', customer: id }, (o, raw) => this.addOrder(o, raw), new Set());
+			const email = this.agg.build(id)?.email;
+			if (this.read.merge && email && !done.has(email)) {
 				done.add(email);
-				await readOrders({ orderby: 'id', order: 'asc', search: email }, (o, raw) => {
-					if (o.customerId === email) addOrder(o, raw);
-				}, new Set());
+				await this.readGuest(email);
 			}
 		}
 		const guestIds: string[] = [];
@@ -329,112 +339,104 @@ export async function fetchWooCommerce(config: WooConfig, opts: FetchOptions): P
 			if (done.has(email)) continue;
 			done.add(email);
 			guestIds.push(email);
-			await readOrders({ orderby: 'id', order: 'asc', search: email }, (o, raw) => {
-				if (o.customerId === email) addOrder(o, raw);
-			}, new Set());
+			await this.readGuest(email);
 		}
-		settleGuests();
+		this.settleGuests();
 		const out: NormalizedCustomer[] = [];
 		for (const id of [...ids, ...guestIds]) {
-			if (merge && emailToCustomer.has(id)) continue;
-			const c = agg.build(id);
+			if (this.read.merge && this.emailToCustomer.has(id)) continue;
+			const c = this.agg.build(id);
 			if (c) out.push(c);
 		}
 		return out;
-	};
-
-	if (!since) {
-		if (maxRecords !== Infinity) {
-			// Trial run: the first registered customers, each with the totals of all their orders.
-			const ids: string[] = [];
-			await loop({
-				path: 'customers',
-				query: { orderby: 'id', order: 'asc', role: 'all' },
-				onPage: (rows) => {
-					for (const raw of rows) {
-						const id = str(raw.id);
-						if (id && ids.length < maxRecords) ids.push(id);
-					}
-					if (ids.length < maxRecords) return false;
-					truncated = true;
-					return true;
-				},
-			});
-			const records = await rebuild(ids, []);
-			const trial: FetchResult = { mode: 'customers', records, skipped, stats: http.stats, truncated };
-			if (tracker) trial.state = { since: null, seen: {} };
-			return trial;
-		}
-		// Full read: every registered customer, then every order.
-		let profiles = 0;
-		await loop({
-			path: 'customers',
-			query: { orderby: 'id', order: 'asc', role: 'all' },
-			onPage: (rows) => {
-				addProfiles(rows);
-				if (tracker)
-					for (const raw of rows) {
-						const id = str(raw.id);
-						if (id) tracker.note(`customer:${id}`, gmt(raw.date_created_gmt));
-					}
-				profiles += rows.length;
-				http.log(`WooCommerce: customers page ${http.stats.pages}, ${profiles} customers read`);
-			},
-		});
-		await readOrders(orderQuery(), (o, raw) => {
-			tracker?.note(`order:${o.orderId}`, o.updatedAt);
-			addOrder(o, raw);
-		});
-		settleGuests();
-		const full: FetchResult = { mode: 'customers', records: agg.all(), skipped, stats: http.stats, truncated };
-		if (tracker) full.state = tracker.next();
-		return full;
 	}
+}
 
-	// Changed since a date / incremental: find the customers touched by changed orders or newly
-	// registered, then rebuild each one's totals from all of their orders.
-	const affected = new Set<string>();
-	const affectedGuests = new Set<string>();
-	await readOrders(orderQuery(), (o) => {
+/** Trial run: the first registered customers, each with the totals of all their orders. */
+async function readTrialCustomers(read: WooRead): Promise<FetchResult> {
+	const { run } = read;
+	const ids: string[] = [];
+	await read.loop('customers', { orderby: 'id', order: 'asc', role: 'all' }, (rows) => {
+		for (const raw of rows) {
+			const id = str(raw.id);
+			if (id && ids.length < run.maxRecords) ids.push(id);
+		}
+		if (ids.length < run.maxRecords) return false;
+		return (run.truncated = true);
+	});
+	const records = await new WooCustomers(read).rebuild(ids, []);
+	return run.result('customers', records, read.http.stats, { since: null, seen: {} });
+}
+
+/** Full read: every registered customer, then every order. */
+async function readAllCustomers(read: WooRead): Promise<FetchResult> {
+	const { run, http } = read;
+	const customers = new WooCustomers(read);
+	let profiles = 0;
+	await read.loop('customers', { orderby: 'id', order: 'asc', role: 'all' }, (rows) => {
+		customers.addProfiles(rows);
+		for (const raw of rows) {
+			const id = str(raw.id);
+			if (id) run.tracker?.note(`customer:${id}`, gmt(raw.date_created_gmt));
+		}
+		profiles += rows.length;
+		http.log(`WooCommerce: customers page ${http.stats.pages}, ${profiles} customers read`);
+	});
+	await read.readOrders(read.orderQuery(), (o, raw) => {
+		run.tracker?.note(`order:${o.orderId}`, o.updatedAt);
+		customers.addOrder(o, raw);
+	});
+	customers.settleGuests();
+	return run.result('customers', customers.agg.all(), http.stats);
+}
+
+/** The registered customers and guest emails touched by changed orders or newly registered. */
+async function changedCustomers(read: WooRead): Promise<{ ids: Set<string>; guests: Set<string> }> {
+	const { run } = read;
+	const tracker = run.tracker;
+	const ids = new Set<string>();
+	const guests = new Set<string>();
+	await read.readOrders(read.orderQuery(), (o) => {
 		if (tracker) {
 			if (tracker.alreadyDelivered(`order:${o.orderId}`, o.updatedAt)) return;
 			tracker.note(`order:${o.orderId}`, o.updatedAt);
 		}
-		if (/^\d+$/.test(o.customerId)) affected.add(o.customerId);
-		else affectedGuests.add(o.customerId);
+		if (/^\d+$/.test(o.customerId)) ids.add(o.customerId);
+		else guests.add(o.customerId);
 	});
-	await loop({
-		path: 'customers',
-		query: { orderby: 'registered_date', order: 'desc', role: 'all' },
-		onPage: (rows) => {
-			for (const raw of rows) {
-				const created = gmt(raw.date_created_gmt);
-				const id = str(raw.id);
-				if (!id || !created) continue;
-				if (since && Date.parse(created) < Date.parse(since)) return true;
-				if (tracker) {
-					if (tracker.alreadyDelivered(`customer:${id}`, created)) continue;
-					tracker.note(`customer:${id}`, created);
-				}
-				affected.add(id);
+	await read.loop('customers', { orderby: 'registered_date', order: 'desc', role: 'all' }, (rows) => {
+		for (const raw of rows) {
+			const created = gmt(raw.date_created_gmt);
+			const id = str(raw.id);
+			if (!id || !created) continue;
+			if (run.since && Date.parse(created) < Date.parse(run.since)) return true;
+			if (tracker) {
+				if (tracker.alreadyDelivered(`customer:${id}`, created)) continue;
+				tracker.note(`customer:${id}`, created);
 			}
-			return false;
-		},
+			ids.add(id);
+		}
+		return false;
 	});
+	return { ids, guests };
+}
+
+/** Changed since a date / incremental: the touched customers, rebuilt from all of their orders. */
+async function readChangedCustomers(read: WooRead): Promise<FetchResult> {
+	const { run } = read;
+	const { ids: affected, guests: affectedGuests } = await changedCustomers(read);
 	const guests: string[] = [];
 	for (const email of affectedGuests) {
-		const owner = merge ? await customerIdByEmail(email) : null;
+		const owner = read.merge ? await read.customerIdByEmail(email) : null;
 		if (owner) affected.add(owner);
 		else guests.push(email);
 	}
 	const all = [...affected, ...guests];
-	if (all.length > maxRecords) truncated = true;
-	const kept = new Set(all.slice(0, maxRecords === Infinity ? all.length : maxRecords));
-	const records = await rebuild(
+	if (all.length > run.maxRecords) run.truncated = true;
+	const kept = new Set(all.slice(0, run.maxRecords === Infinity ? all.length : run.maxRecords));
+	const records = await new WooCustomers(read).rebuild(
 		[...affected].filter((id) => kept.has(id)),
 		guests.filter((g) => kept.has(g)),
 	);
-	const result: FetchResult = { mode: 'customers', records, skipped, stats: http.stats, truncated };
-	if (tracker) result.state = truncated ? { since: opts.incremental!.since, seen: { ...opts.incremental!.seen } } : tracker.next();
-	return result;
+	return run.result('customers', records, read.http.stats, run.truncated ? run.previousState() : undefined);
 }

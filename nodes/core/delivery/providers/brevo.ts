@@ -7,11 +7,15 @@
  * delivered twice. Success is 201 `{ messageIds: [...] }` (one per version); 429 carries
  * `x-sib-ratelimit-reset` (seconds until the window resets).
  */
-import type { HttpRequest } from '../../http';
+import type { HttpRequest } from '../../net/http';
 import { batchIdempotencyKey } from '../keys';
-import { bodyMessage, parseRetryAfter, parseSecondsReset, redact, resultForStatus } from '../retry';
+import { redact } from '../../net/redact';
+import { errorMessage } from '../../net/body';
+import { parseRetryAfter, parseSecondsReset } from '../../net/retry';
+import { resultForStatus } from '../status';
 import type { BatchResult, Provider, ProviderLimits, Recipient, SendContext } from '../types';
-import { isEmail, pickTemplateData, readField, stringValue } from './util';
+import { assertSafePaths, getPath } from '../../fields';
+import { isEmail, pickTemplateData, stringValue } from './util';
 
 export interface BrevoOptions {
 	/** API base URL (default https://api.brevo.com). */
@@ -35,13 +39,15 @@ export const BREVO_LIMITS: ProviderLimits = { maxBatchSize: 1000, requestsPerInt
 export const BREVO_IDEMPOTENCY_MS = 30 * 60000;
 
 export function createBrevoProvider(o: BrevoOptions): Provider {
+	assertSafePaths(o.paramFields ?? [], 'Params Fields');
+	assertSafePaths([o.nameField], 'Name Field');
 	const base = (o.baseUrl ?? 'https://api.brevo.com').replace(/\/+$/, '');
 	const limits = { ...BREVO_LIMITS, ...(o.limits ?? {}) };
 	limits.maxBatchSize = Math.min(1000, Math.max(1, limits.maxBatchSize));
 
 	const build = (batch: Recipient[], campaignKey: string): HttpRequest => {
 		const messageVersions = batch.map((r) => {
-			const name = o.nameField ? stringValue(readField(r.fields, o.nameField)) : undefined;
+			const name = o.nameField ? stringValue(getPath(r.fields, o.nameField)) : undefined;
 			return { to: [name ? { email: r.address, name } : { email: r.address }], params: pickTemplateData(r.fields, o.paramFields) };
 		});
 		const body: Record<string, unknown> = {
@@ -83,7 +89,7 @@ export function createBrevoProvider(o: BrevoOptions): Provider {
 				};
 			if (res.status === 400) {
 				const code = String((res.body as { code?: unknown })?.code ?? '');
-				const detail = redact(bodyMessage(res.body) ?? 'Brevo answered 400');
+				const detail = redact(errorMessage(res.body) ?? 'Brevo answered 400');
 				// Brevo rejects the whole request without saying which version: let the engine split it
 				// when the message is about a recipient, stop on configuration problems.
 				if (/email|to\b|recipient|contact/i.test(detail ?? '') && batch.length > 1) return { kind: 'fatal', reason: 'invalid_address', detail };

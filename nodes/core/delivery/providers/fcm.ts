@@ -10,9 +10,12 @@
  * UNAVAILABLE, INTERNAL → retried by the engine (Retry-After honoured).
  */
 import { createHash, createSign } from 'node:crypto';
-import { TransportError, type HttpRequest, type HttpResponse, type HttpTransport } from '../../http';
-import type { BatchResult, Provider, ProviderLimits, Recipient, RecipientOutcome, SendContext } from '../types';
-import { parseRetryAfter, renderPlaceholders, renderRecord, scrub, sendOneSettled } from './placeholders';
+import { TransportError, type HttpRequest, type HttpResponse, type HttpTransport } from '../../net/http';
+import type { BatchResult, Provider, ProviderLimits, Recipient, SendContext } from '../types';
+import { redact } from '../../net/redact';
+import { renderPlaceholders, renderRecord } from './placeholders';
+import { parseRetryAfter } from '../../net/retry';
+import { sendEach } from './util';
 
 export const FCM_DEFAULT_BASE_URL = 'https://fcm.googleapis.com';
 export const FCM_SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
@@ -128,10 +131,10 @@ export async function fetchAccessToken(
 	}
 	const body = (res.body ?? {}) as Record<string, unknown>;
 	if (res.status === 429 || res.status >= 500)
-		throw new TokenError(`token endpoint answered ${res.status}`, true, parseRetryAfter(res.headers, nowMs));
+		throw new TokenError(`token endpoint answered ${res.status}`, true, parseRetryAfter(res.headers['retry-after'], nowMs));
 	if (res.status !== 200 || typeof body.access_token !== 'string' || !body.access_token) {
 		const err = typeof body.error === 'string' ? body.error : `http_${res.status}`;
-		const desc = typeof body.error_description === 'string' ? ` (${scrub(body.error_description, [key.client_email], 120)})` : '';
+		const desc = typeof body.error_description === 'string' ? ` (${redact(body.error_description, [key.client_email], 120)})` : '';
 		throw new TokenError(`Google refused the service account key: ${err}${desc}`, false);
 	}
 	const expiresIn = Number(body.expires_in);
@@ -315,8 +318,8 @@ export function createFcmProvider(options: FcmOptions): Provider & { tokens: Acc
 				return { kind: 'done', outcomes: [{ recipient, status: 'sent', messageId: typeof name === 'string' ? name : undefined }] };
 			}
 			const err = readFcmError(res.body);
-			const detail = scrub(err.message, [token, accessToken]);
-			const afterMs = parseRetryAfter(res.headers, ctx.now());
+			const detail = redact(err.message, [token, accessToken]);
+			const afterMs = parseRetryAfter(res.headers['retry-after'], ctx.now());
 			const fail = (reason: string, text?: string): BatchResult => ({
 				kind: 'done',
 				outcomes: [{ recipient, status: 'failed', reason, detail: text ?? detail }],
@@ -370,26 +373,6 @@ export function createFcmProvider(options: FcmOptions): Provider & { tokens: Acc
 		plan(batch, ctx) {
 			return batch.map((r) => request(r, ctx.campaignKey, ctx.now()));
 		},
-		async send(batch, ctx) {
-			if (batch.length !== 1) {
-				// The engine batches by maxBatchSize (1); be safe if it ever hands more.
-				// Failures become per-recipient outcomes so sent recipients are never sent again.
-				const outcomes: RecipientOutcome[] = [];
-				for (const r of batch) {
-					const res = await sendOneSettled(() => sendOne(r, ctx));
-					if (res.kind === 'done') outcomes.push(...res.outcomes);
-					else
-						outcomes.push({
-							recipient: r,
-							status: 'failed',
-							reason: res.reason,
-							detail: res.kind === 'fatal' ? res.detail : undefined,
-							retryable: res.kind === 'retry',
-						});
-				}
-				return { kind: 'done', outcomes };
-			}
-			return sendOne(batch[0], ctx);
-		},
+		send: (batch, ctx) => sendEach(batch, (r) => sendOne(r, ctx)),
 	};
 }

@@ -14,10 +14,14 @@
  * with `daily_limit`. Updates and list membership are idempotent, so an unknown outcome is simply
  * re-sent (idempotencyWindowMs = Infinity).
  */
-import type { HttpRequest, HttpResponse } from '../../http';
-import { bodyMessage, parseRetryAfter, redact, resultForStatus } from '../retry';
+import type { HttpRequest, HttpResponse } from '../../net/http';
+import { redact } from '../../net/redact';
+import { errorMessage } from '../../net/body';
+import { parseRetryAfter } from '../../net/retry';
+import { resultForStatus } from '../status';
 import type { BatchResult, Provider, ProviderLimits, Recipient, RecipientOutcome, SendContext } from '../types';
-import { isEmail, pickTemplateData, readField } from './util';
+import { assertSafePaths, getPath } from '../../fields';
+import { isEmail, pickTemplateData } from './util';
 
 export type HubSpotAction = 'upsert' | 'listAdd' | 'listRemove' | 'singleSend';
 
@@ -63,7 +67,7 @@ function mapProperties(r: Recipient, mappings: HubSpotPropertyMapping[] | undefi
 	const out: Record<string, string> = {};
 	for (const m of mappings ?? []) {
 		if (!m.property || !m.field) continue;
-		const v = hubspotValue(readField(r.fields, m.field));
+		const v = hubspotValue(getPath(r.fields, m.field));
 		if (v !== undefined) out[m.property] = v;
 	}
 	return out;
@@ -95,6 +99,8 @@ interface ContactResult {
 }
 
 export function createHubSpotProvider(o: HubSpotOptions): Provider {
+	assertSafePaths((o.properties ?? []).map((m) => m.field), 'Properties');
+	assertSafePaths(o.customPropertyFields ?? [], 'Custom Property Fields');
 	const base = (o.baseUrl ?? 'https://api.hubapi.com').replace(/\/+$/, '');
 	const single = o.action === 'singleSend';
 	const limits = { ...(single ? HUBSPOT_EMAIL_LIMITS : HUBSPOT_CRM_LIMITS), ...(o.limits ?? {}) };
@@ -166,10 +172,10 @@ export function createHubSpotProvider(o: HubSpotOptions): Provider {
 		if (res.status === 429) return hubspotRateLimit(res, ctx.now());
 		if (res.status === 400) {
 			const config = configProblem(res);
-			if (config) return { kind: 'fatal', reason: config, detail: redact(bodyMessage(res.body)), stopRun: true };
+			if (config) return { kind: 'fatal', reason: config, detail: redact(errorMessage(res.body)), stopRun: true };
 			if (batch.length === 1)
-				return { kind: 'done', outcomes: [{ recipient: batch[0], status: 'failed', reason: 'validation_error', detail: redact(bodyMessage(res.body)) }] };
-			return { kind: 'fatal', reason: 'validation_error', detail: redact(bodyMessage(res.body)) };
+				return { kind: 'done', outcomes: [{ recipient: batch[0], status: 'failed', reason: 'validation_error', detail: redact(errorMessage(res.body)) }] };
+			return { kind: 'fatal', reason: 'validation_error', detail: redact(errorMessage(res.body)) };
 		}
 		return resultForStatus(res);
 	};

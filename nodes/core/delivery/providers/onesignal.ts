@@ -11,10 +11,11 @@
  * (keys.ts batchIdempotencyKey; send keys already include the campaign and run keys), so a retried or rerun batch is recognised by OneSignal (kept 30
  * days) and never delivered twice, even when the first response was lost.
  */
-import type { HttpRequest } from '../../http';
+import type { HttpRequest } from '../../net/http';
 import { batchIdempotencyKey } from '../keys';
 import type { BatchResult, Provider, ProviderLimits, Recipient, RecipientOutcome, SendContext } from '../types';
-import { parseRetryAfter, scrub } from './placeholders';
+import { redact } from '../../net/redact';
+import { parseRetryAfter } from '../../net/retry';
 
 export const ONESIGNAL_DEFAULT_BASE_URL = 'https://api.onesignal.com';
 /** include_aliases.external_id limit per request (OneSignal docs). */
@@ -156,10 +157,10 @@ export function createOneSignalProvider(options: OneSignalOptions): Provider {
 			// Transport errors (timeout, reset) propagate: the engine classifies them as unknown
 			// outcomes and re-sends; the idempotency key makes OneSignal drop a duplicate.
 			const { status, body, headers } = await ctx.transport(req);
-			if (status === 429) return { kind: 'retry', reason: 'rate_limited', afterMs: parseRetryAfter(headers, ctx.now()) };
-			if (status >= 500) return { kind: 'retry', reason: `http_${status}`, afterMs: parseRetryAfter(headers, ctx.now()) };
+			if (status === 429) return { kind: 'retry', reason: 'rate_limited', afterMs: parseRetryAfter(headers['retry-after'], ctx.now()) };
+			if (status >= 500) return { kind: 'retry', reason: `http_${status}`, afterMs: parseRetryAfter(headers['retry-after'], ctx.now()) };
 			const { messages, invalid } = readErrors(body);
-			const detail = scrub(messages.join('; '), ids);
+			const detail = redact(messages.join('; '), ids);
 			if (status === 401 || status === 403)
 				return { kind: 'fatal', reason: 'unauthorized', detail: 'OneSignal refused the REST API key or App ID', stopRun: true };
 			if (status < 200 || status >= 300) return { kind: 'fatal', reason: `http_${status}`, detail };

@@ -8,23 +8,11 @@
  * template itself is not). Pure and deterministic.
  */
 
+import { getPath } from '../../fields';
+
 const PLACEHOLDER = /\{\{([\s\S]*?)\}\}/g;
 /** `path`, `$json.path` or `path | fallback` (a single pipe; `||` is an expression). */
 const SIMPLE = /^\s*(?:\$json\.)?([A-Za-z_][\w-]*(?:\.[\w-]+)*)\s*(?:\|\s*([^|]*?)\s*)?$/;
-
-/** Reads `a.b.c`; a key that itself contains dots wins over the path. */
-export function readPath(obj: unknown, path: string): unknown {
-	if (obj === null || typeof obj !== 'object') return undefined;
-	const o = obj as Record<string, unknown>;
-	if (path in o) return o[path];
-	if (!path.includes('.')) return undefined;
-	let cur: unknown = obj;
-	for (const part of path.split('.')) {
-		if (cur === null || typeof cur !== 'object') return undefined;
-		cur = (cur as Record<string, unknown>)[part];
-	}
-	return cur;
-}
 
 export function escapeHtml(text: string): string {
 	return text
@@ -72,7 +60,7 @@ export function renderPlaceholders(
 		const simple = SIMPLE.exec(inner);
 		let value: string | undefined;
 		if (simple) {
-			value = valueText(readPath(fields, simple[1]));
+			value = valueText(getPath(fields, simple[1]));
 			if (value === undefined || value.trim() === '') value = simple[2] ?? '';
 		} else {
 			let resolved: unknown;
@@ -109,48 +97,4 @@ export function renderRecord(
 		out[k] = renderPlaceholders(text, fields, options);
 	}
 	return out;
-}
-
-/**
- * Removes every occurrence of the given secrets/addresses from a text meant for an error detail,
- * and caps its length, so provider messages that echo a token or address never reach the output.
- */
-export function scrub(text: string | undefined, sensitive: readonly string[], max = 300): string | undefined {
-	if (text === undefined || text === null) return undefined;
-	let out = String(text);
-	for (const s of sensitive) {
-		if (!s || s.length < 3) continue;
-		out = out.split(s).join('[redacted]');
-	}
-	// Anything that still looks like an email address is removed as well.
-	out = out.replace(/[^\s<>"'(),;:]+@[^\s<>"'(),;:]+\.[A-Za-z]{2,}/g, '[redacted]');
-	return out.length > max ? `${out.slice(0, max)}…` : out;
-}
-
-/** Retry-After as milliseconds: delta seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(headers: Record<string, string> | undefined, now: number): number | undefined {
-	const raw = headers?.['retry-after'];
-	if (raw === undefined || raw === '') return undefined;
-	const trimmed = String(raw).trim();
-	if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-	const at = Date.parse(trimmed);
-	if (Number.isNaN(at)) return undefined;
-	return Math.max(0, at - now);
-}
-
-/**
- * For providers that send one message per request but were handed a larger batch (a user-set
- * batch size): a thrown transport error becomes a retryable result for that one recipient, so the
- * recipients already sent in the batch keep their outcome.
- */
-export async function sendOneSettled<T extends { kind: string }>(
-	send: () => Promise<T>,
-): Promise<T | { kind: 'retry'; reason: string }> {
-	try {
-		return await send();
-	} catch (error) {
-		const code = (error as { code?: unknown })?.code;
-		if (typeof code === 'string' && code) return { kind: 'retry', reason: code === 'ETIMEDOUT' ? 'timeout' : 'connection_reset' };
-		throw error;
-	}
 }

@@ -8,10 +8,14 @@
  * request whose outcome is unknown is not re-sent by a later run unless the node's
  * "Unconfirmed Sends" option says so.
  */
-import type { HttpRequest, HttpResponse } from '../../http';
-import { bodyMessage, parseEpochReset, redact, resultForStatus } from '../retry';
+import type { HttpRequest, HttpResponse } from '../../net/http';
+import { redact } from '../../net/redact';
+import { errorMessage } from '../../net/body';
+import { parseEpochReset, parseRetryAfter } from '../../net/retry';
+import { resultForStatus } from '../status';
 import type { BatchResult, Provider, ProviderLimits, Recipient, RecipientOutcome, SendContext } from '../types';
-import { isEmail, pickTemplateData, readField, stringValue } from './util';
+import { assertSafePaths, getPath } from '../../fields';
+import { isEmail, pickTemplateData, stringValue } from './util';
 
 export interface SendGridOptions {
 	/** API base URL (default https://api.sendgrid.com). */
@@ -44,20 +48,22 @@ export const SENDGRID_LIMITS: ProviderLimits = { maxBatchSize: 1000, requestsPer
 function segmentOf(r: Recipient, field: string | undefined): string | undefined {
 	const paths = field ? [field] : ['route.segment', 'rfm.segment', 'segment'];
 	for (const p of paths) {
-		const v = stringValue(readField(r.fields, p));
+		const v = stringValue(getPath(r.fields, p));
 		if (v) return v;
 	}
 	return undefined;
 }
 
 export function createSendGridProvider(o: SendGridOptions): Provider {
+	assertSafePaths(o.templateFields ?? [], 'Template Data Fields');
+	assertSafePaths([o.nameField, o.segmentField], 'Name Field / Segment Field');
 	const base = (o.baseUrl ?? 'https://api.sendgrid.com').replace(/\/+$/, '');
 	const limits = { ...SENDGRID_LIMITS, ...(o.limits ?? {}) };
 	limits.maxBatchSize = Math.min(1000, Math.max(1, limits.maxBatchSize));
 
 	const build = (batch: Recipient[], campaignKey: string): HttpRequest => {
 		const personalizations = batch.map((r) => {
-			const name = o.nameField ? stringValue(readField(r.fields, o.nameField)) : undefined;
+			const name = o.nameField ? stringValue(getPath(r.fields, o.nameField)) : undefined;
 			const customArgs: Record<string, string> = { campaign: campaignKey, send_key: r.sendKey };
 			const segment = segmentOf(r, o.segmentField);
 			if (segment) customArgs.segment = segment;
@@ -95,7 +101,7 @@ export function createSendGridProvider(o: SendGridOptions): Provider {
 		}
 		if (bad.size === 0) {
 			// A problem with the request itself (template id, sender, categories...): stop the run.
-			return { kind: 'fatal', reason: 'invalid_request', detail: redact(other ?? bodyMessage(res.body) ?? 'SendGrid answered 400'), stopRun: true };
+			return { kind: 'fatal', reason: 'invalid_request', detail: redact(other ?? errorMessage(res.body) ?? 'SendGrid answered 400'), stopRun: true };
 		}
 		const outcomes: RecipientOutcome[] = batch.map((recipient, i) => {
 			const b = bad.get(i);
@@ -117,10 +123,12 @@ export function createSendGridProvider(o: SendGridOptions): Provider {
 				const messageId = res.headers['x-message-id'] || undefined;
 				return { kind: 'done', outcomes: batch.map((recipient) => ({ recipient, status: 'sent', messageId })) };
 			}
-			if (res.status === 429) return { kind: 'retry', reason: 'rate_limited', afterMs: parseEpochReset(res.headers['x-ratelimit-reset'], ctx.now()) };
+			// Retry-After when SendGrid sends one (429, 503), else the rate-limit window's reset.
+			const wait = parseRetryAfter(res.headers['retry-after'], ctx.now()) ?? parseEpochReset(res.headers['x-ratelimit-reset'], ctx.now());
+			if (res.status === 429) return { kind: 'retry', reason: 'rate_limited', afterMs: wait };
 			if (res.status === 400) return read400(res, batch);
 			if (res.status === 413) return { kind: 'fatal', reason: 'payload_too_large', detail: 'The request was larger than SendGrid accepts' };
-			return resultForStatus(res);
+			return resultForStatus(res, wait);
 		},
 	};
 }

@@ -15,9 +15,11 @@ import { createHash } from 'node:crypto';
 import { createTransport, type Transporter } from 'nodemailer';
 // eslint-disable-next-line @n8n/community-nodes/no-restricted-imports -- type-only import of the runtime dependency above (erased when compiled)
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
-import { TransportError, type HttpRequest } from '../../http';
+import { TransportError, type HttpRequest } from '../../net/http';
 import type { BatchResult, Provider, ProviderLimits, Recipient } from '../types';
-import { renderPlaceholders, scrub, sendOneSettled } from './placeholders';
+import { redact } from '../../net/redact';
+import { renderPlaceholders } from './placeholders';
+import { sendEach } from './util';
 
 export const SMTP_LIMITS: ProviderLimits = {
 	maxBatchSize: 1,
@@ -196,7 +198,7 @@ export function createSmtpProvider(options: SmtpOptions, transporter?: Transport
 					return { kind: 'fatal', reason: 'sender_rejected', detail: `The SMTP server refused the sender (${replyCode(err)})`, stopRun: true };
 				return fail('rejected', `The SMTP server refused the message (${replyCode(err)})`);
 			}
-			if (err.code === 'EENVELOPE' || err.code === 'EMESSAGE') return fail('rejected', scrub(err.message, [recipient.address], 160) ?? 'rejected');
+			if (err.code === 'EENVELOPE' || err.code === 'EMESSAGE') return fail('rejected', redact(err.message, [recipient.address], 160) ?? 'rejected');
 			// No connection or no greeting: nothing was sent, retry.
 			if ((err.code === 'ETIMEDOUT' && /greeting/i.test(err.message)) || (err.code === 'ESOCKET' && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(err.message)) || err.code === 'EDNS')
 				return { kind: 'retry', reason: 'connection_failed' };
@@ -230,23 +232,7 @@ export function createSmtpProvider(options: SmtpOptions, transporter?: Transport
 				};
 			});
 		},
-		async send(batch: Recipient[]): Promise<BatchResult> {
-			if (batch.length === 1) return sendOne(batch[0]);
-			const outcomes = [];
-			for (const r of batch) {
-				const res = await sendOneSettled(() => sendOne(r));
-				if (res.kind === 'done') outcomes.push(...res.outcomes);
-				else
-					outcomes.push({
-						recipient: r,
-						status: 'failed' as const,
-						reason: res.reason,
-						detail: res.kind === 'fatal' ? res.detail : undefined,
-						retryable: res.kind === 'retry',
-					});
-			}
-			return { kind: 'done', outcomes };
-		},
+		send: (batch: Recipient[]) => sendEach(batch, sendOne),
 		async close() {
 			if (transport) {
 				transport.close();

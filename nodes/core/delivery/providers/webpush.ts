@@ -11,10 +11,15 @@
 import { createECDH } from 'node:crypto';
 // eslint-disable-next-line @n8n/community-nodes/no-restricted-imports -- runtime dependency of this package: VAPID signing and RFC 8291 encryption
 import * as webpush from 'web-push';
-import type { HttpRequest } from '../../http';
-import type { BatchResult, Provider, ProviderLimits, Recipient, RecipientOutcome, SendContext } from '../types';
+// eslint-disable-next-line @n8n/community-nodes/no-restricted-imports -- IP literal check of subscription endpoints (SSRF guard)
+import { isIP } from 'node:net';
+import type { HttpRequest } from '../../net/http';
+import { hostMatches, isPublicAddress, resolvesToPublic, systemResolver, type Resolver } from '../../net/address';
+import type { BatchResult, Provider, ProviderLimits, Recipient, SendContext } from '../types';
 import { collapseIdOf } from './fcm';
-import { parseRetryAfter, renderPlaceholders, renderRecord, sendOneSettled } from './placeholders';
+import { renderPlaceholders, renderRecord } from './placeholders';
+import { parseRetryAfter } from '../../net/retry';
+import { sendEach } from './util';
 
 export const WEBPUSH_LIMITS: ProviderLimits = {
 	maxBatchSize: 1,
@@ -61,8 +66,52 @@ export function validateVapid(vapid: VapidKeys): VapidKeys {
 	return { publicKey, privateKey, subject };
 }
 
-function isLocalHost(hostname: string): boolean {
-	return hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]' || hostname === '::1';
+/**
+ * Push services of the browsers (Chrome/Opera/Samsung: FCM, Firefox: Mozilla autopush, Safari:
+ * Apple, Edge: Windows Push Notification Services). A subscription endpoint elsewhere is refused
+ * unless its host is in the node's Allowed Push Hosts: a customer record must not make n8n POST
+ * to an arbitrary URL (SSRF).
+ */
+export const KNOWN_PUSH_SERVICES: readonly string[] = [
+	'fcm.googleapis.com',
+	'android.googleapis.com',
+	'updates.push.services.mozilla.com',
+	'push.services.mozilla.com',
+	'web.push.apple.com',
+	'*.push.apple.com',
+	'*.notify.windows.com',
+];
+
+export interface EndpointPolicy {
+	/** Hosts allowed besides the known push services (`push.example.com`, `*.example.net`). */
+	allowedHosts?: string[];
+	/**
+	 * Allows loopback/private addresses and plain http on them: for test servers only. The node sets
+	 * it from the n8n server's environment (MICROSEGMENTS_WEBPUSH_ALLOW_PRIVATE=true), never from a workflow.
+	 */
+	allowPrivateNetworks?: boolean;
+	/** DNS resolver (tests inject one); default: the system's. */
+	resolve?: Resolver;
+}
+
+const NOT_ALLOWED =
+	'The subscription endpoint is not a known push service, or it points to a private address: it was not contacted. If it is a push service you trust, add its host to Allowed Push Hosts.';
+
+/** Why an endpoint must not be contacted (before any DNS lookup), or undefined. */
+export function endpointProblem(endpoint: string, policy: EndpointPolicy = {}): string | undefined {
+	let url: URL;
+	try {
+		url = new URL(endpoint);
+	} catch {
+		return 'invalid_subscription';
+	}
+	const host = url.hostname.replace(/^\[|\]$/g, '');
+	const literal = isIP(host) !== 0;
+	if (literal && !isPublicAddress(host) && !policy.allowPrivateNetworks) return 'endpoint_not_allowed';
+	if (url.protocol !== 'https:' && !(url.protocol === 'http:' && policy.allowPrivateNetworks && literal && !isPublicAddress(host))) return 'endpoint_not_allowed';
+	if (url.username || url.password) return 'endpoint_not_allowed';
+	if (!hostMatches(host, [...KNOWN_PUSH_SERVICES, ...(policy.allowedHosts ?? [])])) return 'endpoint_not_allowed';
+	return undefined;
 }
 
 /**
@@ -89,8 +138,7 @@ export function parseSubscription(value: unknown): PushSubscriptionJson | { erro
 	} catch {
 		return { error: 'invalid_subscription' };
 	}
-	// Push services are https; plain http is accepted for local test servers only.
-	if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLocalHost(url.hostname))) return { error: 'invalid_subscription' };
+	if (url.protocol !== 'https:' && url.protocol !== 'http:') return { error: 'invalid_subscription' };
 	const p256dh = o.keys?.p256dh;
 	const auth = o.keys?.auth;
 	if (typeof p256dh !== 'string' || typeof auth !== 'string') return { error: 'invalid_subscription' };
@@ -98,7 +146,7 @@ export function parseSubscription(value: unknown): PushSubscriptionJson | { erro
 	return { endpoint: o.endpoint, keys: { p256dh, auth } };
 }
 
-export interface WebPushOptions {
+export interface WebPushOptions extends EndpointPolicy {
 	vapid: VapidKeys;
 	/** Notification title and body, with `{{field}}` placeholders. */
 	title: string;
@@ -136,6 +184,17 @@ export function createWebPushProvider(options: WebPushOptions): Provider {
 	if (topic && !/^[A-Za-z0-9_-]{1,32}$/.test(topic)) throw new Error('Web Push topic must be 1–32 letters, digits, - or _');
 	const limits: ProviderLimits = { ...WEBPUSH_LIMITS, ...(options.limits ?? {}), maxBatchSize: 1 };
 	const urgency = options.urgency ?? 'normal';
+	const policy: EndpointPolicy = { allowedHosts: options.allowedHosts, allowPrivateNetworks: options.allowPrivateNetworks };
+	const resolve = options.resolve ?? systemResolver;
+	/** One DNS check per host and run (the provider lives for one node execution). */
+	const publicHosts = new Map<string, Promise<boolean>>();
+	const reachable = (endpoint: string): Promise<boolean> => {
+		if (options.allowPrivateNetworks) return Promise.resolve(true);
+		const host = new URL(endpoint).hostname;
+		let p = publicHosts.get(host);
+		if (!p) publicHosts.set(host, (p = resolvesToPublic(host, resolve)));
+		return p;
+	};
 
 	/** The JSON the service worker receives: { title, body, url?, icon?, image?, data? }. */
 	function payload(recipient: Recipient): Record<string, unknown> {
@@ -171,7 +230,7 @@ export function createWebPushProvider(options: WebPushOptions): Provider {
 		validate(recipient) {
 			const s = parseSubscription(recipient.address);
 			if ('error' in s) return s.error;
-			return payloadError(JSON.stringify(payload(recipient)));
+			return endpointProblem(s.endpoint, policy) ?? payloadError(JSON.stringify(payload(recipient)));
 		},
 		plan(batch) {
 			// The body is encrypted per request with fresh keys at send time; the plan shows the
@@ -192,25 +251,7 @@ export function createWebPushProvider(options: WebPushOptions): Provider {
 				};
 			});
 		},
-		async send(batch, ctx: SendContext): Promise<BatchResult> {
-			const outcomes: RecipientOutcome[] = [];
-			for (const recipient of batch) {
-				const res = batch.length === 1 ? await sendOne(recipient, ctx) : await sendOneSettled(() => sendOne(recipient, ctx));
-				if (batch.length === 1 || res.kind === 'done') {
-					if (res.kind !== 'done') return res;
-					outcomes.push(...res.outcomes);
-				} else {
-					outcomes.push({
-						recipient,
-						status: 'failed',
-						reason: res.reason,
-						detail: res.kind === 'fatal' ? res.detail : undefined,
-						retryable: res.kind === 'retry',
-					});
-				}
-			}
-			return { kind: 'done', outcomes };
-		},
+		send: (batch, ctx: SendContext) => sendEach(batch, (r) => sendOne(r, ctx)),
 	};
 
 	async function sendOne(recipient: Recipient, ctx: SendContext): Promise<BatchResult> {
@@ -220,6 +261,7 @@ export function createWebPushProvider(options: WebPushOptions): Provider {
 		});
 		const sub = parseSubscription(recipient.address);
 		if ('error' in sub) return fail(sub.error, 'The web push subscription is not a valid PushSubscription JSON');
+		if (endpointProblem(sub.endpoint, policy) || !(await reachable(sub.endpoint))) return fail('endpoint_not_allowed', NOT_ALLOWED);
 		const text = JSON.stringify(payload(recipient));
 		if (payloadError(text)) return fail('payload_too_large', `The payload is over ${WEBPUSH_MAX_PAYLOAD_BYTES} bytes`);
 		let details: ReturnType<typeof webpush.generateRequestDetails>;
@@ -252,8 +294,8 @@ export function createWebPushProvider(options: WebPushOptions): Provider {
 		if (status === 404 || status === 410)
 			return fail('dead_subscription', 'The browser subscription expired or was revoked: remove it from the customer record');
 		if (status === 413) return fail('payload_too_large', 'The push service refused the payload size');
-		if (status === 429) return { kind: 'retry', reason: 'rate_limited', afterMs: parseRetryAfter(res.headers, ctx.now()) };
-		if (status >= 500) return { kind: 'retry', reason: `http_${status}`, afterMs: parseRetryAfter(res.headers, ctx.now()) };
+		if (status === 429) return { kind: 'retry', reason: 'rate_limited', afterMs: parseRetryAfter(res.headers['retry-after'], ctx.now()) };
+		if (status >= 500) return { kind: 'retry', reason: `http_${status}`, afterMs: parseRetryAfter(res.headers['retry-after'], ctx.now()) };
 		if (status === 401 || status === 403)
 			return fail('vapid_rejected', 'The push service refused the VAPID signature (subscription made with other keys?)');
 		if (status === 400) return fail('invalid_request', 'The push service refused the request');

@@ -1,43 +1,12 @@
 /**
- * Rate limiting for the delivery engine: a sliding-window limiter (at most `limit` request
- * starts in any window of `intervalMs`), shared by every worker of a run and, through
- * `sharedLimiter`, by every run in the same process that uses the same credential. A provider's
- * "slow down" (429 with Retry-After, X-RateLimit-Reset, HubSpot's policy interval) pauses the
- * whole limiter, not only the batch that got it. Time comes from an injectable Clock so tests are
- * deterministic and fast.
+ * Rate limiting for reading and sending: a sliding-window limiter (at most `limit` requests in any
+ * window of `intervalMs`, as the service counts them), shared by every worker of a run and,
+ * through `sharedLimiter`, by every run in the same process that uses the same credential. A
+ * service's "slow down" (429 with Retry-After, X-RateLimit-Reset, HubSpot's policy interval, its
+ * remaining-budget header) pauses the whole limiter, not only the request that got it; a service
+ * that announces its limit in headers adjusts it (setLimit). Time comes from an injectable Clock.
  */
-
-export interface Clock {
-	now(): number;
-	sleep(ms: number): Promise<void>;
-}
-
-export const realClock: Clock = {
-	now: () => Date.now(),
-	sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
-};
-
-/**
- * Virtual clock for tests: sleeping advances virtual time instead of waiting (it still yields to
- * the event loop so other work interleaves). Time never goes backwards.
- */
-export function virtualClock(start = Date.UTC(2025, 0, 6, 8, 0, 0)): Clock & { advance(ms: number): void; slept: number } {
-	let t = start;
-	const clock = {
-		slept: 0,
-		now: () => t,
-		advance(ms: number) {
-			t += Math.max(0, ms);
-		},
-		async sleep(ms: number) {
-			const target = t + Math.max(0, ms);
-			clock.slept += Math.max(0, ms);
-			await new Promise<void>((resolve) => setImmediate(resolve));
-			if (target > t) t = target;
-		},
-	};
-	return clock;
-}
+import { realClock, type Clock } from './clock';
 
 export interface RateLimiterStats {
 	acquired: number;
@@ -66,8 +35,8 @@ export class SlidingWindowLimiter {
 	readonly stats: RateLimiterStats = { acquired: 0, waitedMs: 0 };
 
 	constructor(
-		readonly limit: number,
-		readonly intervalMs: number,
+		private limit: number,
+		private intervalMs: number,
 		private readonly clock: Clock = realClock,
 		/** Extra spacing for clock granularity (default 5 ms). */
 		readonly marginMs = 5,
@@ -80,6 +49,12 @@ export class SlidingWindowLimiter {
 		const next = this.chain.then(() => this.take());
 		this.chain = next.catch(() => undefined);
 		return next;
+	}
+
+	/** The service announced its limit (rate-limit headers): use it from now on. */
+	setLimit(limit: number, intervalMs: number): void {
+		if (limit >= 1) this.limit = limit;
+		if (intervalMs > 0) this.intervalMs = intervalMs;
 	}
 
 	/** Holds every caller until `untilMs` (provider asked to slow down). */
