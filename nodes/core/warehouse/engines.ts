@@ -11,10 +11,8 @@
  */
 // eslint-disable-next-line @n8n/community-nodes/no-restricted-imports -- runtime dependency of this package: the PostgreSQL client (already used by the Campaign Send ledger)
 import { Client, types as pgTypes, type ClientConfig } from 'pg';
-// eslint-disable-next-line @n8n/community-nodes/no-restricted-imports -- directory of each file the embedded engine may read
-import { dirname } from 'path';
 import { poolConfig, type PostgresConnection } from '../delivery/ledgerPostgres';
-import { WarehouseSqlError, type DialectName, type SqlValue } from './dialects';
+import { POSTGRES, WarehouseSqlError, checkTableName, type DialectName, type SqlValue } from './dialects';
 import type { SqlStatement } from './rfmSql';
 
 export type Row = Record<string, unknown>;
@@ -29,6 +27,8 @@ export interface SqlSession {
 	 * server-side cursor (PostgreSQL) or a streamed result (DuckDB): the query runs and sorts once.
 	 */
 	stream(stmt: SqlStatement, pageSize: number): AsyncGenerator<Row[]>;
+	/** Whether `column` of `table` has a unique index of its own (then each row is its own order). */
+	uniqueColumn?(table: string, column: string): Promise<boolean>;
 	/** Gathers planner statistics on a table just created (PostgreSQL plans the next steps with them). */
 	analyze(table: string): Promise<void>;
 	close(): Promise<void>;
@@ -98,6 +98,17 @@ export async function openPostgres(connection: PostgresConnection, options: { st
 				await client.query('COMMIT').catch(() => undefined);
 			}
 		},
+		async uniqueColumn(table, column) {
+			const name = checkTableName(table)
+				.map((x) => POSTGRES.ident(x))
+				.join('.');
+			const res = await client.query({
+				text: `SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indnkeyatts = 1 AND i.indpred IS NULL AND i.indexprs IS NULL AND a.attname = $2`,
+				values: [name, column],
+			});
+			return res.rows.length > 0;
+		},
 		async analyze(table) {
 			// without statistics a temporary table is estimated at hundreds of millions of rows, which
 			// turns on JIT compilation (a second of compiling for a query of milliseconds)
@@ -136,6 +147,7 @@ interface DuckDbConnection {
 let duckdbModule: DuckDbModule | undefined;
 
 /** Loads the optional dependency once; throws a WarehouseSqlError that says how to install it. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use only: the package is optional (70 MB native binary)
 export function loadDuckDb(load: (name: string) => unknown = (name) => require(name)): DuckDbModule {
 	if (duckdbModule) return duckdbModule;
 	try {
@@ -150,8 +162,8 @@ export function loadDuckDb(load: (name: string) => unknown = (name) => require(n
 }
 
 export interface DuckDbOptions {
-	/** Files the run may read (directories of these become the only readable places). */
-	files: string[];
+	/** The only folders the run may read (files.ts: each file's folder or a pattern's fixed folder). */
+	directories: string[];
 	/** DuckDB threads (default: DuckDB's own, the number of cores). */
 	threads?: number;
 	/** e.g. "2GB" (default: DuckDB's own, 80% of the memory). */
@@ -173,7 +185,7 @@ export async function openDuckDb(options: DuckDbOptions, load?: (name: string) =
 		}
 	};
 	try {
-		const dirs = [...new Set(options.files.map((f) => dirname(f).replace(/\/?$/, '/')))];
+		const dirs = [...new Set(options.directories.map((d) => d.replace(/\/?$/, '/')))];
 		await con.run("SET TimeZone = 'UTC'");
 		await con.run('SET autoinstall_known_extensions = false');
 		await con.run(`SET allowed_directories = [${dirs.map((d) => `'${d.replace(/'/g, "''")}'`).join(', ')}]`);

@@ -57,6 +57,11 @@ export interface WarehouseRfmSpec {
 	map: SegmentMap;
 	/** Only customers of these segments are returned (the summary still counts all). */
 	onlySegments?: string[];
+	/**
+	 * Every row has its own order id (a unique column, or the marketer says each row is a whole
+	 * order): frequency counts rows instead of distinct order ids, the same number 2-3 times faster.
+	 */
+	orderIdsUnique?: boolean;
 }
 
 /** Row classification codes (column `skip`): 0 = kept. Names as RFM Score's skip reasons. */
@@ -132,17 +137,24 @@ const CTES: Cte[] = [
 		body: (c) => {
 			const { d } = c;
 			const col = c.spec.columns;
-			const q = (name: string, what: string) => d.ident(checkIdentifier(name, what));
-			const textOrNull = (name: string | undefined, what: string, f = (e: string) => e) =>
-				name ? `NULLIF(${f(`TRIM(${d.text(q(name, what))})`)}, '')` : `CAST(NULL AS ${d.name === 'bigquery' ? 'STRING' : 'VARCHAR'})`;
+			const q = (name: string, what: string) => d.text(d.ident(checkIdentifier(name, what)));
+			const nullText = `CAST(NULL AS ${d.name === 'bigquery' ? 'STRING' : 'VARCHAR'})`;
+			// ids as RFM Score reads them: surrounding spaces trimmed, empty = missing (TRIM only
+			// where needed: most ids have no space, and TRIM on every row costs a fifth of the scan)
+			const id = (name: string | undefined, what: string) => {
+				if (!name) return nullText;
+				const x = q(name, what);
+				return `NULLIF(CASE WHEN ${x} LIKE ' %' OR ${x} LIKE '% ' THEN TRIM(${x}) ELSE ${x} END, '')`;
+			};
 			return [
 				'SELECT',
-				`  ${textOrNull(col.customerId, 'Customer ID column')} AS cid,`,
-				`  ${textOrNull(col.orderId, 'Order ID column')} AS oid,`,
-				`  ${d.epochMs(q(col.date, 'Order date column'))} AS t,`,
-				`  ${d.decimal(q(col.amount, 'Amount column'))} AS a,`,
-				`  ${textOrNull(col.currency, 'Currency column', (e) => `UPPER(${e})`)} AS cur,`,
-				`  ${col.status ? `LOWER(TRIM(${d.text(q(col.status, 'Status column'))}))` : 'CAST(NULL AS VARCHAR)'.replace('VARCHAR', d.name === 'bigquery' ? 'STRING' : 'VARCHAR')} AS st`,
+				`  ${id(col.customerId, 'Customer ID column')} AS cid,`,
+				`  ${id(col.orderId, 'Order ID column')} AS oid,`,
+				`  ${d.epochMs(d.ident(checkIdentifier(col.date, 'Order date column')))} AS t,`,
+				`  ${d.decimal(d.ident(checkIdentifier(col.amount, 'Amount column')))} AS a,`,
+				// the currency as written: normalized (trimmed, upper case) only where it is compared
+				`  ${col.currency ? q(col.currency, 'Currency column') : nullText} AS cur,`,
+				`  ${col.status ? `LOWER(TRIM(${q(col.status, 'Status column')}))` : nullText} AS st`,
 				`FROM ${sourceSql(c)}${d.fence}`,
 			].join('\n');
 		},
@@ -161,7 +173,7 @@ const CTES: Cte[] = [
 			when.push(`WHEN t IS NULL THEN ${code('invalidDate')}`);
 			when.push(`WHEN a IS NULL THEN ${code('invalidAmount')}`);
 			const keep = keptCurrency(spec);
-			if (keep) when.push(`WHEN cur IS NOT NULL AND cur <> ${p.text(keep)} THEN ${code('otherCurrency')}`);
+			if (keep) when.push(`WHEN NULLIF(UPPER(TRIM(cur)), '') <> ${p.text(keep)} THEN ${code('otherCurrency')}`);
 			const fixed = fixedReference(spec);
 			if (fixed !== undefined) {
 				when.push(`WHEN t > ${p.bigint(fixed)} THEN ${code('afterReferenceDate')}`);
@@ -187,9 +199,11 @@ const CTES: Cte[] = [
 		deps: ['rows', 'wrows'],
 		body: (c) => {
 			const kept = 'skip = 0 AND a >= 0';
-			const freq = c.spec.columns.orderId
-				? `COUNT(CASE WHEN ${kept} AND oid IS NULL THEN 1 END) + COUNT(DISTINCT CASE WHEN ${kept} THEN oid END)`
-				: `COUNT(CASE WHEN ${kept} THEN 1 END)`;
+			// with unique order ids (or no order id column) every order row is one order
+			const freq =
+				c.spec.columns.orderId && !c.spec.orderIdsUnique
+					? `COUNT(CASE WHEN ${kept} AND oid IS NULL THEN 1 END) + COUNT(DISTINCT CASE WHEN ${kept} THEN oid END)`
+					: `COUNT(CASE WHEN ${kept} THEN 1 END)`;
 			const counts = SKIP_CODES.map((_, i) => `  COUNT(CASE WHEN skip = ${i + 1} THEN 1 END) AS skip_${i + 1},`);
 			const extracted = `skip = 0 OR skip > ${code('invalidAmount')}`;
 			return [

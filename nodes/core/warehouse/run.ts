@@ -51,6 +51,8 @@ export interface WarehouseSummary {
 	customersScored: number;
 	segments: SegmentCount[];
 	columns: OrderColumns;
+	/** Frequency counted rows (unique order ids) rather than distinct order ids. */
+	orderIdsUnique: boolean;
 }
 
 export interface PageOptions {
@@ -160,7 +162,7 @@ function customerOf(row: Row, currency: string | null, referenceDate: string): S
 }
 
 /** The summary as RFM Score reports it, from the summary statement's rows (one per segment). */
-function summaryOf(spec: WarehouseRfmSpec, rows: Row[], columns: OrderColumns): WarehouseSummary {
+function summaryOf(spec: WarehouseRfmSpec, rows: Row[], currency: string | null): WarehouseSummary {
 	const first = rows[0] ?? {};
 	const bins = spec.bins;
 	const edgeList = (dim: string, count: number) =>
@@ -195,8 +197,6 @@ function summaryOf(spec: WarehouseRfmSpec, rows: Row[], columns: OrderColumns): 
 			meanMonetary: k ? round(rev / k, 2) : null,
 		};
 	});
-	const keep = spec.keepCurrency?.trim().toUpperCase() || undefined;
-	const cmin = first.currency_min === null || first.currency_min === undefined ? null : String(first.currency_min);
 	return {
 		referenceDate: toIsoDate(num(first.ref)),
 		scoring: spec.scoring,
@@ -204,23 +204,42 @@ function summaryOf(spec: WarehouseRfmSpec, rows: Row[], columns: OrderColumns): 
 		edges: { recency: edgeList('r', n), frequency: edgeList('f', n), monetary: edgeList('m', np) },
 		distribution: { r: dist('r'), f: dist('f'), m: dist('m') },
 		skipped,
-		currency: (columns.currency && keep) || cmin,
+		currency,
 		customersScored: n,
 		segments,
-		columns,
+		columns: spec.columns,
+		orderIdsUnique: spec.orderIdsUnique === true,
 	};
 }
 
-/** Rows per currency (the rows RFM Score would have extracted), for the mixed-currency error. */
-function currencyCounts(spec: WarehouseRfmSpec, session: SqlSession): Promise<Row[]> {
+/** Rows per currency (trimmed, upper case) among the rows RFM Score would have extracted. */
+async function currencyCounts(spec: WarehouseRfmSpec, session: SqlSession): Promise<[string, number][]> {
 	const stmt = rfmSql(spec, session.dialect).raw(
 		['rows'],
-		(c) => `SELECT cur, COUNT(*) AS rows_count FROM ${c.ref('rows')} WHERE cur IS NOT NULL AND (skip = 0 OR skip > 5) GROUP BY cur`,
+		(c) =>
+			`SELECT x.cur, COUNT(*) AS rows_count FROM (SELECT NULLIF(UPPER(TRIM(cur)), '') AS cur FROM ${c.ref('rows')} WHERE skip = 0 OR skip > 5) x WHERE x.cur IS NOT NULL GROUP BY x.cur`,
 	);
-	return session.query(stmt);
+	const list = (await session.query(stmt)).map(lower).map((r) => [String(r.cur), num(r.rows_count)] as [string, number]);
+	return list.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
 }
 
-async function checkRows(spec: WarehouseRfmSpec, session: SqlSession, counts: Row, skipInvalid: boolean): Promise<void> {
+/** The one currency of the kept rows (RFM Score's `currency`), or null. */
+async function currencyOf(spec: WarehouseRfmSpec, session: SqlSession, counts: Row): Promise<string | null> {
+	const keep = spec.keepCurrency?.trim().toUpperCase();
+	if (keep) return keep;
+	if (!spec.columns.currency || counts.currency_min === null || counts.currency_min === undefined) return null;
+	// the grouping compared the values as written: equal means one currency (or blanks only)
+	if (counts.currency_min === counts.currency_max) return String(counts.currency_min).trim().toUpperCase() || null;
+	const list = await currencyCounts(spec, session);
+	if (list.length > 1)
+		throw new WarehouseSqlError(
+			`The orders are in ${list.length} currencies: ${list.map(([k, v]) => `${k} (${v})`).join(', ')}`,
+			'Amounts in different currencies cannot be added up. Pick the currency to keep under Options > "Currency to Keep" (rows in other currencies are skipped and counted), or convert the amounts first.',
+		);
+	return list.length ? list[0][0] : null;
+}
+
+function checkRows(spec: WarehouseRfmSpec, counts: Row, skipInvalid: boolean): void {
 	const c = spec.columns;
 	const invalid: [number, string, string][] = [
 		[num(counts.skip_3), c.customerId, 'is empty'],
@@ -233,15 +252,6 @@ async function checkRows(spec: WarehouseRfmSpec, session: SqlSession, counts: Ro
 			bad.map(([k, col, what]) => `${k} row${k > 1 ? 's' : ''}: column "${col}" ${what}`).join('; '),
 			'Fix the data or the column mapping, or turn on Options > "Skip Invalid Rows" to skip and count them.',
 		);
-	const keep = spec.keepCurrency?.trim();
-	if (c.currency && !keep && counts.currency_min !== null && counts.currency_min !== counts.currency_max) {
-		const list = (await currencyCounts(spec, session)).map(lower).map((r) => [String(r.cur), num(r.rows_count)] as [string, number]);
-		list.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-		throw new WarehouseSqlError(
-			`The orders are in ${list.length} currencies: ${list.map(([k, v]) => `${k} (${v})`).join(', ')}`,
-			'Amounts in different currencies cannot be added up. Pick the currency to keep under Options > "Currency to Keep" (rows in other currencies are skipped and counted), or convert the amounts first.',
-		);
-	}
 }
 
 /**
@@ -253,10 +263,14 @@ export async function runWarehouseRfm(session: SqlSession, specIn: WarehouseRfmS
 	const log = (name: string, s: SqlStatement) => statements.push({ name, sql: s.sql, params: s.params.map((p) => p.value) });
 	const available = await session.columnsOf(sourceProbe(specIn.source, session.dialect));
 	const columns = resolveColumns(available, specIn.columns);
-	const spec: WarehouseRfmSpec = { ...specIn, columns };
+	let orderIdsUnique = specIn.orderIdsUnique === true;
+	if (!orderIdsUnique && columns.orderId && specIn.source.kind === 'table' && session.uniqueColumn)
+		orderIdsUnique = await session.uniqueColumn(specIn.source.table, columns.orderId);
+	const spec: WarehouseRfmSpec = { ...specIn, columns, orderIdsUnique };
 	const plan = rfmSql(spec, session.dialect);
 	const materialized: Record<string, string> = {};
 	const tables: string[] = [];
+	let currency: string | null = null;
 	const drop = async () => {
 		for (const t of tables.reverse()) await session.query({ sql: `DROP TABLE IF EXISTS ${t}`, params: [] }).catch(() => undefined);
 	};
@@ -274,12 +288,13 @@ export async function runWarehouseRfm(session: SqlSession, specIn: WarehouseRfmS
 			if (step === 'edges') materialized.ref = name;
 			if (step === 'grp') {
 				const counts = lower((await session.query(plan.raw(['counts'], (c) => `SELECT * FROM ${c.ref('counts')}`, materialized)))[0] ?? {});
-				await checkRows(spec, session, counts, options.skipInvalid === true);
+				checkRows(spec, counts, options.skipInvalid === true);
+				currency = await currencyOf(spec, session, counts);
 			}
 		}
 		const summaryStmt = plan.summary(materialized);
 		log('summary', summaryStmt);
-		const summary = summaryOf(spec, (await session.query(summaryStmt)).map(lower), columns);
+		const summary = summaryOf(spec, (await session.query(summaryStmt)).map(lower), currency);
 		return reader(spec, session, plan, materialized, summary, options, statements, drop);
 	} catch (e) {
 		await drop();
