@@ -102,10 +102,14 @@ function lit(c: Ctx, x: number): string {
 	return c.d.literal({ kind: 'double', value: x });
 }
 
-/** Math.round(x * 1e6) / 1e6 as rfm.ts rounds edges (halves up), in double precision. */
-function round6(c: Ctx, x: string): string {
-	const y = `(${x}) * ${lit(c, 1e6)}`;
-	return `(CASE WHEN ${y} - FLOOR(${y}) >= ${lit(c, 0.5)} THEN FLOOR(${y}) + 1 ELSE FLOOR(${y}) END) / ${lit(c, 1e6)}`;
+/**
+ * Math.round(x * 10^digits) / 10^digits in double precision, as rfm.ts rounds (halves up, on the
+ * double: 17.19125 is 17.191249999... and gives 17.1912 where DECIMAL rounding would give 17.1913).
+ */
+function roundJs(c: Ctx, x: string, digits: number): string {
+	const p = lit(c, 10 ** digits);
+	const y = `(${x}) * ${p}`;
+	return `(CASE WHEN ${y} - FLOOR(${y}) >= ${lit(c, 0.5)} THEN FLOOR(${y}) + 1 ELSE FLOOR(${y}) END) / ${p}`;
 }
 
 function sourceSql(c: Ctx, probe = false): string {
@@ -306,7 +310,7 @@ const CTES: Cte[] = [
 					if (t) cols.push(`${c.p.double(t[dim.key][i - 1])} AS ${name}`);
 					else
 						cols.push(
-							`${round6(c, `o_${dim.key}.a${i} + (k.${dim.key}_h${i} - k.${dim.key}_lo${i}) * (o_${dim.key}.b${i} - o_${dim.key}.a${i})`)} AS ${name}`,
+							`${roundJs(c, `o_${dim.key}.a${i} + (k.${dim.key}_h${i} - k.${dim.key}_lo${i}) * (o_${dim.key}.b${i} - o_${dim.key}.a${i})`, 6)} AS ${name}`,
 						);
 				}
 			const from = quantiles
@@ -505,8 +509,8 @@ function customersSelect(c: Ctx, page: CustomersQuery): string {
 		'  cid AS customer_id,',
 		`  ${d.bigint('rec')} AS recency_days,`,
 		'  freq AS frequency,',
-		`  ${d.double('ROUND(mon, 4)')} AS monetary,`,
-		`  ${d.double(`ROUND(mon / freq, 4)`)} AS average_order_value,`,
+		`  ${roundJs(c, d.double('mon'), 4)} AS monetary,`,
+		`  ${roundJs(c, `${d.double('mon')} / freq`, 4)} AS average_order_value,`,
 		'  r, f, m,',
 		`  CONCAT(${text('r')}, ${text('f')}, ${text('m')}) AS cell,`,
 		'  r + f + m AS score,',
