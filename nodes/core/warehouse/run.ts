@@ -86,16 +86,20 @@ const FIELD_LABEL: Record<keyof OrderColumns, string> = {
 	status: 'Status',
 };
 
+/** A column name of "-": the source has no such column (nothing is guessed). */
+export const NO_COLUMN = '-';
+
 /**
  * Maps each order field to a column of the source: the name given (exact, else the only
- * case-insensitive match), or the first of RFM Score's guesses present. Customer ID, date and
- * amount must be found.
+ * case-insensitive match), none for "-", or the first of RFM Score's guesses present. Customer ID,
+ * date and amount must be found.
  */
 export function resolveColumns(available: string[], given: Partial<OrderColumns>): OrderColumns {
 	const find = (name: string) => available.find((c) => c === name) ?? single(available.filter((c) => c.toLowerCase() === name.toLowerCase()));
 	const out: Partial<OrderColumns> = {};
 	for (const key of Object.keys(FIELD_LABEL) as (keyof OrderColumns)[]) {
 		const want = (given[key] ?? '').trim();
+		if (want === NO_COLUMN) continue;
 		if (want) {
 			const hit = find(want);
 			if (!hit)
