@@ -179,6 +179,11 @@ export const SNOWFLAKE: Dialect = makeDialect('snowflake', {
 	fence: '',
 });
 
+/** The same dialect with values written into the text as literals (SQL to read or paste). */
+export function inlined(d: Dialect): Dialect {
+	return { ...d, binds: false };
+}
+
 export function dialectOf(name: DialectName): Dialect {
 	const d = { postgres: POSTGRES, duckdb: DUCKDB, bigquery: BIGQUERY, snowflake: SNOWFLAKE }[name];
 	if (!d) throw new WarehouseSqlError(`Unknown SQL dialect "${name}"`);

@@ -164,7 +164,7 @@ const CTES: Cte[] = [
 		},
 	},
 	{
-		name: 'rows',
+		name: 'classified',
 		deps: ['src'],
 		body: (c) => {
 			const { spec, p } = c;
@@ -189,18 +189,18 @@ const CTES: Cte[] = [
 	{
 		// day after the latest order, before the window is applied (only with a window)
 		name: 'ref0',
-		deps: ['rows'],
-		body: (c) => `SELECT COALESCE(MAX(t) + ${DAY_MS}, 0) AS ref FROM ${c.ref('rows')} WHERE skip = 0 AND a >= 0`,
+		deps: ['classified'],
+		body: (c) => `SELECT COALESCE(MAX(t) + ${DAY_MS}, 0) AS ref FROM ${c.ref('classified')} WHERE skip = 0 AND a >= 0`,
 	},
 	{
-		name: 'wrows',
-		deps: ['rows', 'ref0'],
+		name: 'windowed',
+		deps: ['classified', 'ref0'],
 		body: (c) =>
-			`SELECT cid, oid, t, a, cur,\n  CASE WHEN skip = 0 AND t < r.ref - ${c.p.bigint(c.spec.windowDays * DAY_MS)} THEN ${code('outsideWindow')} ELSE skip END AS skip\nFROM ${c.ref('rows')} CROSS JOIN ${c.ref('ref0')} r`,
+			`SELECT cid, oid, t, a, cur,\n  CASE WHEN skip = 0 AND t < r.ref - ${c.p.bigint(c.spec.windowDays * DAY_MS)} THEN ${code('outsideWindow')} ELSE skip END AS skip\nFROM ${c.ref('classified')} CROSS JOIN ${c.ref('ref0')} r`,
 	},
 	{
 		name: 'grp',
-		deps: ['rows', 'wrows'],
+		deps: ['classified', 'windowed'],
 		body: (c) => {
 			const kept = 'skip = 0 AND a >= 0';
 			// with unique order ids (or no order id column) every order row is one order
@@ -220,7 +220,7 @@ const CTES: Cte[] = [
 				...counts,
 				`  MIN(CASE WHEN ${extracted} THEN cur END) AS cur_min,`,
 				`  MAX(CASE WHEN ${extracted} THEN cur END) AS cur_max`,
-				`FROM ${c.ref(usesWindowRef(c.spec) ? 'wrows' : 'rows')}`,
+				`FROM ${c.ref(usesWindowRef(c.spec) ? 'windowed' : 'classified')}`,
 				'GROUP BY cid',
 			].join('\n');
 		},
@@ -254,7 +254,7 @@ const CTES: Cte[] = [
 			].join('\n'),
 	},
 	{
-		name: 'n',
+		name: 'sizes',
 		deps: ['base'],
 		body: (c) => `SELECT COUNT(*) AS n, COUNT(CASE WHEN pos = 1 THEN 1 END) AS np FROM ${c.ref('base')}`,
 	},
@@ -274,7 +274,7 @@ const CTES: Cte[] = [
 	{
 		// h = (n - 1) * i / bins as stats.ts computes it; lo = floor(h), hi = min(lo + 1, n - 1)
 		name: 'k',
-		deps: ['n'],
+		deps: ['sizes'],
 		body: (c) => {
 			const cols: string[] = [];
 			for (const dim of DIMS)
@@ -282,7 +282,7 @@ const CTES: Cte[] = [
 					const h = `(${dim.count} - 1) * (${lit(c, i)} / ${lit(c, c.spec.bins)})`;
 					cols.push(`${h} AS ${dim.key}_h${i}`, `FLOOR(${h}) AS ${dim.key}_lo${i}`, `LEAST(FLOOR(${h}) + 1, ${dim.count} - 1) AS ${dim.key}_hi${i}`);
 				}
-			return `SELECT\n  ${cols.join(',\n  ')}\nFROM ${c.ref('n')}`;
+			return `SELECT\n  ${cols.join(',\n  ')}\nFROM ${c.ref('sizes')}`;
 		},
 	},
 	...DIMS.map(
@@ -299,7 +299,7 @@ const CTES: Cte[] = [
 	),
 	{
 		name: 'edges',
-		deps: ['ref', 'n', 'k', 'o_r', 'o_f', 'o_m'],
+		deps: ['ref', 'sizes', 'k', 'o_r', 'o_f', 'o_m'],
 		body: (c) => {
 			const cols: string[] = ['ref.ref AS ref', 'n.n AS n', 'n.np AS np'];
 			const quantiles = c.spec.scoring === 'quantiles';
@@ -314,8 +314,8 @@ const CTES: Cte[] = [
 						);
 				}
 			const from = quantiles
-				? `${c.ref('ref')} ref CROSS JOIN ${c.ref('n')} n CROSS JOIN ${c.ref('k')} k CROSS JOIN ${c.ref('o_r')} o_r CROSS JOIN ${c.ref('o_f')} o_f CROSS JOIN ${c.ref('o_m')} o_m`
-				: `${c.ref('ref')} ref CROSS JOIN ${c.ref('n')} n`;
+				? `${c.ref('ref')} ref CROSS JOIN ${c.ref('sizes')} n CROSS JOIN ${c.ref('k')} k CROSS JOIN ${c.ref('o_r')} o_r CROSS JOIN ${c.ref('o_f')} o_f CROSS JOIN ${c.ref('o_m')} o_m`
+				: `${c.ref('ref')} ref CROSS JOIN ${c.ref('sizes')} n`;
 			return `SELECT\n  ${cols.join(',\n  ')}\nFROM ${from}`;
 		},
 	},
@@ -439,7 +439,7 @@ function needed(targets: string[], materialized: Record<string, string>, spec: W
 	const out: Cte[] = [];
 	const seen = new Set<string>();
 	const skipDep = (name: string) =>
-		(name === 'wrows' && !usesWindowRef(spec)) ||
+		(name === 'windowed' && !usesWindowRef(spec)) ||
 		(name === 'ref0' && !usesWindowRef(spec)) ||
 		(spec.scoring === 'thresholds' && /^(k|[vco]_[rfm])$/.test(name));
 	const visit = (name: string) => {

@@ -219,9 +219,9 @@ function summaryOf(spec: WarehouseRfmSpec, rows: Row[], currency: string | null)
 /** Rows per currency (trimmed, upper case) among the rows RFM Score would have extracted. */
 async function currencyCounts(spec: WarehouseRfmSpec, session: SqlSession): Promise<[string, number][]> {
 	const stmt = rfmSql(spec, session.dialect).raw(
-		['rows'],
+		['classified'],
 		(c) =>
-			`SELECT x.cur, COUNT(*) AS rows_count FROM (SELECT NULLIF(UPPER(TRIM(cur)), '') AS cur FROM ${c.ref('rows')} WHERE skip = 0 OR skip > 5) x WHERE x.cur IS NOT NULL GROUP BY x.cur`,
+			`SELECT x.cur, COUNT(*) AS rows_count FROM (SELECT NULLIF(UPPER(TRIM(cur)), '') AS cur FROM ${c.ref('classified')} WHERE skip = 0 OR skip > 5) x WHERE x.cur IS NOT NULL GROUP BY x.cur`,
 	);
 	const list = (await session.query(stmt)).map(lower).map((r) => [String(r.cur), num(r.rows_count)] as [string, number]);
 	return list.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
