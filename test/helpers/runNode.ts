@@ -25,6 +25,8 @@ export interface RunNodeOptions {
 	inputs?: INodeExecutionData[][];
 	nodeName?: string;
 	logs?: string[];
+	/** Extra helpers (e.g. n8n's file access checks resolvePath / isFilePathBlocked). */
+	helpers?: Record<string, unknown>;
 }
 
 function defaultsOf(properties: INodeProperties[]): IDataObject {
@@ -117,6 +119,7 @@ export async function runNode(
 				if (!b) throw new NodeOperationError(node, `No binary data property "${property}"`, { itemIndex });
 				return Buffer.from(b.data, 'base64');
 			},
+			...(opts.helpers ?? {}),
 		},
 	};
 	const execute = nodeType.execute as unknown as (this: typeof ctx) => Promise<INodeExecutionData[][]>;

@@ -17,11 +17,20 @@ import type { SqlStatement } from './rfmSql';
 
 export type Row = Record<string, unknown>;
 
+export interface Column {
+	name: string;
+	numeric: boolean;
+}
+
+/** PostgreSQL type oids of int2, int4, int8, float4, float8, numeric. */
+const PG_NUMERIC_TYPES = new Set([21, 23, 20, 700, 701, 1700]);
+const DUCKDB_NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL)/;
+
 export interface SqlSession {
 	readonly dialect: Extract<DialectName, 'postgres' | 'duckdb'>;
 	query(stmt: SqlStatement): Promise<Row[]>;
-	/** Column names of `SELECT * FROM <from>` (no row is read). */
-	columnsOf(stmt: SqlStatement): Promise<string[]>;
+	/** Columns of a query that reads no row: names, and whether each holds numbers. */
+	columnsOf(stmt: SqlStatement): Promise<Column[]>;
 	/**
 	 * Runs one query and yields its rows in pages of `pageSize`, in the query's order, through a
 	 * server-side cursor (PostgreSQL) or a streamed result (DuckDB): the query runs and sorts once.
@@ -82,7 +91,7 @@ export async function openPostgres(connection: PostgresConnection, options: { st
 		},
 		async columnsOf(stmt) {
 			const res = await client.query({ text: stmt.sql, values: values(stmt.params) });
-			return res.fields.map((f) => f.name);
+			return res.fields.map((f) => ({ name: f.name, numeric: PG_NUMERIC_TYPES.has(f.dataTypeID) }));
 		},
 		async *stream(stmt, pageSize) {
 			await client.query('BEGIN');
@@ -140,19 +149,24 @@ interface DuckDbChunk {
 interface DuckDbConnection {
 	run(sql: string, values?: unknown[]): Promise<unknown>;
 	stream(sql: string, values?: unknown[]): Promise<{ fetchChunk(): Promise<DuckDbChunk | null>; deduplicatedColumnNames(): string[] }>;
-	runAndReadAll(sql: string, values?: unknown[]): Promise<{ getRowObjectsJS(): Row[]; columnNames(): string[] }>;
+	runAndReadAll(sql: string, values?: unknown[]): Promise<{ getRowObjectsJS(): Row[]; columnNames(): string[]; columnTypes(): { toString(): string }[] }>;
 	closeSync(): void;
 }
 
 let duckdbModule: DuckDbModule | undefined;
 
 /** Loads the optional dependency once; throws a WarehouseSqlError that says how to install it. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use only: the package is optional (70 MB native binary)
-export function loadDuckDb(load: (name: string) => unknown = (name) => require(name)): DuckDbModule {
-	if (duckdbModule) return duckdbModule;
+/**
+ * Loads the optional dependency (once; `load` replaces `require` for tests); throws a
+ * WarehouseSqlError that says how to install it.
+ */
+export function loadDuckDb(load?: (name: string) => unknown): DuckDbModule {
+	if (duckdbModule && !load) return duckdbModule;
 	try {
-		duckdbModule = load(DUCKDB_PACKAGE) as DuckDbModule;
-		return duckdbModule;
+		// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use only: the package is optional (70 MB native binary)
+		const mod = (load ?? require)(DUCKDB_PACKAGE) as DuckDbModule;
+		if (!load) duckdbModule = mod;
+		return mod;
 	} catch (e) {
 		throw new WarehouseSqlError(
 			`The embedded engine needs the optional package ${DUCKDB_PACKAGE}, which is not installed here (${(e as Error).message.split('\n')[0]})`,
@@ -206,7 +220,8 @@ export async function openDuckDb(options: DuckDbOptions, load?: (name: string) =
 		},
 		async columnsOf(stmt) {
 			const reader = await con.runAndReadAll(stmt.sql, values(stmt.params));
-			return reader.columnNames();
+			const types = reader.columnTypes();
+			return reader.columnNames().map((name, i) => ({ name, numeric: DUCKDB_NUMERIC.test(String(types[i])) }));
 		},
 		async *stream(stmt, pageSize) {
 			const result = await con.stream(stmt.sql, values(stmt.params));

@@ -62,6 +62,8 @@ export interface WarehouseRfmSpec {
 	 * order): frequency counts rows instead of distinct order ids, the same number 2-3 times faster.
 	 */
 	orderIdsUnique?: boolean;
+	/** The date column holds numbers: YYYYMMDD or epoch seconds / milliseconds (embedded engine only). */
+	dateIsNumber?: boolean;
 }
 
 /** Row classification codes (column `skip`): 0 = kept. Names as RFM Score's skip reasons. */
@@ -126,6 +128,23 @@ function sourceSql(c: Ctx, probe = false): string {
 	return `read_csv(${list}, header = true, types = {${types}})`;
 }
 
+/**
+ * Milliseconds of an order date. Numbers (CSV exports) are read as RFM Score reads them: a real
+ * calendar date written YYYYMMDD (1900..2199), else epoch milliseconds above 1e11, else epoch
+ * seconds; negative = not a date. Only the embedded engine reads numbers; the others need dates.
+ */
+function dateMs(c: Ctx, x: string): string {
+	if (!c.spec.dateIsNumber) return c.d.epochMs(x);
+	if (c.d.name !== 'duckdb') throw new WarehouseSqlError('The order date column holds numbers', 'Use a DATE or TIMESTAMP column (convert YYYYMMDD or epoch numbers in a view).');
+	const ymd = `try_strptime(CAST(CAST(${x} AS BIGINT) AS VARCHAR), '%Y%m%d')`;
+	return [
+		`CASE WHEN ${x} IS NULL OR ${x} < 0 THEN NULL`,
+		`    WHEN ${x} >= 19000101 AND ${x} <= 21991231 AND ${x} = FLOOR(${x}) AND ${ymd} IS NOT NULL THEN epoch_ms(${ymd})`,
+		`    WHEN ${x} > 100000000000 THEN CAST(${x} AS BIGINT)`,
+		`    ELSE CAST(${x} * 1000 AS BIGINT) END`,
+	].join('\n  ');
+}
+
 function inList(c: Ctx, expr: string, values: string[]): string {
 	return `${expr} IN (${values.map((v) => c.p.text(v)).join(', ')})`;
 }
@@ -154,7 +173,7 @@ const CTES: Cte[] = [
 				'SELECT',
 				`  ${id(col.customerId, 'Customer ID column')} AS cid,`,
 				`  ${id(col.orderId, 'Order ID column')} AS oid,`,
-				`  ${d.epochMs(d.ident(checkIdentifier(col.date, 'Order date column')))} AS t,`,
+				`  ${dateMs(c, d.ident(checkIdentifier(col.date, 'Order date column')))} AS t,`,
 				`  ${d.decimal(d.ident(checkIdentifier(col.amount, 'Amount column')))} AS a,`,
 				// the currency as written: normalized (trimmed, upper case) only where it is compared
 				`  ${col.currency ? q(col.currency, 'Currency column') : nullText} AS cur,`,

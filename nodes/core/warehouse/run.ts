@@ -265,12 +265,14 @@ function checkRows(spec: WarehouseRfmSpec, counts: Row, skipInvalid: boolean): v
 export async function runWarehouseRfm(session: SqlSession, specIn: WarehouseRfmSpec, options: PageOptions = {}): Promise<WarehouseRun> {
 	const statements: WarehouseRun['statements'] = [];
 	const log = (name: string, s: SqlStatement) => statements.push({ name, sql: s.sql, params: s.params.map((p) => p.value) });
-	const available = await session.columnsOf(sourceProbe(specIn.source, session.dialect));
+	const described = await session.columnsOf(sourceProbe(specIn.source, session.dialect));
+	const available = described.map((c) => c.name);
 	const columns = resolveColumns(available, specIn.columns);
+	const dateIsNumber = described.some((c) => c.name === columns.date && c.numeric);
 	let orderIdsUnique = specIn.orderIdsUnique === true;
 	if (!orderIdsUnique && columns.orderId && specIn.source.kind === 'table' && session.uniqueColumn)
 		orderIdsUnique = await session.uniqueColumn(specIn.source.table, columns.orderId);
-	const spec: WarehouseRfmSpec = { ...specIn, columns, orderIdsUnique };
+	const spec: WarehouseRfmSpec = { ...specIn, columns, orderIdsUnique, dateIsNumber };
 	const plan = rfmSql(spec, session.dialect);
 	const materialized: Record<string, string> = {};
 	const tables: string[] = [];
