@@ -138,7 +138,7 @@ describe('Warehouse RFM node, SQL for BigQuery and Snowflake', () => {
 		expect(item.json.dialect).toBe('bigquery');
 		expect(item.json.customersSql).toContain('FROM `proj`.`shop`.`orders`');
 		expect(item.json.customersSql).toContain("segment IN ('At Risk')");
-		expect(item.json.summarySql).toMatch(/LEFT JOIN seg s ON 1 = 1$/);
+		expect(item.json.summarySql).toMatch(/LEFT JOIN cells s ON 1 = 1$/);
 		const [[snow]] = await runNode(node, toItems([{}]), {
 			parameters: { engine: 'snowflake', table: 'SHOP.PUBLIC.ORDERS', columns: { customerId: 'CUSTOMER_ID', date: 'CREATED_AT', amount: 'TOTAL' } },
 		});

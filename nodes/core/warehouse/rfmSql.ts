@@ -376,20 +376,11 @@ const CTES: Cte[] = [
 		},
 	},
 	{
-		name: 'dist',
-		deps: ['final'],
-		body: (c) => {
-			const cols: string[] = [];
-			for (const dim of ['r', 'f', 'm'])
-				for (let s = 1; s <= c.spec.bins; s++) cols.push(`COUNT(CASE WHEN ${dim} = ${s} THEN 1 END) AS ${dim}${s}`);
-			return `SELECT\n  ${cols.join(',\n  ')}\nFROM ${c.ref('final')}`;
-		},
-	},
-	{
-		name: 'seg',
+		// customers, revenue and sums per cell: the distribution and the segment summary add these up
+		name: 'cells',
 		deps: ['final'],
 		body: (c) =>
-			`SELECT segment, COUNT(*) AS customers, ${c.d.double('SUM(ROUND(mon, 4))')} AS revenue, SUM(rec) AS sum_recency, SUM(freq) AS sum_frequency FROM ${c.ref('final')} GROUP BY segment`,
+			`SELECT r, f, m, segment, COUNT(*) AS customers, ${c.d.double('SUM(ROUND(mon, 4))')} AS revenue, SUM(rec) AS sum_recency, SUM(freq) AS sum_frequency FROM ${c.ref('final')} GROUP BY r, f, m, segment`,
 	},
 ];
 
@@ -526,16 +517,16 @@ function customersSelect(c: Ctx, page: CustomersQuery): string {
 	return [
 		'SELECT',
 		'  cid AS customer_id,',
-		`  ${d.bigint('rec')} AS recency_days,`,
-		'  freq AS frequency,',
+		`  ${d.double('rec')} AS recency_days,`,
+		`  ${d.double('freq')} AS frequency,`,
 		`  ${roundJs(c, d.double('mon'), 4)} AS monetary,`,
 		`  ${roundJs(c, `${d.double('mon')} / freq`, 4)} AS average_order_value,`,
 		'  r, f, m,',
 		`  CONCAT(${text('r')}, ${text('f')}, ${text('m')}) AS cell,`,
 		'  r + f + m AS score,',
 		'  segment,',
-		'  last_t AS last_order_ms,',
-		'  first_t AS first_order_ms',
+		`  ${d.double('last_t')} AS last_order_ms,`,
+		`  ${d.double('first_t')} AS first_order_ms`,
 		`FROM ${c.ref('final')}`,
 		...(where.length ? [`WHERE ${where.join(' AND ')}`] : []),
 		`ORDER BY ${d.binaryText('cid')}`,
@@ -544,7 +535,7 @@ function customersSelect(c: Ctx, page: CustomersQuery): string {
 }
 
 function summarySelect(c: Ctx): string {
-	return `SELECT s.*, e.*, x.*, y.*\nFROM ${c.ref('edges')} e CROSS JOIN ${c.ref('counts')} x CROSS JOIN ${c.ref('dist')} y LEFT JOIN ${c.ref('seg')} s ON 1 = 1`;
+	return `SELECT s.*, e.*, x.*\nFROM ${c.ref('edges')} e CROSS JOIN ${c.ref('counts')} x LEFT JOIN ${c.ref('cells')} s ON 1 = 1`;
 }
 
 export type Step = 'ref0' | 'grp' | 'edges' | 'final';
@@ -565,9 +556,9 @@ export function rfmSql(spec: WarehouseRfmSpec, dialect: DialectName | Dialect) {
 		/** One statement: the scored customers (what BigQuery / Snowflake users paste). */
 		customers: (page: CustomersQuery = {}, materialized: Record<string, string> = {}) =>
 			render(spec, d, ['final'], materialized, (c) => customersSelect(c, page)),
-		/** One statement: one row per segment with customers, revenue, sums, edges, counts, distribution. */
+		/** One statement: one row per (r, f, m) cell with its segment, customers, revenue and sums, plus the edges and skip counts. */
 		summary: (materialized: Record<string, string> = {}) =>
-			render(spec, d, ['edges', 'counts', 'dist', 'seg'], materialized, summarySelect),
+			render(spec, d, ['edges', 'counts', 'cells'], materialized, summarySelect),
 		/**
 		 * The steps the node stores in temporary tables, in order; each reads the ones before it.
 		 * `edges` also serves as `ref` (it carries the reference time).

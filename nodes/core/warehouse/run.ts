@@ -145,19 +145,20 @@ function lower(row: Row): Row {
 	return out;
 }
 
+/** A customer row of the page statement (numbers arrive as numbers from both engines). */
 function customerOf(row: Row, currency: string | null, referenceDate: string): ScoredCustomer {
 	return {
-		customerId: String(row.customer_id),
-		recencyDays: num(row.recency_days),
-		frequency: num(row.frequency),
-		monetary: num(row.monetary),
-		averageOrderValue: num(row.average_order_value),
-		r: num(row.r),
-		f: num(row.f),
-		m: num(row.m),
-		cell: String(row.cell),
-		score: num(row.score),
-		segment: String(row.segment),
+		customerId: row.customer_id as string,
+		recencyDays: row.recency_days as number,
+		frequency: row.frequency as number,
+		monetary: row.monetary as number,
+		averageOrderValue: row.average_order_value as number,
+		r: row.r as number,
+		f: row.f as number,
+		m: row.m as number,
+		cell: row.cell as string,
+		score: row.score as number,
+		segment: row.segment as string,
 		lastOrderDate: iso(row.last_order_ms),
 		firstOrderDate: iso(row.first_order_ms),
 		currency,
@@ -173,7 +174,12 @@ function summaryOf(spec: WarehouseRfmSpec, rows: Row[], currency: string | null)
 		count > 0 || spec.scoring === 'thresholds' ? Array.from({ length: bins - 1 }, (_, i) => num(first[`e_${dim}${i + 1}`])) : [];
 	const n = num(first.n);
 	const np = num(first.np);
-	const dist = (dim: string) => Array.from({ length: bins }, (_, i) => num(first[`${dim}${i + 1}`]));
+	const cells = rows.filter((r) => r.segment !== null && r.segment !== undefined);
+	const dist = (dim: string) => {
+		const out = new Array<number>(bins).fill(0);
+		for (const cell of cells) out[num(cell[dim]) - 1] += num(cell.customers);
+		return out;
+	};
 	const skipped: Record<string, number> = {};
 	SKIP_CODES.forEach((reason, i) => {
 		const v = num(first[`skip_${i + 1}`]);
@@ -181,23 +187,32 @@ function summaryOf(spec: WarehouseRfmSpec, rows: Row[], currency: string | null)
 	});
 	if (num(first.no_orders)) skipped.noOrders = num(first.no_orders);
 	if (num(first.non_positive)) skipped.nonPositiveMonetary = num(first.non_positive);
-	const bySegment = new Map(rows.filter((r) => r.segment !== null && r.segment !== undefined).map((r) => [String(r.segment), r]));
+	const bySegment = new Map<string, { customers: number; revenue: number; sum_recency: number; sum_frequency: number }>();
+	for (const cell of cells) {
+		const name = String(cell.segment);
+		const acc = bySegment.get(name) ?? { customers: 0, revenue: 0, sum_recency: 0, sum_frequency: 0 };
+		acc.customers += num(cell.customers);
+		acc.revenue += num(cell.revenue);
+		acc.sum_recency += num(cell.sum_recency);
+		acc.sum_frequency += num(cell.sum_frequency);
+		bySegment.set(name, acc);
+	}
 	const total = n;
-	const revenue = [...bySegment.values()].reduce((a, r) => a + num(r.revenue), 0);
+	const revenue = [...bySegment.values()].reduce((a, r) => a + r.revenue, 0);
 	const names = reachableSegments(spec.map, bins);
 	for (const name of bySegment.keys()) if (!names.includes(name)) names.push(name);
 	const segments = names.map((segment): SegmentCount => {
 		const r = bySegment.get(segment);
-		const k = r ? num(r.customers) : 0;
-		const rev = r ? num(r.revenue) : 0;
+		const k = r ? r.customers : 0;
+		const rev = r ? r.revenue : 0;
 		return {
 			segment,
 			customers: k,
 			share: total ? round(k / total, 6) : 0,
 			revenue: round(rev, 2),
 			revenueShare: revenue > 0 ? round(rev / revenue, 6) : 0,
-			meanRecencyDays: k ? round(num(r?.sum_recency) / k, 2) : null,
-			meanFrequency: k ? round(num(r?.sum_frequency) / k, 4) : null,
+			meanRecencyDays: k && r ? round(r.sum_recency / k, 2) : null,
+			meanFrequency: k && r ? round(r.sum_frequency / k, 4) : null,
 			meanMonetary: k ? round(rev / k, 2) : null,
 		};
 	});
@@ -331,8 +346,7 @@ function reader(
 			const stmt = plan.customers({ after: options.after ?? '', limit: max ? max + 1 : undefined }, materialized);
 			statements.push({ name: 'customers', sql: stmt.sql, params: stmt.params.map((p) => p.value) });
 			let read = 0;
-			for await (const page of session.stream(stmt, pageSize)) {
-				const rows = page.map(lower);
+			for await (const rows of session.stream(stmt, pageSize)) {
 				if (max && read + rows.length > max) {
 					rows.length = max - read;
 					cursor = rows.length ? String(rows[rows.length - 1].customer_id) : (options.after ?? null);
