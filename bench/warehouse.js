@@ -288,6 +288,8 @@ async function main() {
     segments: { ours: runs.rows[0].segments, pandas: runs.pandas[0] && runs.pandas[0].segments, polars: runs.polars[0] && runs.polars[0].segments },
     runs,
   };
+  const same = (a, b) => !a || !b || JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+  result.embedded.segments_agree = same(result.embedded.segments.ours, result.embedded.segments.pandas) && same(result.embedded.segments.ours, result.embedded.segments.polars);
   const e = result.embedded.median;
   result.embedded.target = { scored_under_15_s: e.rows_scored_s <= 15, under_2_gb: e.rows_scored_rss_mb <= 2048 };
   if (e.pandas_total_s) result.embedded.ratio_vs_pandas = +(e.rows_scored_s / e.pandas_total_s).toFixed(3);
