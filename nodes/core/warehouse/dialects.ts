@@ -34,8 +34,10 @@ export interface Dialect {
 	decimal(expr: string): string;
 	double(expr: string): string;
 	bigint(expr: string): string;
-	/** Whole milliseconds since 1970-01-01 UTC of a DATE / TIMESTAMP (without zone = UTC) column. */
+	/** Whole milliseconds since 1970-01-01 UTC of a DATE / TIMESTAMP (without zone = UTC) column, or ISO text. */
 	epochMs(expr: string): string;
+	/** The same for a column known to be DATE / TIMESTAMP / TIMESTAMPTZ: no cast (a time-zone cast costs 60% of DuckDB's scan). */
+	epochMsOfTemporal(expr: string): string;
 	/** Text comparison in byte order (keyset pagination must not depend on the server's locale). */
 	binaryText(expr: string): string;
 	/**
@@ -93,7 +95,12 @@ const backslashString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g
 
 function makeDialect(
 	name: DialectName,
-	d: Omit<Dialect, 'name' | 'literal' | 'placeholder' | 'binds'> & { types: Record<SqlValue['kind'], string>; str: (s: string) => string; binds: boolean },
+	d: Omit<Dialect, 'name' | 'literal' | 'placeholder' | 'binds' | 'epochMsOfTemporal'> & {
+		types: Record<SqlValue['kind'], string>;
+		str: (s: string) => string;
+		binds: boolean;
+		epochMsOfTemporal?: (expr: string) => string;
+	},
 ): Dialect {
 	const literal = (v: SqlValue) => {
 		checkFinite(v);
@@ -110,6 +117,7 @@ function makeDialect(
 		double: d.double,
 		bigint: d.bigint,
 		epochMs: d.epochMs,
+		epochMsOfTemporal: d.epochMsOfTemporal ?? d.epochMs,
 		binaryText: d.binaryText,
 		fence: d.fence,
 		literal,
@@ -132,6 +140,8 @@ export const POSTGRES: Dialect = makeDialect('postgres', {
 	// EXTRACT(EPOCH ...) is exact (numeric) on PostgreSQL 14+; the session runs in UTC, so DATE and
 	// TIMESTAMP (and ISO text) are read as UTC
 	epochMs: (e) => `CAST(FLOOR(EXTRACT(EPOCH FROM CAST(${e} AS TIMESTAMPTZ)) * 1000) AS BIGINT)`,
+	// date and timestamp: the nominal (UTC) epoch; timestamptz: the instant
+	epochMsOfTemporal: (e) => `CAST(FLOOR(EXTRACT(EPOCH FROM ${e}) * 1000) AS BIGINT)`,
 	binaryText: (e) => `(${e} COLLATE "C")`,
 	fence: '\nOFFSET 0',
 });
@@ -146,6 +156,8 @@ export const DUCKDB: Dialect = makeDialect('duckdb', {
 	double: (e) => `CAST(${e} AS DOUBLE)`,
 	bigint: (e) => `CAST(${e} AS BIGINT)`,
 	epochMs: (e) => `epoch_ms(CAST(${e} AS TIMESTAMPTZ))`,
+	// DATE and TIMESTAMP are read as UTC, TIMESTAMPTZ as its instant (no time-zone cast)
+	epochMsOfTemporal: (e) => `epoch_ms(${e})`,
 	binaryText: (e) => e,
 	fence: '',
 });

@@ -17,19 +17,22 @@ import type { SqlStatement } from './rfmSql';
 
 export type Row = Record<string, unknown>;
 
+/** A source column: numbers, dates / timestamps, or anything else (text...). */
 export interface Column {
 	name: string;
-	numeric: boolean;
+	kind: 'number' | 'temporal' | 'other';
 }
 
-/** PostgreSQL type oids of int2, int4, int8, float4, float8, numeric. */
+/** PostgreSQL type oids: int2, int4, int8, float4, float8, numeric; date, timestamp, timestamptz. */
 const PG_NUMERIC_TYPES = new Set([21, 23, 20, 700, 701, 1700]);
+const PG_TEMPORAL_TYPES = new Set([1082, 1114, 1184]);
 const DUCKDB_NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL)/;
+const DUCKDB_TEMPORAL = /^(DATE|TIMESTAMP)/;
 
 export interface SqlSession {
 	readonly dialect: Extract<DialectName, 'postgres' | 'duckdb'>;
 	query(stmt: SqlStatement): Promise<Row[]>;
-	/** Columns of a query that reads no row: names, and whether each holds numbers. */
+	/** Columns of a query that reads no row: names and kinds. */
 	columnsOf(stmt: SqlStatement): Promise<Column[]>;
 	/**
 	 * Runs one query and yields its rows in pages of `pageSize`, in the query's order, through a
@@ -91,7 +94,7 @@ export async function openPostgres(connection: PostgresConnection, options: { st
 		},
 		async columnsOf(stmt) {
 			const res = await client.query({ text: stmt.sql, values: values(stmt.params) });
-			return res.fields.map((f) => ({ name: f.name, numeric: PG_NUMERIC_TYPES.has(f.dataTypeID) }));
+			return res.fields.map((f) => ({ name: f.name, kind: PG_NUMERIC_TYPES.has(f.dataTypeID) ? 'number' : PG_TEMPORAL_TYPES.has(f.dataTypeID) ? 'temporal' : 'other' }));
 		},
 		async *stream(stmt, pageSize) {
 			await client.query('BEGIN');
@@ -220,7 +223,10 @@ export async function openDuckDb(options: DuckDbOptions, load?: (name: string) =
 		async columnsOf(stmt) {
 			const reader = await con.runAndReadAll(stmt.sql, values(stmt.params));
 			const types = reader.columnTypes();
-			return reader.columnNames().map((name, i) => ({ name, numeric: DUCKDB_NUMERIC.test(String(types[i])) }));
+			return reader.columnNames().map((name, i) => {
+				const type = String(types[i]);
+				return { name, kind: DUCKDB_NUMERIC.test(type) ? 'number' : DUCKDB_TEMPORAL.test(type) ? 'temporal' : 'other' };
+			});
 		},
 		async *stream(stmt, pageSize) {
 			const result = await con.stream(stmt.sql, values(stmt.params));

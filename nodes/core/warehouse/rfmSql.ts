@@ -62,8 +62,12 @@ export interface WarehouseRfmSpec {
 	 * order): frequency counts rows instead of distinct order ids, the same number 2-3 times faster.
 	 */
 	orderIdsUnique?: boolean;
-	/** The date column holds numbers: YYYYMMDD or epoch seconds / milliseconds (embedded engine only). */
-	dateIsNumber?: boolean;
+	/**
+	 * What the date column holds, when the engine told: numbers (YYYYMMDD or epoch seconds /
+	 * milliseconds, embedded engine only), dates / timestamps (read without a cast), other (text:
+	 * cast). Unknown (pasted SQL): cast.
+	 */
+	dateKind?: 'number' | 'temporal' | 'other';
 }
 
 /** Row classification codes (column `skip`): 0 = kept. Names as RFM Score's skip reasons. */
@@ -134,7 +138,8 @@ function sourceSql(c: Ctx, probe = false): string {
  * seconds; negative = not a date. Only the embedded engine reads numbers; the others need dates.
  */
 function dateMs(c: Ctx, x: string): string {
-	if (!c.spec.dateIsNumber) return c.d.epochMs(x);
+	if (c.spec.dateKind === 'temporal') return c.d.epochMsOfTemporal(x);
+	if (c.spec.dateKind !== 'number') return c.d.epochMs(x);
 	if (c.d.name !== 'duckdb') throw new WarehouseSqlError('The order date column holds numbers', 'Use a DATE or TIMESTAMP column (convert YYYYMMDD or epoch numbers in a view).');
 	const ymd = `try_strptime(CAST(CAST(${x} AS BIGINT) AS VARCHAR), '%Y%m%d')`;
 	return [
@@ -164,11 +169,8 @@ const CTES: Cte[] = [
 			const nullText = `CAST(NULL AS ${d.name === 'bigquery' ? 'STRING' : 'VARCHAR'})`;
 			// ids as RFM Score reads them: surrounding spaces trimmed, empty = missing (TRIM only
 			// where needed: most ids have no space, and TRIM on every row costs a fifth of the scan)
-			const id = (name: string | undefined, what: string) => {
-				if (!name) return nullText;
-				const x = q(name, what);
-				return `NULLIF(CASE WHEN ${x} LIKE ' %' OR ${x} LIKE '% ' THEN TRIM(${x}) ELSE ${x} END, '')`;
-			};
+			const padded = (x: string) => `CASE WHEN ${x} LIKE ' %' OR ${x} LIKE '% ' THEN TRIM(${x}) ELSE ${x} END`;
+			const id = (name: string | undefined, what: string) => (name ? `NULLIF(${padded(q(name, what))}, '')` : nullText);
 			return [
 				'SELECT',
 				`  ${id(col.customerId, 'Customer ID column')} AS cid,`,
@@ -177,7 +179,7 @@ const CTES: Cte[] = [
 				`  ${d.decimal(d.ident(checkIdentifier(col.amount, 'Amount column')))} AS a,`,
 				// the currency as written: normalized (trimmed, upper case) only where it is compared
 				`  ${col.currency ? q(col.currency, 'Currency column') : nullText} AS cur,`,
-				`  ${col.status ? `LOWER(TRIM(${q(col.status, 'Status column')}))` : nullText} AS st`,
+				`  ${col.status ? `LOWER(${padded(q(col.status, 'Status column'))})` : nullText} AS st`,
 				`FROM ${sourceSql(c)}${d.fence}`,
 			].join('\n');
 		},
@@ -227,18 +229,13 @@ const CTES: Cte[] = [
 				c.spec.columns.orderId && !c.spec.orderIdsUnique
 					? `COUNT(CASE WHEN ${kept} AND oid IS NULL THEN 1 END) + COUNT(DISTINCT CASE WHEN ${kept} THEN oid END)`
 					: `COUNT(CASE WHEN ${kept} THEN 1 END)`;
-			const counts = SKIP_CODES.map((_, i) => `  COUNT(CASE WHEN skip = ${i + 1} THEN 1 END) AS skip_${i + 1},`);
-			const extracted = `skip = 0 OR skip > ${code('invalidAmount')}`;
+			const counts = possibleSkips(c.spec).map((i) => `,\n  COUNT(CASE WHEN skip = ${i} THEN 1 END) AS skip_${i}`);
 			return [
 				'SELECT cid,',
 				'  SUM(CASE WHEN skip = 0 THEN a END) AS mon,',
 				`  ${freq} AS freq,`,
 				`  MAX(CASE WHEN ${kept} THEN t END) AS last_t,`,
-				`  MIN(CASE WHEN ${kept} THEN t END) AS first_t,`,
-				'  COUNT(CASE WHEN skip = 0 THEN 1 END) AS kept,',
-				...counts,
-				`  MIN(CASE WHEN ${extracted} THEN cur END) AS cur_min,`,
-				`  MAX(CASE WHEN ${extracted} THEN cur END) AS cur_max`,
+				`  MIN(CASE WHEN ${kept} THEN t END) AS first_t${counts.join('')}`,
 				`FROM ${c.ref(usesWindowRef(c.spec) ? 'windowed' : 'classified')}`,
 				'GROUP BY cid',
 			].join('\n');
@@ -247,7 +244,8 @@ const CTES: Cte[] = [
 	{
 		name: 'cust',
 		deps: ['grp'],
-		body: (c) => `SELECT cid, mon, freq, last_t, first_t FROM ${c.ref('grp')} WHERE cid IS NOT NULL AND kept > 0`,
+		// mon is NULL when none of the customer's rows was kept
+		body: (c) => `SELECT cid, mon, freq, last_t, first_t FROM ${c.ref('grp')} WHERE cid IS NOT NULL AND mon IS NOT NULL`,
 	},
 	{
 		name: 'ref',
@@ -363,14 +361,13 @@ const CTES: Cte[] = [
 		name: 'counts',
 		deps: ['grp'],
 		body: (c) => {
-			const sums = SKIP_CODES.map((_, i) => `SUM(skip_${i + 1}) AS skip_${i + 1}`);
+			const sums = possibleSkips(c.spec).map((i) => `SUM(skip_${i}) AS skip_${i}`);
 			const drop = c.spec.nonPositiveMonetary === 'drop';
 			return [
 				'SELECT',
 				`  ${sums.join(',\n  ')},`,
-				'  COUNT(CASE WHEN cid IS NOT NULL AND kept > 0 AND freq = 0 THEN 1 END) AS no_orders,',
-				`  COUNT(CASE WHEN cid IS NOT NULL AND kept > 0 AND freq > 0 AND ${drop ? 'mon <= 0' : '1 = 0'} THEN 1 END) AS non_positive,`,
-				'  MIN(cur_min) AS currency_min, MAX(cur_max) AS currency_max',
+				'  COUNT(CASE WHEN cid IS NOT NULL AND mon IS NOT NULL AND freq = 0 THEN 1 END) AS no_orders,',
+				`  COUNT(CASE WHEN cid IS NOT NULL AND mon IS NOT NULL AND freq > 0 AND ${drop ? 'mon <= 0' : '1 = 0'} THEN 1 END) AS non_positive`,
 				`FROM ${c.ref('grp')}`,
 			].join('\n');
 		},
@@ -410,6 +407,18 @@ function fixedReference(spec: WarehouseRfmSpec): number | undefined {
 
 function usesWindowRef(spec: WarehouseRfmSpec): boolean {
 	return spec.reference.kind === 'dayAfterLatest' && spec.windowDays > 0;
+}
+
+/** Skip codes a row can get with these options (counted per customer, so only these). */
+function possibleSkips(spec: WarehouseRfmSpec): number[] {
+	const out: number[] = [];
+	if (spec.columns.status && normalizedStatuses(spec.excludedStatuses).length) out.push(code('excludedStatus'));
+	if (spec.columns.status && normalizedStatuses(spec.refundedStatuses).length) out.push(code('refundedOrder'));
+	out.push(code('missingCustomerId'), code('invalidDate'), code('invalidAmount'));
+	if (keptCurrency(spec)) out.push(code('otherCurrency'));
+	if (fixedReference(spec) !== undefined) out.push(code('afterReferenceDate'));
+	if (spec.windowDays > 0) out.push(code('outsideWindow'));
+	return out;
 }
 
 function keptCurrency(spec: WarehouseRfmSpec): string | undefined {
@@ -540,6 +549,16 @@ function summarySelect(c: Ctx): string {
 
 export type Step = 'ref0' | 'grp' | 'edges' | 'final';
 
+/**
+ * Smallest and largest currency as written, over all rows: equal (or none) means the kept rows
+ * have one currency at most. Reads the currency column alone (cheap on columnar engines).
+ */
+function currencyRangeSelect(c: Ctx): string {
+	const col = c.spec.columns.currency as string;
+	const x = c.d.text(c.d.ident(checkIdentifier(col, 'Currency column')));
+	return `SELECT MIN(${x}) AS currency_min, MAX(${x}) AS currency_max FROM ${sourceSql(c)}`;
+}
+
 /** Builds the statements of one RFM run in one dialect. */
 /** `SELECT * FROM <source> LIMIT 0`: the source's column names, before the columns are mapped. */
 export function sourceProbe(source: OrderSource, dialect: DialectName | Dialect): SqlStatement {
@@ -566,6 +585,8 @@ export function rfmSql(spec: WarehouseRfmSpec, dialect: DialectName | Dialect) {
 		steps: (): Step[] => (usesWindowRef(spec) ? ['ref0', 'grp', 'edges', 'final'] : ['grp', 'edges', 'final']),
 		/** `SELECT *` of one step, reading the steps materialized before it. */
 		step: (name: Step, materialized: Record<string, string>) => render(spec, d, [name], materialized, (c) => `SELECT * FROM ${c.ref(name)}`),
+		/** Currencies as written (min and max) over the whole source; only with a currency column. */
+		currencyRange: () => render(spec, d, [], {}, currencyRangeSelect),
 		/** Any select over the named CTEs. */
 		raw: (targets: string[], select: (c: Ctx) => string, materialized: Record<string, string> = {}) => render(spec, d, targets, materialized, select),
 	};

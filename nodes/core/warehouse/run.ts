@@ -242,13 +242,18 @@ async function currencyCounts(spec: WarehouseRfmSpec, session: SqlSession): Prom
 	return list.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
 }
 
-/** The one currency of the kept rows (RFM Score's `currency`), or null. */
-async function currencyOf(spec: WarehouseRfmSpec, session: SqlSession, counts: Row): Promise<string | null> {
+/**
+ * The one currency of the kept rows (RFM Score's `currency`), or null; stops on several. First the
+ * currencies as written over the whole source (one column): equal means one at most; otherwise the
+ * rows RFM Score would read are counted per currency, trimmed and in upper case.
+ */
+async function currencyOf(spec: WarehouseRfmSpec, session: SqlSession): Promise<string | null> {
 	const keep = spec.keepCurrency?.trim().toUpperCase();
 	if (keep) return keep;
-	if (!spec.columns.currency || counts.currency_min === null || counts.currency_min === undefined) return null;
-	// the grouping compared the values as written: equal means one currency (or blanks only)
-	if (counts.currency_min === counts.currency_max) return String(counts.currency_min).trim().toUpperCase() || null;
+	if (!spec.columns.currency) return null;
+	const range = (await session.query(rfmSql(spec, session.dialect).currencyRange()))[0] ?? {};
+	if (range.currency_min === null || range.currency_min === undefined) return null;
+	if (range.currency_min === range.currency_max) return String(range.currency_min).trim().toUpperCase() || null;
 	const list = await currencyCounts(spec, session);
 	if (list.length > 1)
 		throw new WarehouseSqlError(
@@ -283,11 +288,11 @@ export async function runWarehouseRfm(session: SqlSession, specIn: WarehouseRfmS
 	const described = await session.columnsOf(sourceProbe(specIn.source, session.dialect));
 	const available = described.map((c) => c.name);
 	const columns = resolveColumns(available, specIn.columns);
-	const dateIsNumber = described.some((c) => c.name === columns.date && c.numeric);
+	const dateKind = described.find((c) => c.name === columns.date)?.kind;
 	let orderIdsUnique = specIn.orderIdsUnique === true;
 	if (!orderIdsUnique && columns.orderId && specIn.source.kind === 'table' && session.uniqueColumn)
 		orderIdsUnique = await session.uniqueColumn(specIn.source.table, columns.orderId);
-	const spec: WarehouseRfmSpec = { ...specIn, columns, orderIdsUnique, dateIsNumber };
+	const spec: WarehouseRfmSpec = { ...specIn, columns, orderIdsUnique, dateKind };
 	const plan = rfmSql(spec, session.dialect);
 	const materialized: Record<string, string> = {};
 	const tables: string[] = [];
@@ -309,8 +314,9 @@ export async function runWarehouseRfm(session: SqlSession, specIn: WarehouseRfmS
 			if (step === 'edges') materialized.ref = name;
 			if (step === 'grp') {
 				const counts = lower((await session.query(plan.raw(['counts'], (c) => `SELECT * FROM ${c.ref('counts')}`, materialized)))[0] ?? {});
+				// as RFM Score: invalid rows first, then several currencies
 				checkRows(spec, counts, options.skipInvalid === true);
-				currency = await currencyOf(spec, session, counts);
+				currency = await currencyOf(spec, session);
 			}
 		}
 		const summaryStmt = plan.summary(materialized);
