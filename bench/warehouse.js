@@ -105,6 +105,11 @@ async function readAll(run) {
 }
 
 const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+/** CPU seconds of this process, DuckDB's threads included (the machine is shared: CPU time is steadier than wall time). */
+const cpuS = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 
 /** Embedded: mode rows (each row an order), distinct (order ids counted), segment (At Risk only). */
 async function childEmbedded(mode, file) {
@@ -116,13 +121,14 @@ async function childEmbedded(mode, file) {
   if (mode === 'segment') extra.onlySegments = ['At Risk'];
   const run = await runWarehouseRfm(session, spec({ kind: 'files', format: 'parquet', paths: [file] }, extra), { pageSize: 10000 });
   const scored = Number(process.hrtime.bigint() - t0) / 1e9;
+  const scoredCpu = cpuS();
   const scoredRss = rssMb();
   const customers = mode === 'distinct' ? [] : await readAll(run);
   const total = Number(process.hrtime.bigint() - t0) / 1e9;
   await run.close();
   await session.close();
   const seg = Object.fromEntries(run.summary.segments.filter((s) => s.customers).map((s) => [s.segment, s.customers]));
-  return { mode, scored_s: scored, scored_rss_mb: scoredRss, with_items_s: total, items: customers.length, customers: run.summary.customersScored, segments: seg, peak_rss_mb: rssMb() };
+  return { mode, scored_s: scored, scored_cpu_s: scoredCpu, scored_rss_mb: scoredRss, with_items_s: total, with_items_cpu_s: cpuS(), load: os.loadavg()[0], items: customers.length, customers: run.summary.customersScored, segments: seg, peak_rss_mb: rssMb() };
 }
 
 /** A loopback proxy in front of PostgreSQL that counts the bytes each way. */
@@ -182,7 +188,7 @@ async function childPg(mode, url, table) {
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   proxy.close();
-  return { mode, seconds, customers, items, bytes_to_n8n: proxy.counts.toClient, bytes_to_db: proxy.counts.toServer, peak_rss_mb: rssMb() };
+  return { mode, seconds, cpu_s: cpuS(), load: os.loadavg()[0], customers, items, bytes_to_n8n: proxy.counts.toClient, bytes_to_db: proxy.counts.toServer, peak_rss_mb: rssMb() };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -272,6 +278,7 @@ async function main() {
     file_mb: Math.round(fs.statSync(file).size / 2 ** 20),
     median: {
       rows_scored_s: m(runs.rows, 'scored_s'),
+      rows_scored_cpu_s: m(runs.rows.filter((x) => x.scored_cpu_s !== undefined), 'scored_cpu_s'),
       rows_scored_rss_mb: m(runs.rows, 'scored_rss_mb'),
       rows_with_all_items_s: m(runs.rows, 'with_items_s'),
       rows_with_all_items_peak_mb: m(runs.rows, 'peak_rss_mb'),

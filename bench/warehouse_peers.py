@@ -93,7 +93,9 @@ def with_polars(path):
 
 if __name__ == '__main__':
     engine, path = sys.argv[1], sys.argv[2]
+    cpu0 = time.process_time()
     load, compute, n, segments = (with_pandas if engine == 'pandas' else with_polars)(path)
-    print(json.dumps({'engine': engine, 'load_s': load, 'compute_s': compute, 'customers': int(n),
+    print(json.dumps({'engine': engine, 'load_s': load, 'compute_s': compute, 'cpu_s': time.process_time() - cpu0,
+                      'load_avg': __import__('os').getloadavg()[0], 'customers': int(n),
                       'segments': {k: int(v) for k, v in segments.items()},
                       'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
