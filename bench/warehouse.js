@@ -30,7 +30,11 @@ const arg = (name, dflt) => {
   return a ? a.split('=')[1] : dflt;
 };
 const flag = (name) => process.argv.includes(`--${name}`);
-const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+const median = (a) => {
+  const s = [...a].sort((x, y) => x - y);
+  const h = Math.floor(s.length / 2);
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+};
 const DIST = path.join(ROOT, 'dist/nodes/core');
 
 // ---------------------------------------------------------------------------------------------
@@ -245,6 +249,66 @@ function pgUrl() {
 
 // ---------------------------------------------------------------------------------------------
 
+const m = (list, key) => (list.length ? median(list.map((x) => x[key])) : null);
+
+/** Medians (of the interleaved rounds), targets and ratios of the embedded measurements. */
+function embeddedSummary(runs, { orders, file }) {
+  const out = {
+    orders,
+    customers: runs.rows[0].customers,
+    file: path.relative(ROOT, file),
+    file_mb: fs.existsSync(file) ? Math.round(fs.statSync(file).size / 2 ** 20) : undefined,
+    median: {
+      rows_scored_s: m(runs.rows, 'scored_s'),
+      rows_scored_cpu_s: m(runs.rows.filter((x) => x.scored_cpu_s !== undefined), 'scored_cpu_s'),
+      rows_scored_rss_mb: m(runs.rows, 'scored_rss_mb'),
+      rows_with_all_items_s: m(runs.rows, 'with_items_s'),
+      rows_with_all_items_peak_mb: m(runs.rows, 'peak_rss_mb'),
+      segment_at_risk_with_items_s: m(runs.segment, 'with_items_s'),
+      segment_at_risk_items: runs.segment[0].items,
+      segment_at_risk_peak_mb: m(runs.segment, 'peak_rss_mb'),
+      distinct_scored_s: m(runs.distinct, 'scored_s'),
+      distinct_scored_cpu_s: m(runs.distinct.filter((x) => x.scored_cpu_s !== undefined), 'scored_cpu_s'),
+      distinct_peak_mb: m(runs.distinct, 'peak_rss_mb'),
+      pandas_total_s: runs.pandas.length ? median(runs.pandas.map((x) => x.load_s + x.compute_s)) : null,
+      pandas_cpu_s: m(runs.pandas.filter((x) => x.cpu_s !== undefined), 'cpu_s'),
+      pandas_peak_mb: m(runs.pandas, 'peak_rss_mb'),
+      polars_total_s: runs.polars.length ? median(runs.polars.map((x) => x.load_s + x.compute_s)) : null,
+      polars_cpu_s: m(runs.polars.filter((x) => x.cpu_s !== undefined), 'cpu_s'),
+      polars_peak_mb: m(runs.polars, 'peak_rss_mb'),
+    },
+    segments: { ours: runs.rows[0].segments, pandas: runs.pandas[0] && runs.pandas[0].segments, polars: runs.polars[0] && runs.polars[0].segments },
+    runs,
+  };
+  const same = (a, b) => !a || !b || JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+  out.segments_agree = same(out.segments.ours, out.segments.pandas) && same(out.segments.ours, out.segments.polars);
+  const e = out.median;
+  out.target = { scored_under_15_s: e.rows_scored_s <= 15, under_2_gb: e.rows_scored_rss_mb <= 2048 };
+  if (e.pandas_total_s) out.ratio_vs_pandas = +(e.rows_scored_s / e.pandas_total_s).toFixed(3);
+  if (e.polars_total_s) out.ratio_vs_polars = +(e.rows_scored_s / e.polars_total_s).toFixed(3);
+  if (e.pandas_cpu_s && e.rows_scored_cpu_s) out.cpu_ratio_vs_pandas = +(e.rows_scored_cpu_s / e.pandas_cpu_s).toFixed(3);
+  if (e.polars_cpu_s && e.rows_scored_cpu_s) out.cpu_ratio_vs_polars = +(e.rows_scored_cpu_s / e.polars_cpu_s).toFixed(3);
+  return out;
+}
+
+function postgresSummary(pg, { orders, table }) {
+  return {
+    orders,
+    table,
+    median: {
+      push_s: m(pg.push, 'seconds'),
+      push_n8n_cpu_s: m(pg.push.filter((x) => x.cpu_s !== undefined), 'cpu_s'),
+      push_peak_mb: m(pg.push, 'peak_rss_mb'),
+      push_mb_to_n8n: +(m(pg.push, 'bytes_to_n8n') / 2 ** 20).toFixed(1),
+      pull_s: m(pg.pull, 'seconds'),
+      pull_n8n_cpu_s: m(pg.pull.filter((x) => x.cpu_s !== undefined), 'cpu_s'),
+      pull_peak_mb: m(pg.pull, 'peak_rss_mb'),
+      pull_mb_to_n8n: +(m(pg.pull, 'bytes_to_n8n') / 2 ** 20).toFixed(1),
+    },
+    runs: pg,
+  };
+}
+
 async function main() {
   const orders = Number(arg('orders', 50000000));
   const customers = Number(arg('customers', 5000000));
@@ -270,38 +334,7 @@ async function main() {
         runs[engine].push(x);
       }
   }
-  const m = (list, key) => (list.length ? median(list.map((x) => x[key])) : null);
-  result.embedded = {
-    orders,
-    customers: runs.rows[0].customers,
-    file: path.relative(ROOT, file),
-    file_mb: Math.round(fs.statSync(file).size / 2 ** 20),
-    median: {
-      rows_scored_s: m(runs.rows, 'scored_s'),
-      rows_scored_cpu_s: m(runs.rows.filter((x) => x.scored_cpu_s !== undefined), 'scored_cpu_s'),
-      rows_scored_rss_mb: m(runs.rows, 'scored_rss_mb'),
-      rows_with_all_items_s: m(runs.rows, 'with_items_s'),
-      rows_with_all_items_peak_mb: m(runs.rows, 'peak_rss_mb'),
-      segment_at_risk_with_items_s: m(runs.segment, 'with_items_s'),
-      segment_at_risk_items: runs.segment[0].items,
-      segment_at_risk_peak_mb: m(runs.segment, 'peak_rss_mb'),
-      distinct_scored_s: m(runs.distinct, 'scored_s'),
-      distinct_peak_mb: m(runs.distinct, 'peak_rss_mb'),
-      pandas_total_s: runs.pandas.length ? median(runs.pandas.map((x) => x.load_s + x.compute_s)) : null,
-      pandas_peak_mb: m(runs.pandas, 'peak_rss_mb'),
-      polars_total_s: runs.polars.length ? median(runs.polars.map((x) => x.load_s + x.compute_s)) : null,
-      polars_peak_mb: m(runs.polars, 'peak_rss_mb'),
-    },
-    segments: { ours: runs.rows[0].segments, pandas: runs.pandas[0] && runs.pandas[0].segments, polars: runs.polars[0] && runs.polars[0].segments },
-    runs,
-  };
-  const same = (a, b) => !a || !b || JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
-  result.embedded.segments_agree = same(result.embedded.segments.ours, result.embedded.segments.pandas) && same(result.embedded.segments.ours, result.embedded.segments.polars);
-  const e = result.embedded.median;
-  result.embedded.target = { scored_under_15_s: e.rows_scored_s <= 15, under_2_gb: e.rows_scored_rss_mb <= 2048 };
-  if (e.pandas_total_s) result.embedded.ratio_vs_pandas = +(e.rows_scored_s / e.pandas_total_s).toFixed(3);
-  if (e.polars_total_s) result.embedded.ratio_vs_polars = +(e.rows_scored_s / e.polars_total_s).toFixed(3);
-
+  result.embedded = embeddedSummary(runs, { orders, file });
   if (!flag('skip-pg')) {
     const url = pgUrl();
     const table = await pgTable(url, pgOrders, Math.round(pgOrders / 10));
@@ -312,19 +345,7 @@ async function main() {
         console.log(`round ${r + 1} PostgreSQL ${mode}: ${x.seconds.toFixed(2)} s, ${(x.bytes_to_n8n / 2 ** 20).toFixed(1)} MB to n8n, peak ${x.peak_rss_mb} MB, ${x.items} customers`);
         pg[mode].push(x);
       }
-    result.postgres = {
-      orders: pgOrders,
-      table,
-      median: {
-        push_s: m(pg.push, 'seconds'),
-        push_peak_mb: m(pg.push, 'peak_rss_mb'),
-        push_mb_to_n8n: +(m(pg.push, 'bytes_to_n8n') / 2 ** 20).toFixed(1),
-        pull_s: m(pg.pull, 'seconds'),
-        pull_peak_mb: m(pg.pull, 'peak_rss_mb'),
-        pull_mb_to_n8n: +(m(pg.pull, 'bytes_to_n8n') / 2 ** 20).toFixed(1),
-      },
-      runs: pg,
-    };
+    result.postgres = postgresSummary(pg, { orders: pgOrders, table });
   }
   result.machine.load_after = os.loadavg();
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
@@ -341,6 +362,14 @@ if (process.argv[2] === '--child') {
       process.exit(1);
     },
   );
+} else if (process.argv[2] === '--summarize') {
+  // recomputes the summaries of bench/results/warehouse.json from its runs
+  const file = path.join(__dirname, 'results', 'warehouse.json');
+  const r = JSON.parse(fs.readFileSync(file, 'utf8'));
+  r.embedded = embeddedSummary(r.embedded.runs, { orders: r.embedded.orders, file: path.join(ROOT, r.embedded.file) });
+  if (r.postgres) r.postgres = postgresSummary(r.postgres.runs, r.postgres);
+  fs.writeFileSync(file, JSON.stringify(r, null, 2) + '\n');
+  console.log(JSON.stringify({ embedded: r.embedded.median, postgres: r.postgres && r.postgres.median }, null, 2));
 } else
   main().catch((e) => {
     console.error(e.stack || e.message);
