@@ -11,6 +11,10 @@
  */
 // eslint-disable-next-line @n8n/community-nodes/no-restricted-imports -- runtime dependency of this package: the PostgreSQL client (already used by the Campaign Send ledger)
 import { Client, types as pgTypes, type ClientConfig } from 'pg';
+// eslint-disable-next-line @n8n/community-nodes/no-restricted-imports -- the embedded engine's spill folder
+import { tmpdir } from 'os';
+// eslint-disable-next-line @n8n/community-nodes/no-restricted-imports -- the embedded engine's spill folder
+import { join } from 'path';
 import { poolConfig, type PostgresConnection } from '../delivery/ledgerPostgres';
 import { POSTGRES, WarehouseSqlError, checkTableName, type DialectName, type SqlValue } from './dialects';
 import type { SqlStatement } from './rfmSql';
@@ -184,6 +188,8 @@ export interface DuckDbOptions {
 	threads?: number;
 	/** e.g. "2GB" (default: DuckDB's own, 80% of the memory). */
 	memoryLimit?: string;
+	/** Where the engine may spill what does not fit in the memory limit (default: a folder of the system's temp directory). */
+	tempDirectory?: string;
 }
 
 export async function openDuckDb(options: DuckDbOptions, load?: (name: string) => unknown): Promise<SqlSession> {
@@ -192,6 +198,7 @@ export async function openDuckDb(options: DuckDbOptions, load?: (name: string) =
 	if (options.threads) config.threads = String(options.threads);
 	if (options.memoryLimit) config.memory_limit = options.memoryLimit;
 	const instance = await DuckDBInstance.create(':memory:', config);
+	const spill = options.tempDirectory ?? join(tmpdir(), `n8n-microsegments-duckdb-${process.pid}`);
 	const con = await instance.connect();
 	const close = async () => {
 		try {
@@ -203,6 +210,9 @@ export async function openDuckDb(options: DuckDbOptions, load?: (name: string) =
 	try {
 		const dirs = [...new Set(options.directories.map((d) => d.replace(/\/?$/, '/')))];
 		await con.run("SET TimeZone = 'UTC'");
+		// every result is ordered explicitly: no need to keep insertion order (less memory)
+		await con.run('SET preserve_insertion_order = false');
+		await con.run(`SET temp_directory = '${spill.replace(/'/g, "''")}'`);
 		await con.run('SET autoinstall_known_extensions = false');
 		await con.run(`SET allowed_directories = [${dirs.map((d) => `'${d.replace(/'/g, "''")}'`).join(', ')}]`);
 		await con.run('SET enable_external_access = false');
