@@ -226,6 +226,12 @@ async function startQueue({ version = harness.defaultVersion(), workers = 2, wor
 			await Promise.race([Promise.all(procs.map((p) => p.stopped())), new Promise((r) => setTimeout(r, 15000))]);
 			for (const p of procs) p.kill('SIGKILL');
 			await redis.stop();
+			// n8n's migrations may have created the uuid-ossp extension in this schema; another setup's
+			// column defaults use its functions, so it moves to public instead of being dropped with us
+			await pgQuery(
+				url,
+				`DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'uuid-ossp' AND n.nspname = '${schema}') THEN ALTER EXTENSION "uuid-ossp" SET SCHEMA public; END IF; END $$`,
+			).catch(() => undefined);
 			await pgQuery(url, `DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
 			for (const name of fs.readdirSync(harness.WORK_DIR)) if (name.startsWith(`queue-${process.pid}-`)) fs.rmSync(path.join(harness.WORK_DIR, name), { recursive: true, force: true });
 		},
