@@ -30,8 +30,16 @@ export function cdnowOrders(): OrderRecord[] {
 	});
 }
 
+const made: string[] = [];
+process.once('exit', () => {
+	for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary folder, removed when the test process exits. */
 export function tempDir(prefix = 'wrfm-'): string {
-	return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+	made.push(dir);
+	return dir;
 }
 
 const csvField = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'number' ? String(v) : `"${String(v).replace(/"/g, '""')}"`);
