@@ -18,14 +18,14 @@ import { RF_MAP, RFM_PACKAGE_MAP, type SegmentMap } from '../core/rfm/segmentMap
 
 const NO_ORDERS = 'No Orders';
 
-function list(value: unknown): string[] {
+export function list(value: unknown): string[] {
 	return String(value ?? '')
 		.split(',')
 		.map((s) => s.trim())
 		.filter(Boolean);
 }
 
-function numbers(ctx: IExecuteFunctions, name: string, label: string): number[] {
+export function numbers(ctx: IExecuteFunctions, name: string, label: string): number[] {
 	const raw = list(ctx.getNodeParameter(name, 0, ''));
 	const out = raw.map(Number);
 	const badIndex = out.findIndex((x) => !Number.isFinite(x));
@@ -36,7 +36,7 @@ function numbers(ctx: IExecuteFunctions, name: string, label: string): number[] 
 	return out;
 }
 
-function segmentMap(ctx: IExecuteFunctions, bins: number): SegmentMap {
+export function segmentMap(ctx: IExecuteFunctions, bins: number): SegmentMap {
 	const choice = ctx.getNodeParameter('segmentMap', 0) as string;
 	if (choice === 'rf') return RF_MAP;
 	if (choice === 'rfmPackage') return RFM_PACKAGE_MAP;

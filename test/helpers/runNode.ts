@@ -27,7 +27,7 @@ export interface RunNodeOptions {
 	logs?: string[];
 	/** n8n's storage folder for this node (helpers.getStoragePath); absent: the helper is absent too. */
 	storagePath?: string;
-	/** More of n8n's helpers (e.g. isFilePathBlocked), as the test implements them. */
+	/** More of n8n's helpers (e.g. the file access checks resolvePath / isFilePathBlocked), as the test implements them. */
 	helpers?: Record<string, unknown>;
 }
 
@@ -123,6 +123,7 @@ export async function runNode(
 				if (!b) throw new NodeOperationError(node, `No binary data property "${property}"`, { itemIndex });
 				return Buffer.from(b.data, 'base64');
 			},
+			...(opts.helpers ?? {}),
 		},
 	};
 	const execute = nodeType.execute as unknown as (this: typeof ctx) => Promise<INodeExecutionData[][]>;
