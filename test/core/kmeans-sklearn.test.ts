@@ -10,7 +10,7 @@ import { fitScaler, applyScaler, kmeans, silhouetteSample } from '../../nodes/co
 
 const FIX = path.join(__dirname, '../fixtures/kmeans');
 const ref = JSON.parse(fs.readFileSync(path.join(FIX, 'sklearn-reference.json'), 'utf8'));
-const CDNOW = process.env.CDNOW_MASTER ?? '/work/shared/data/cdnow/CDNOW_master.txt';
+const CDNOW = process.env.CDNOW_MASTER ?? path.join(__dirname, '../fixtures/rfm/CDNOW_master.txt');
 const DAY = 86400000;
 
 /** CDNOW customers: recency (days to the day after the last date), rows, summed dollars. */

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { extractOrders, scoreRfm } from '../../nodes/core/rfm/rfm';
 import { RF_MAP } from '../../nodes/core/rfm/segmentMaps';
 
-const MASTER = path.resolve(__dirname, '../../../shared/data/cdnow/CDNOW_master.txt');
+const MASTER = path.resolve(__dirname, '../fixtures/rfm/CDNOW_master.txt');
 const FIX = path.resolve(__dirname, '../fixtures/rfm');
 
 function loadMaster() {

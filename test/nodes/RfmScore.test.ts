@@ -76,7 +76,7 @@ describe('RFM Score node', () => {
 	it('stops on an invalid item naming the item and field', async () => {
 		const bad = [...orders, { customer_id: 'D', created_at: '31/01/2024', total: 5 }];
 		await expect(runNode(node, toItems(bad))).rejects.toThrow(
-			new NodeOperationError(node as never, 'Item 4: order date field "created_at" is "31/01/2024", not a date (ISO 8601, YYYYMMDD or epoch)'),
+			new NodeOperationError(node as never, 'Item 4: order date field "created_at" is "31/01/2024", not a date (ISO 8601, YYYYMMDD or epoch; for other layouts set Options > Date Format)'),
 		);
 		try {
 			await runNode(node, toItems(bad));
