@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { DEFAULT_EXCLUDED_STATUSES, DEFAULT_REFUNDED_STATUSES } from '../core/rfm/fieldGuesses';
+import { DATE_FORMAT_DESCRIPTION, DATE_FORMAT_OPTIONS } from '../shared/dateFormat';
 
 const ordersOnly = { show: { '/input': ['orders'] } };
 const customersOnly = { show: { '/input': ['customers'] } };
@@ -340,6 +341,14 @@ export const rfmScoreProperties: INodeProperties[] = [
 				],
 				default: 'skip',
 				description: 'What to do with customers whose order count is 0',
+			},
+			{
+				displayName: 'Date Format',
+				name: 'dateFormat',
+				type: 'options',
+				options: DATE_FORMAT_OPTIONS,
+				default: 'auto',
+				description: DATE_FORMAT_DESCRIPTION,
 			},
 			{
 				displayName: 'Fully Refunded Statuses',

@@ -5,7 +5,7 @@ import {
 	type INodeExecutionData,
 } from 'n8n-workflow';
 import { getPath, type Json } from '../core/fields';
-import { parseDate, toIsoDate } from '../core/dates';
+import { parseDate, toIsoDate, type DateFormat } from '../core/dates';
 import {
 	RfmInputError,
 	extractCustomers,
@@ -102,6 +102,7 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 	const scoring = this.getNodeParameter('scoring', 0) as ScoreOptions['scoring'];
 	const referenceKind = this.getNodeParameter('referenceDate', 0) as string;
 	const skipInvalid = options.skipInvalid === true;
+	const dateFormat = ((options.dateFormat as string) || 'auto') as DateFormat;
 
 	let reference: ScoreOptions['reference'];
 	if (referenceKind === 'now') reference = { kind: 'now', now: Date.now() };
@@ -124,8 +125,9 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 						skipInvalid,
 						excludedStatuses: options.excludedStatuses !== undefined ? list(options.excludedStatuses) : undefined,
 						refundedStatuses: options.refundedStatuses !== undefined ? list(options.refundedStatuses) : undefined,
+						dateFormat,
 					})
-				: extractCustomers(records, mapping as never, { skipInvalid });
+				: extractCustomers(records, mapping as never, { skipInvalid, dateFormat });
 
 		const errorItems: INodeExecutionData[] = [];
 		if (rows.invalid.length) {

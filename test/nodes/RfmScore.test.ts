@@ -85,6 +85,21 @@ describe('RFM Score node', () => {
 		}
 	});
 
+	it('reads day-month-year dates with Options > Date Format', async () => {
+		const dmy = [
+			{ customer_id: 'A', created_at: '31/01/2024', total: 5 },
+			{ customer_id: 'B', created_at: '01.02.2024 10:30', total: 7 },
+		];
+		const [out] = await runNode(node, toItems(dmy), { parameters: { options: { dateFormat: 'dmy' } } });
+		expect(out.map((i) => [i.json.customerId, (i.json.rfm as IDataObject).lastOrderDate])).toEqual([
+			['A', '2024-01-31T00:00:00.000Z'],
+			['B', '2024-02-01T10:30:00.000Z'],
+		]);
+		await expect(runNode(node, toItems([{ customer_id: 'A', created_at: '20240230', total: 5 }]))).rejects.toThrow(
+			'Item 0: order date field "created_at" is "20240230", not a calendar date: 2024-02-30 does not exist (February 2024 has 29 days)',
+		);
+	});
+
 	it('with continueOnFail, emits error items for invalid rows and scores the rest', async () => {
 		const bad = [...orders, { customer_id: 'D', created_at: '2024-01-02', total: 'abc' }];
 		const [out] = await runNode(node, toItems(bad), { continueOnFail: true });
