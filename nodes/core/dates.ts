@@ -137,6 +137,61 @@ function fastIso(s: string): number | null | undefined {
 	return day + h * 3600000 + mi * 60000 + sec * 1000 + ms;
 }
 
+/**
+ * parseDate(text, 'auto') on the UTF-8 bytes b[s, e) of a file, for its common shapes without
+ * making a string: "YYYY-MM-DD", "YYYY-MM-DD[T ]HH:MM:SS[.sss][Z]" (no zone = UTC), YYYYMMDD and
+ * epoch digits. undefined for any other shape: the caller then parses the text.
+ */
+export function parseDateBytes(b: Uint8Array, s: number, e: number): number | null | undefined {
+	const n = e - s;
+	if (n >= 10 && b[s + 4] === 45 && b[s + 7] === 45) return isoBytes(b, s, n);
+	if (n === 0 || n > 15) return undefined;
+	let v = 0;
+	for (let i = s; i < e; i++) {
+		const d = b[i] - 48;
+		if (d < 0 || d > 9) return undefined;
+		v = v * 10 + d;
+	}
+	return n === 8 ? fromYyyymmdd(v) : fromNumber(v);
+}
+
+/** Two digits at b[i], or a value above 99 when they are not digits. */
+function two(b: Uint8Array, i: number): number {
+	const x = b[i] - 48;
+	const y = b[i + 1] - 48;
+	return x >= 0 && x <= 9 && y >= 0 && y <= 9 ? x * 10 + y : 1000;
+}
+
+function isoBytes(b: Uint8Array, s: number, n: number): number | null | undefined {
+	const y = two(b, s) * 100 + two(b, s + 2);
+	const m = two(b, s + 5);
+	const d = two(b, s + 8);
+	if (y < 1900 || y >= 2200 || m > 99 || d > 99) return undefined;
+	if (m < 1 || m > 12 || d < 1 || d > 28) {
+		if (ymd(y, m, d) === null) return null;
+	}
+	const day = MONTH_START[(y - 1900) * 12 + m - 1] + (d - 1) * DAY_MS;
+	if (n === 10) return day;
+	// time: [T ]HH:MM:SS then optional .sss then optional Z
+	const sep = b[s + 10];
+	if ((sep !== 84 && sep !== 32) || b[s + 13] !== 58 || b[s + 16] !== 58 || n < 19) return undefined;
+	let end = n;
+	if (b[s + n - 1] === 90) end--;
+	let ms = 0;
+	if (end === 23) {
+		const f = two(b, s + 20);
+		const g = b[s + 22] - 48;
+		if (b[s + 19] !== 46 || f > 99 || g < 0 || g > 9) return undefined;
+		ms = f * 10 + g;
+	} else if (end !== 19) return undefined;
+	const h = two(b, s + 11);
+	const mi = two(b, s + 14);
+	const sec = two(b, s + 17);
+	if (h > 99 || mi > 99 || sec > 99) return undefined;
+	if (h > 23 || mi > 59 || sec > 60) return null;
+	return day + h * 3600000 + mi * 60000 + sec * 1000 + ms;
+}
+
 /** Time of day in ms, or null when out of range. */
 function timeOfDay(h: number, mi: number, sec: number): number | null {
 	if (h > 23 || mi > 59 || sec > 60) return null;
