@@ -8,7 +8,8 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 import { n8nTransport } from '../shared/n8nTransport';
-import { fetchCsv, type CsvDelimiter, type CsvFieldMap } from '../core/sources/csv';
+import { fetchCsvStream, type CsvDelimiter, type CsvEncoding, type CsvFieldMap, type CsvProgress } from '../core/sources/csv';
+import type { DateFormat } from '../core/dates';
 import { SourceError } from '../core/sources/errors';
 import { emptyState, isIncrementalState } from '../core/sources/incremental';
 import { CREDENTIAL_TYPES, SERVICE_NAMES, fetchFromSource, type ApiSource, type SourceConfig } from '../core/sources/index';
@@ -43,15 +44,24 @@ function toError(ctx: IExecuteFunctions, error: unknown, itemIndex: number): Err
 	return new NodeOperationError(node, (error as Error).message ?? String(error), { itemIndex });
 }
 
-function report(ctx: IExecuteFunctions, label: string, count: number, mode: OutputMode, stats: FetchStats, skipped: SkippedRecord[], truncated: boolean): void {
+function report(
+	ctx: IExecuteFunctions,
+	label: string,
+	count: number,
+	mode: OutputMode,
+	stats: FetchStats,
+	skipped: SkippedRecord[],
+	truncated: boolean,
+	skippedCount = skipped.length,
+): void {
 	ctx.logger.info(
 		`Fetch Customers: ${label} gave ${count} ${mode} (${stats.read} records read, ${stats.pages} pages, ${stats.requests} requests, ${stats.retries} retries, ${Math.round(stats.waitedMs)} ms waiting for rate limits)`,
 	);
 	const hints: string[] = [];
-	if (skipped.length) {
+	if (skippedCount) {
 		const ids = skipped.slice(0, 10).map((s) => `${s.id} (${s.reason})`);
-		ctx.logger.warn(`Fetch Customers: ${skipped.length} invalid ${label} records skipped: ${ids.join('; ')}${skipped.length > 10 ? '; ...' : ''}`);
-		hints.push(`${skipped.length} record(s) could not be read and were skipped, e.g. ${ids.slice(0, 3).join('; ')}`);
+		ctx.logger.warn(`Fetch Customers: ${skippedCount} invalid ${label} records skipped: ${ids.join('; ')}${skippedCount > 10 ? '; ...' : ''}`);
+		hints.push(`${skippedCount} record(s) could not be read and were skipped, e.g. ${ids.slice(0, 3).join('; ')}`);
 	}
 	if (truncated) hints.push(`Stopped at the limit of ${count} ${mode}: turn on "Return All" for everything`);
 	if (hints.length && typeof ctx.addExecutionHints === 'function')
@@ -100,6 +110,38 @@ function sinceParam(ctx: IExecuteFunctions): string | null {
 	return new Date(t).toISOString();
 }
 
+const CHUNK_BYTES = 1 << 20;
+
+/** A buffer handed over in chunks (binary data held in memory by n8n's default binary mode). */
+function* chunksOf(data: Buffer): Generator<Buffer> {
+	for (let i = 0; i < data.length; i += CHUNK_BYTES) yield data.subarray(i, i + CHUNK_BYTES);
+}
+
+const mb = (bytes: number) => `${(bytes / 1048576).toFixed(bytes < 10485760 ? 1 : 0)} MB`;
+
+/**
+ * Progress of a long read, as log lines (n8n has no progress display for a running node): one
+ * every tenth of the file (at least every 16 MB), or every 64 MB when the size is unknown.
+ */
+function progressLine(label: string, p: CsvProgress): string {
+	const rows = p.rows.toLocaleString('en-US');
+	if (p.done) return `Fetch Customers: read ${label} to the end: ${mb(p.bytes)}, ${rows} rows`;
+	const of = p.totalBytes ? ` of ${mb(p.totalBytes)} (${Math.floor((100 * p.bytes) / p.totalBytes)} %)` : '';
+	return `Fetch Customers: reading ${label}: ${mb(p.bytes)}${of}, ${rows} rows so far`;
+}
+
+/** The file of item i as a stream of chunks, and its size: streamed from disk in n8n's filesystem binary mode. */
+async function fileChunks(ctx: IExecuteFunctions, i: number, property: string): Promise<{ chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>; bytes?: number; name: string }> {
+	const binary = ctx.helpers.assertBinaryData(i, property);
+	const name = binary.fileName ? `"${binary.fileName}"` : `file ${property} of item ${i}`;
+	if (binary.id) {
+		const meta = await ctx.helpers.getBinaryMetadata(binary.id);
+		return { chunks: await ctx.helpers.getBinaryStream(binary.id, CHUNK_BYTES), bytes: meta.fileSize, name };
+	}
+	const data = await ctx.helpers.getBinaryDataBuffer(i, property);
+	return { chunks: chunksOf(data), bytes: data.length, name };
+}
+
 async function fetchCsvItems(ctx: IExecuteFunctions, mode: OutputMode, options: IDataObject, maxRecords: number): Promise<INodeExecutionData[]> {
 	const items = ctx.getInputData();
 	const out: INodeExecutionData[] = [];
@@ -107,20 +149,26 @@ async function fetchCsvItems(ctx: IExecuteFunctions, mode: OutputMode, options: 
 	for (let i = 0; i < items.length; i++) {
 		try {
 			const property = ctx.getNodeParameter('binaryPropertyName', i) as string;
-			const buffer = await ctx.helpers.getBinaryDataBuffer(i, property);
-			const res = fetchCsv(buffer, {
+			const file = await fileChunks(ctx, i, property);
+			const res = await fetchCsvStream(file.chunks, {
 				mode,
 				contains: ctx.getNodeParameter('fileContains', i, 'auto') as 'auto' | 'orders' | 'customers',
 				delimiter: (options.delimiter as CsvDelimiter | 'auto') ?? 'auto',
+				encoding: (options.encoding as CsvEncoding) ?? 'auto',
+				dateFormat: ((options.dateFormat as string) || 'auto') as DateFormat,
 				fields: ctx.getNodeParameter('fieldMapping', i, {}) as CsvFieldMap,
 				defaultCurrency: (options.defaultCurrency as string) || 'USD',
 				includeSource: options.includeSource === true,
 				onInvalid: options.invalidRecords === 'fail' ? 'fail' : 'skip',
 				maxRecords: maxRecords ? maxRecords - out.length : 0,
 				since,
+				totalBytes: file.bytes,
+				progressEveryBytes: file.bytes ? Math.max(16 * 1048576, Math.ceil(file.bytes / 10)) : 64 * 1048576,
+				onProgress: (p) => ctx.logger.info(progressLine(file.name, p)),
 			});
-			report(ctx, `file ${property} of item ${i}`, res.records.length, mode, res.stats, res.skipped, res.truncated);
-			for (const r of res.records) out.push({ json: r as unknown as IDataObject, pairedItem: { item: i } });
+			const records = res.records;
+			report(ctx, `file ${property} of item ${i}`, records.length, mode, res.stats, res.skipped, res.truncated, res.skippedCount);
+			for (const r of records) out.push({ json: r as unknown as IDataObject, pairedItem: { item: i } });
 			if (maxRecords && out.length >= maxRecords) break;
 		} catch (error) {
 			const err = toError(ctx, error, i);

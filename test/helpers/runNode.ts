@@ -25,6 +25,8 @@ export interface RunNodeOptions {
 	inputs?: INodeExecutionData[][];
 	nodeName?: string;
 	logs?: string[];
+	/** Binary data kept "on disk" (n8n's filesystem mode): id -> bytes, read by getBinaryStream. */
+	binaryFiles?: Record<string, Buffer>;
 }
 
 function defaultsOf(properties: INodeProperties[]): IDataObject {
@@ -111,6 +113,19 @@ export async function runNode(
 				const b = inputs[0][itemIndex]?.binary?.[property];
 				if (!b) throw new NodeOperationError(node, `No binary data property "${property}"`, { itemIndex });
 				return b;
+			},
+			getBinaryStream: async (id: string, chunkSize = 65536) => {
+				const data = opts.binaryFiles?.[id];
+				if (!data) throw new Error(`No binary file ${id}`);
+				const { Readable } = await import('stream');
+				return Readable.from((function* () {
+					for (let i = 0; i < data.length; i += chunkSize) yield data.subarray(i, i + chunkSize);
+				})());
+			},
+			getBinaryMetadata: async (id: string) => {
+				const data = opts.binaryFiles?.[id];
+				if (!data) throw new Error(`No binary file ${id}`);
+				return { fileSize: data.length };
 			},
 			getBinaryDataBuffer: async (itemIndex: number, property: string) => {
 				const b = inputs[0][itemIndex]?.binary?.[property];

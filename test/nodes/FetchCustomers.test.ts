@@ -211,6 +211,27 @@ describe('Fetch Customers node: CSV', () => {
 		expect(out).toHaveLength(4);
 	});
 
+	test('a file kept on disk by n8n (filesystem binary mode) is streamed, with progress log lines and the options', async () => {
+		const rows = Array.from({ length: 20000 }, (_, i) => `C${i % 500};${i};${String(1 + (i % 28)).padStart(2, '0')}/01/2025;${(i % 90) + 1},50;EUR`);
+		const big = Buffer.from('customer_id;order_id;created_at;total;currency\n' + rows.join('\n') + '\n', 'utf16le');
+		const onDisk: INodeExecutionData = { json: {}, binary: { data: { id: 'filesystem-v2:abc', data: 'filesystem-v2', mimeType: 'text/csv', fileName: 'orders.csv' } } };
+		const logs: string[] = [];
+		const [out] = await runNode(node, [onDisk], {
+			parameters: { source: 'csv', output: 'customers', options: { dateFormat: 'dmy', encoding: 'utf16le' } },
+			binaryFiles: { 'filesystem-v2:abc': big },
+			logs,
+		});
+		expect(out).toHaveLength(500);
+		expect(out[0].json).toMatchObject({ customerId: 'C0', ordersCount: 40, currency: 'EUR', lastOrderDate: '2025-01-25T00:00:00.000Z', firstOrderDate: '2025-01-01T00:00:00.000Z' });
+		const progress = logs.filter((l) => l.includes('"orders.csv"'));
+		expect(progress[progress.length - 1]).toBe(`info: Fetch Customers: read "orders.csv" to the end: ${(big.length / 1048576).toFixed(1)} MB, 20,000 rows`);
+		// without the Date Format option day-month-year dates are not guessed: every order is skipped and counted
+		const warnings: string[] = [];
+		const [none] = await runNode(node, [onDisk], { parameters: { source: 'csv', output: 'customers' }, binaryFiles: { 'filesystem-v2:abc': big }, logs: warnings });
+		expect(none).toEqual([]);
+		expect(warnings.find((l) => l.startsWith('warn:'))).toMatch(/^warn: Fetch Customers: 20000 invalid file data of item 0 records skipped: order 0 \(row 2\) \(created_at "01\/01\/2025": not a date/);
+	});
+
 	test('limit across files', async () => {
 		const [out] = await runNode(node, [file(csv), file(csv)], { parameters: { source: 'csv', output: 'orders', returnAll: false, limit: 4 } });
 		expect(out).toHaveLength(4);
