@@ -203,6 +203,15 @@ export const clusterCustomersProperties: INodeProperties[] = [
 				description: 'The same customers and seed always give the same clusters and names; change it to try another starting point',
 			},
 			{
+				displayName: 'Score a Fixed Number of Clusters',
+				name: 'silhouette',
+				type: 'boolean',
+				default: false,
+				displayOptions: { show: { '/clusterCount': ['fixed'] } },
+				description:
+					'Whether to compute the silhouette (how well the clusters are separated) when the number of clusters is fixed. Automatic always computes it, to choose the number.',
+			},
+			{
 				displayName: 'Silhouette Sample Size',
 				name: 'sampleSize',
 				type: 'number',

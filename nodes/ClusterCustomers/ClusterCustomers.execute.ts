@@ -65,6 +65,7 @@ export function readOptions(ctx: IExecuteFunctions): { options: ClusterOptions; 
 		tol: num(opts.tolerance, 1e-4),
 		seed: num(opts.seed, 42),
 		sampleSize: num(opts.sampleSize, 10000),
+		silhouette: opts.silhouette === true,
 		onInvalid: 'skip',
 	};
 	// 0 / unset = automatic; any number gives the same clusters
@@ -177,19 +178,18 @@ export async function executeClusterCustomers(this: IExecuteFunctions): Promise<
 		const pool = poolInfo();
 		const threadsUsed = pool.workerChunks > chunksBefore ? 1 + pool.workers : 1;
 		summary = summaryItems(report, report.skipped.length, threadsUsed);
-		// pair every summary item with the customers of its cluster
-		const members = new Map<string, number[]>();
+		// each summary item is paired with the first customer of its cluster: one link per cluster
+		// (a link per member would make n8n hold one object per customer for a few summary items)
+		const firstMember = new Map<string, number>();
 		report.tags.forEach((t, i) => {
 			if (!t) return;
 			const key = `${t.group ?? ''}\u0000${t.index}`;
-			const list = members.get(key);
-			if (list) list.push(i);
-			else members.set(key, [i]);
+			if (!firstMember.has(key)) firstMember.set(key, i);
 		});
 		summary.forEach((s, j) => {
 			const c = report.clusters[j];
-			const list = members.get(`${c.group ?? ''}\u0000${c.index}`) ?? [];
-			s.pairedItem = list.length === 1 ? { item: list[0] } : list.map((item) => ({ item }));
+			const first = firstMember.get(`${c.group ?? ''}\u0000${c.index}`);
+			if (first !== undefined) s.pairedItem = { item: first };
 		});
 		if (summary.length === 0)
 			summary.push({

@@ -46,6 +46,11 @@ export interface ClusterOptions {
 	seed?: number;
 	/** Points used for silhouette scores. Default 10,000. */
 	sampleSize?: number;
+	/**
+	 * Silhouette scores with a fixed k (auto mode always scores, it chooses k by them). Default
+	 * false: a fixed k needs no score, and scoring a 10,000-point sample costs O(sample² × d).
+	 */
+	silhouette?: boolean;
 	/** Missing or non-numeric feature: throw (default) or leave the item unclustered and count it. */
 	onInvalid?: 'error' | 'skip';
 	/** Cluster separately inside each value of this field (e.g. 'rfm.segment'). */
@@ -223,6 +228,8 @@ export interface MatrixOptions {
 	strictK: boolean;
 	/** Threads for k-means; unset = default (KMeansOptions.threads). */
 	threads?: number;
+	/** Score a fixed k by silhouette too (auto mode always does). */
+	silhouette?: boolean;
 }
 
 export interface MatrixResult {
@@ -272,7 +279,8 @@ export function clusterMatrix(X: Float64Array, n: number, d: number, o: MatrixOp
 /** clusterMatrix as steps: every k of the range is one job of a single batch. */
 export function* matrixSteps(X: Float64Array, n: number, d: number, o: MatrixOptions): Steps<MatrixResult> {
 	const notices: string[] = [];
-	const sample = sampleIndices(n, Math.max(2, Math.floor(o.sampleSize)), new Random(mixSeed(o.seed, 0x51a3)));
+	const scores = o.mode === 'auto' || o.silhouette === true;
+	const sample = scores ? sampleIndices(n, Math.max(2, Math.floor(o.sampleSize)), new Random(mixSeed(o.seed, 0x51a3))) : new Int32Array(0);
 	const m = sample.length;
 	const score = (results: KMeansResult[]) =>
 		silhouetteSample(
@@ -330,7 +338,7 @@ export function* matrixSteps(X: Float64Array, n: number, d: number, o: MatrixOpt
 			break; // larger k cannot find more distinct points
 		}
 	}
-	const scored = results.filter((r) => r.k >= 2);
+	const scored = scores ? results.filter((r) => r.k >= 2) : [];
 	const sil = score(scored);
 	const kTried: KScore[] = results.map((r) => {
 		const i = scored.indexOf(r);
@@ -380,6 +388,7 @@ function resolveOptions(options: ClusterOptions): MatrixOptions & { scaling: Sca
 		tol: options.tol !== undefined && Number.isFinite(options.tol) && options.tol >= 0 ? options.tol : 1e-4,
 		seed: int(options.seed, 42, -2147483648) | 0,
 		sampleSize: int(options.sampleSize, 10000, 2),
+		silhouette: options.silhouette === true,
 		strictK: mode === 'fixed' && !options.groupField,
 		threads: options.threads !== undefined && Number.isFinite(options.threads) && options.threads >= 1 ? Math.floor(options.threads) : undefined,
 		scaling: options.scaling ?? 'zscore',
