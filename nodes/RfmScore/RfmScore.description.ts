@@ -367,6 +367,18 @@ export const rfmScoreProperties: INodeProperties[] = [
 				description: 'Whether to copy every field of the customer\'s latest order onto the customer item',
 			},
 			{
+				displayName: 'Link Each Customer To',
+				name: 'pairing',
+				type: 'options',
+				displayOptions: ordersOnly,
+				options: [
+					{ name: 'Latest Order', value: 'latest', description: 'One link per customer: expressions like $(\'Orders\').item reach the customer\'s latest order' },
+					{ name: 'Every Order', value: 'all', description: 'One link per order (n8n then keeps an object per order for the run: heavy above ~100k orders)' },
+				],
+				default: 'latest',
+				description: 'Which input items each customer item is linked to (n8n\'s paired items)',
+			},
+			{
 				displayName: 'Net Spend of Zero or Less',
 				name: 'nonPositiveMonetary',
 				type: 'options',

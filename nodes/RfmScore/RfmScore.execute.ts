@@ -175,6 +175,7 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 		if (mode !== 'summary') {
 			const carry = input === 'orders' ? list(this.getNodeParameter('customerFields', 0, '')) : [];
 			const keepAll = options.keepLatestOrderFields === true;
+			const linkAll = input === 'orders' && options.pairing === 'all';
 			const col = result.columns;
 			for (let k = 0; k < result.count; k++) {
 				const r = col.r[k];
@@ -210,7 +211,7 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 				}
 				customerItems.push({
 					json,
-					pairedItem: pairedItems(result.itemIndexes(k)),
+					pairedItem: linkAll ? pairedItems(result.itemIndexes(k)) : { item: latestItemIndex },
 				});
 			}
 			if (keepWithoutOrders)

@@ -11,7 +11,7 @@ const orders: IDataObject[] = [
 ];
 
 describe('RFM Score node', () => {
-	it('emits one item per customer with the rfm group, kept customer fields and pairedItem to every order', async () => {
+	it('emits one item per customer with the rfm group, kept customer fields and pairedItem to its latest order (or every order)', async () => {
 		const [out] = await runNode(node, toItems(orders));
 		expect(out).toHaveLength(3);
 		expect(out[0].json).toEqual({
@@ -35,8 +35,10 @@ describe('RFM Score node', () => {
 				referenceDate: '2024-01-31T10:00:00.000Z',
 			},
 		});
-		expect(out[0].pairedItem).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(out[0].pairedItem).toEqual({ item: 1 });
 		expect(out[1].pairedItem).toEqual({ item: 2 });
+		const [all] = await runNode(node, toItems(orders), { parameters: { options: { pairing: 'all' } } });
+		expect(all.map((i) => i.pairedItem)).toEqual([[{ item: 0 }, { item: 1 }], { item: 2 }, { item: 3 }]);
 	});
 
 	it('keeps every field of the customer item in customers mode', async () => {
