@@ -181,6 +181,7 @@ export async function executeSegmentRouter(this: IExecuteFunctions): Promise<INo
 	const specsFor = (raw: RawRule[]) => toRuleSpecs(raw, segmentNames.length === raw.length ? segmentNames : raw.map((r, k) => String(r.name ?? `Segment ${k + 1}`)));
 	let cachedSpecs = specsFor(firstRules);
 
+	const playbookCache = new Map<number, ResolvedPlaybook>();
 	const counts = new Map<string, number>();
 	let droppedFallback = 0;
 	let droppedSuppressed = 0;
@@ -198,7 +199,15 @@ export async function executeSegmentRouter(this: IExecuteFunctions): Promise<INo
 			const matchNote =
 				ruleIndex >= 0 ? describeMatch(cachedSpecs[ruleIndex], segmentField, segmentValue) : `${segmentField} is ${textOf(segmentValue) === null ? 'empty' : JSON.stringify(segmentValue)}`;
 			const customerId = idField ? idString(getPath(json, idField)) : undefined;
-			const playbook = ruleIndex >= 0 ? buildPlaybook(segmentNames[ruleIndex], cachedPlaybooks, { channel: defaultChannel, holdoutPercent: cachedHoldout }) : null;
+			let playbook: ResolvedPlaybook | null = null;
+			if (ruleIndex >= 0) {
+				// one playbook object per segment, shared by its items (unless playbooks are expressions)
+				playbook = playbooksPerItem ? null : (playbookCache.get(ruleIndex) ?? null);
+				if (!playbook) {
+					playbook = buildPlaybook(segmentNames[ruleIndex], cachedPlaybooks, { channel: defaultChannel, holdoutPercent: cachedHoldout });
+					if (!playbooksPerItem) playbookCache.set(ruleIndex, playbook);
+				}
+			}
 			const decision = decideRoute(
 				{
 					item: json,
