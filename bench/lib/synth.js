@@ -90,20 +90,20 @@ function isoSecond(ms) {
 }
 
 /**
- * Writes the set as a shop's orders export (customer_id,order_id,created_at,total,currency,status
- * with ISO dates): the file the CSV path (Fetch Customers) and its peers (pandas, polars, DuckDB)
- * read in bench/csv.js and bench/e2e.js.
+ * Writes the set as a shop's orders export (customer_id,order_id,created_at,total,currency,status,
+ * email with ISO dates): the file the CSV path (Fetch Customers) and its peers (pandas, polars,
+ * DuckDB) read in bench/rfm.js and bench/e2e.js.
  */
 function writeExportCsv(set, file) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
   const fd = fs.openSync(tmp, 'w');
-  fs.writeSync(fd, 'customer_id,order_id,created_at,total,currency,status\n');
+  fs.writeSync(fd, 'customer_id,order_id,created_at,total,currency,status,email\n');
   const CHUNK = 100000;
   for (let from = 0; from < set.n; from += CHUNK) {
     let s = '';
     for (let i = from; i < Math.min(set.n, from + CHUNK); i++)
-      s += `C${set.customerIdx[i]},O${set.orderNo[i]},${isoSecond(set.time[i])},${set.amount[i]},USD,${STATUS[set.status[i]]}\n`;
+      s += `C${set.customerIdx[i]},O${set.orderNo[i]},${isoSecond(set.time[i])},${set.amount[i]},USD,${STATUS[set.status[i]]},c${set.customerIdx[i]}@shop.example\n`;
     fs.writeSync(fd, s);
   }
   fs.closeSync(fd);

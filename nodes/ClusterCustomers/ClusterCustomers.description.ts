@@ -196,13 +196,6 @@ export const clusterCustomersProperties: INodeProperties[] = [
 					'How many times to start over from different seeds and keep the tightest clusters. 0 = automatic: 3 for a fixed number of clusters, 1 per number tried in automatic mode.',
 			},
 			{
-				displayName: 'Seed',
-				name: 'seed',
-				type: 'number',
-				default: 42,
-				description: 'The same customers and seed always give the same clusters and names; change it to try another starting point',
-			},
-			{
 				displayName: 'Score a Fixed Number of Clusters',
 				name: 'silhouette',
 				type: 'boolean',
@@ -210,6 +203,13 @@ export const clusterCustomersProperties: INodeProperties[] = [
 				displayOptions: { show: { '/clusterCount': ['fixed'] } },
 				description:
 					'Whether to compute the silhouette (how well the clusters are separated) when the number of clusters is fixed. Automatic always computes it, to choose the number.',
+			},
+			{
+				displayName: 'Seed',
+				name: 'seed',
+				type: 'number',
+				default: 42,
+				description: 'The same customers and seed always give the same clusters and names; change it to try another starting point',
 			},
 			{
 				displayName: 'Silhouette Sample Size',

@@ -223,6 +223,23 @@ export const fetchCustomersProperties: INodeProperties[] = [
 				description: 'Whether to credit a guest checkout to the registered customer with the same email. Other guests become customers keyed by their email.',
 			},
 			{
+				displayName: 'Output Format',
+				name: 'outputFormat',
+				type: 'options',
+				displayOptions: { show: { '/output': ['customers'] } },
+				options: [
+					{ name: 'Items', value: 'items', description: 'One item per customer' },
+					{
+						name: 'Customer Table (Large Runs)',
+						value: 'table',
+						description:
+							'One item with every customer in a binary table (plus a sample to look at), read by RFM Score, Cluster Customers and Segment Router: for hundreds of thousands of customers',
+					},
+				],
+				default: 'items',
+				description: 'How customers are handed to the next node. Large runs: see the node documentation (n8n settings they need).',
+			},
+			{
 				displayName: 'Page Size',
 				name: 'pageSize',
 				type: 'number',

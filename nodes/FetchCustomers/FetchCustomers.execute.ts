@@ -8,7 +8,9 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 import { n8nTransport } from '../shared/n8nTransport';
-import { fetchCsvStream, type CsvDelimiter, type CsvEncoding, type CsvFieldMap, type CsvProgress } from '../core/sources/csv';
+import { customerTable, fetchCsvStream, type CsvDelimiter, type CsvEncoding, type CsvFieldMap, type CsvProgress, type CsvResult } from '../core/sources/csv';
+import { tableFromRecords } from '../core/table/table';
+import { tableItem } from '../shared/customerTable';
 import type { DateFormat } from '../core/dates';
 import { SourceError } from '../core/sources/errors';
 import { emptyState, isIncrementalState } from '../core/sources/incremental';
@@ -142,6 +144,25 @@ async function fileChunks(ctx: IExecuteFunctions, i: number, property: string): 
 	return { chunks: chunksOf(data), bytes: data.length, name };
 }
 
+/** The customers of a file as one table item (Options > Output Format: Customer Table). */
+async function csvTableItem(ctx: IExecuteFunctions, res: CsvResult, i: number, name: string): Promise<INodeExecutionData> {
+	if (res.mode !== 'customers') throw new NodeOperationError(ctx.getNode(), 'A customer table holds customers: set Output to Customers', { itemIndex: i });
+	const table = res.customers ? customerTable(res.customers) : tableFromRecords(res.records as unknown as IDataObject[]);
+	report(ctx, `file of item ${i}`, table.rows, 'customers', res.stats, res.skipped, res.truncated, res.skippedCount);
+	const summary: IDataObject = {
+		source: 'csv',
+		file: name,
+		contains: res.contains,
+		rowsRead: res.stats.read,
+		skipped: res.skippedCount,
+		skippedExamples: res.skipped.slice(0, 10) as unknown as IDataObject[],
+		truncated: res.truncated,
+		encoding: res.encoding,
+		columns: res.columns as IDataObject,
+	};
+	return tableItem(ctx, table, summary, { item: i });
+}
+
 async function fetchCsvItems(ctx: IExecuteFunctions, mode: OutputMode, options: IDataObject, maxRecords: number): Promise<INodeExecutionData[]> {
 	const items = ctx.getInputData();
 	const out: INodeExecutionData[] = [];
@@ -166,6 +187,10 @@ async function fetchCsvItems(ctx: IExecuteFunctions, mode: OutputMode, options: 
 				progressEveryBytes: file.bytes ? Math.max(16 * 1048576, Math.ceil(file.bytes / 10)) : 64 * 1048576,
 				onProgress: (p) => ctx.logger.info(progressLine(file.name, p)),
 			});
+			if (options.outputFormat === 'table') {
+				out.push(await csvTableItem(ctx, res, i, file.name));
+				continue;
+			}
 			const records = res.records;
 			report(ctx, `file ${property} of item ${i}`, records.length, mode, res.stats, res.skipped, res.truncated, res.skippedCount);
 			for (const r of records) out.push({ json: r as unknown as IDataObject, pairedItem: { item: i } });
@@ -223,6 +248,11 @@ export async function executeFetchCustomers(this: IExecuteFunctions): Promise<IN
 			// assigned at the top level so n8n notices the change and saves it with the execution
 			staticData[STATE_KEY] = { ...states, [stateKey]: result.state as unknown as IDataObject };
 			this.logger.info(`Fetch Customers: incremental position for ${SERVICE_NAMES[source]} ${mode} is now ${result.state.since ?? 'the beginning'}`);
+		}
+		if (options.outputFormat === 'table') {
+			if (mode !== 'customers') throw new NodeOperationError(this.getNode(), 'A customer table holds customers: set Output to Customers');
+			const summary = { source, read: result.stats.read, skipped: result.skipped.length, truncated: result.truncated };
+			return [[await tableItem(this, tableFromRecords(result.records as unknown as IDataObject[]), summary, { item: 0 })]];
 		}
 		return [result.records.map((r) => ({ json: r as unknown as IDataObject, pairedItem: { item: 0 } }))];
 	} catch (error) {

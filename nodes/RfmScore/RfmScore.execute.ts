@@ -15,6 +15,8 @@ import {
 	type ScoreOptions,
 } from '../core/rfm/rfm';
 import { RF_MAP, RFM_PACKAGE_MAP, type SegmentMap } from '../core/rfm/segmentMaps';
+import { isTableInput } from '../shared/customerTable';
+import { scoreTable } from './RfmScore.table';
 
 const NO_ORDERS = 'No Orders';
 
@@ -89,6 +91,46 @@ export function summaryItems(result: RfmResult, extra: IDataObject): INodeExecut
 	return result.segments.map((s) => ({ json: { ...s, details } as unknown as IDataObject }));
 }
 
+function readReference(ctx: IExecuteFunctions, kind: string): ScoreOptions['reference'] {
+	if (kind === 'now') return { kind: 'now', now: Date.now() };
+	if (kind !== 'fixed') return { kind: 'dayAfterLatest' };
+	const raw = ctx.getNodeParameter('fixedDate', 0) as string;
+	const t = parseDate(raw);
+	if (t === null)
+		throw new NodeOperationError(ctx.getNode(), `Fixed Date "${raw}" is not a date`, {
+			description: 'Pick a date, or use an ISO date such as 2025-01-31',
+		});
+	return { kind: 'fixed', time: t };
+}
+
+/** The scoring parameters of the node. */
+export function scoreOptions(
+	ctx: IExecuteFunctions,
+	input: 'orders' | 'customers',
+	options: IDataObject,
+	bins: 3 | 4 | 5,
+	scoring: ScoreOptions['scoring'],
+	reference: ScoreOptions['reference'],
+): ScoreOptions {
+	return {
+		bins,
+		scoring,
+		thresholds:
+			scoring === 'thresholds'
+				? {
+						recency: numbers(ctx, 'recencyThresholds', 'Recency Thresholds'),
+						frequency: numbers(ctx, 'frequencyThresholds', 'Frequency Thresholds'),
+						monetary: numbers(ctx, 'monetaryThresholds', 'Monetary Thresholds'),
+					}
+				: undefined,
+		reference,
+		windowDays: input === 'orders' ? Number(ctx.getNodeParameter('windowDays', 0, 0)) : 0,
+		nonPositiveMonetary: (options.nonPositiveMonetary as 'keepAsLowest' | 'drop') ?? 'keepAsLowest',
+		keepCurrency: (options.keepCurrency as string) || undefined,
+		map: segmentMap(ctx, bins),
+	};
+}
+
 export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const mode = this.getNodeParameter('output', 0) as 'customers' | 'summary' | 'both';
@@ -104,17 +146,8 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 	const skipInvalid = options.skipInvalid === true;
 	const dateFormat = ((options.dateFormat as string) || 'auto') as DateFormat;
 
-	let reference: ScoreOptions['reference'];
-	if (referenceKind === 'now') reference = { kind: 'now', now: Date.now() };
-	else if (referenceKind === 'fixed') {
-		const raw = this.getNodeParameter('fixedDate', 0) as string;
-		const t = parseDate(raw);
-		if (t === null)
-			throw new NodeOperationError(this.getNode(), `Fixed Date "${raw}" is not a date`, {
-				description: 'Pick a date, or use an ISO date such as 2025-01-31',
-			});
-		reference = { kind: 'fixed', time: t };
-	} else reference = { kind: 'dayAfterLatest' };
+	const reference = readReference(this, referenceKind);
+	if (isTableInput(items)) return scoreTable(this, mode, { options, bins, scoring, reference, skipInvalid, dateFormat, mapping });
 
 	const records = items.map((it) => it.json as Json);
 	const node = this.getNode();
@@ -147,23 +180,7 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 				});
 		}
 
-		const result = scoreRfm(rows, {
-			bins,
-			scoring,
-			thresholds:
-				scoring === 'thresholds'
-					? {
-							recency: numbers(this, 'recencyThresholds', 'Recency Thresholds'),
-							frequency: numbers(this, 'frequencyThresholds', 'Frequency Thresholds'),
-							monetary: numbers(this, 'monetaryThresholds', 'Monetary Thresholds'),
-						}
-					: undefined,
-			reference,
-			windowDays: input === 'orders' ? Number(this.getNodeParameter('windowDays', 0, 0)) : 0,
-			nonPositiveMonetary: (options.nonPositiveMonetary as 'keepAsLowest' | 'drop') ?? 'keepAsLowest',
-			keepCurrency: (options.keepCurrency as string) || undefined,
-			map: segmentMap(this, bins),
-		});
+		const result = scoreRfm(rows, scoreOptions(this, input, options, bins, scoring, reference));
 
 		const withoutOrders = rows.withoutOrders;
 		const keepWithoutOrders = input === 'customers' && options.withoutOrders === 'keep';

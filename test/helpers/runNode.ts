@@ -130,7 +130,21 @@ export async function runNode(
 			getBinaryDataBuffer: async (itemIndex: number, property: string) => {
 				const b = inputs[0][itemIndex]?.binary?.[property];
 				if (!b) throw new NodeOperationError(node, `No binary data property "${property}"`, { itemIndex });
+				if (b.id) {
+					const data = opts.binaryFiles?.[b.id];
+					if (!data) throw new Error(`No binary file ${b.id}`);
+					return data;
+				}
 				return Buffer.from(b.data, 'base64');
+			},
+			/** In n8n's filesystem mode when the test gives `binaryFiles` (kept there by id), else in memory (base64). */
+			prepareBinaryData: async (data: Buffer, fileName?: string, mimeType?: string) => {
+				if (opts.binaryFiles) {
+					const id = `filesystem-v2:test-${Object.keys(opts.binaryFiles).length + 1}`;
+					opts.binaryFiles[id] = data;
+					return { id, data: 'filesystem-v2', mimeType: mimeType ?? 'application/octet-stream', fileName, fileSize: `${data.length} B`, bytes: data.length };
+				}
+				return { data: data.toString('base64'), mimeType: mimeType ?? 'application/octet-stream', fileName, bytes: data.length };
 			},
 		},
 	};

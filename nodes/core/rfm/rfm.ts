@@ -467,6 +467,82 @@ export function extractCustomers(records: readonly Json[], mapping: CustomerMapp
 	return rows;
 }
 
+/** Customers given as columns (a customer table): what extractCustomers reads from items. */
+export interface CustomerColumnsInput {
+	customerId: ArrayLike<string | null>;
+	/** UTC milliseconds, NaN when unknown. */
+	lastOrderTime: ArrayLike<number>;
+	ordersCount: ArrayLike<number>;
+	totalSpent: ArrayLike<number>;
+	currency?: ArrayLike<string | null>;
+	firstOrderTime?: ArrayLike<number>;
+	/** Column names, for messages and the `fields` report. */
+	names: { customerId: string; lastOrderDate: string; ordersCount: string; totalSpent: string; currency?: string; firstOrderDate?: string };
+	count: number;
+}
+
+/**
+ * extractCustomers for customers held in columns (row k = item k): the same checks and the same
+ * RowSet, without an object per customer.
+ */
+export function extractCustomerColumns(cols: CustomerColumnsInput, options: ExtractOptions): RowSet {
+	const { names, count: n } = cols;
+	const fields = { customerId: names.customerId, lastOrderDate: names.lastOrderDate, ordersCount: names.ordersCount, totalSpent: names.totalSpent, currency: names.currency, firstOrderDate: names.firstOrderDate };
+	const rows = newRowSet('customers', n, fields);
+	rows.firstTime = new Float64Array(n);
+	const currencies = new CurrencyCodes(rows.currencies);
+	const seen = new Map<string, number>();
+	const bad = (itemIndex: number, field: string, reason: SkipReason, message: string) => {
+		if (options.skipInvalid) bump(rows.skipped, reason);
+		else rows.invalid.push({ itemIndex, field, reason, message });
+	};
+	for (let i = 0; i < n; i++) {
+		const id = idString(cols.customerId[i]);
+		if (id === undefined) {
+			bad(i, names.customerId, 'missingCustomerId', `Item ${i}: customer ID field "${names.customerId}" is ${describe(cols.customerId[i])}`);
+			continue;
+		}
+		const count = cols.ordersCount[i];
+		if (!(count >= 0) || !Number.isInteger(count)) {
+			bad(i, names.ordersCount, 'invalidOrderCount', `Item ${i}: order count field "${names.ordersCount}" is ${describe(Number.isNaN(count) ? null : count)}, not a whole number ≥ 0`);
+			continue;
+		}
+		if (count === 0) {
+			rows.withoutOrders.push(i);
+			continue;
+		}
+		const t = cols.lastOrderTime[i];
+		if (!Number.isFinite(t)) {
+			bad(i, names.lastOrderDate, 'invalidDate', `Item ${i}: last order date field "${names.lastOrderDate}" is null, not a date`);
+			continue;
+		}
+		const spent = cols.totalSpent[i];
+		if (!inRange(spent)) {
+			bad(i, names.totalSpent, 'invalidAmount', amountMessage(i, 'total spent', names.totalSpent, Number.isNaN(spent) ? null : spent));
+			continue;
+		}
+		const first = seen.get(id);
+		if (first !== undefined)
+			throw new RfmInputError(
+				`Item ${i}: customer ID "${id}" appears twice (also item ${first})`,
+				i,
+				'In customers mode each item must be one customer. Remove duplicates first, or switch "Input" to Orders if the items are orders.',
+			);
+		seen.set(id, i);
+		const c = rows.customerIds.length;
+		rows.customerIds.push(id);
+		const k = rows.length++;
+		rows.itemIndex[k] = i;
+		rows.customer[k] = c;
+		rows.time[k] = t;
+		rows.amount[k] = spent;
+		rows.orderKey[k] = count;
+		rows.firstTime[k] = cols.firstOrderTime ? cols.firstOrderTime[i] : NaN;
+		if (cols.currency) rows.currencyCode[k] = currencies.code(cols.currency[i]);
+	}
+	return rows;
+}
+
 export type ReferenceDate = { kind: 'dayAfterLatest' } | { kind: 'now'; now: number } | { kind: 'fixed'; time: number };
 
 /** Offsets within one customer's rows are packed under the hash in sort keys: hash * 2^21 + offset. */

@@ -26,6 +26,7 @@ import { CsvTokenizer, fieldText, tokenize, type CsvRow } from './csvTokenizer';
 import { SourceError } from './errors';
 import { consentFrom, emptyCustomer, isoOrNull, normEmail, roundMoney, splitTags, str, upperOrNull } from './normalize';
 import type { FetchStats, NormalizedCustomer, NormalizedOrder, OutputMode, SkippedRecord } from './types';
+import { CustomerTable } from '../table/table';
 
 export { statusFromText } from './csvOrders';
 export type { CsvEncoding } from './csvDecode';
@@ -359,6 +360,33 @@ export function customerRecord(c: CustomerColumns, k: number): NormalizedCustome
 	const all = c.spentByCurrency.get(k);
 	if (all) out.spentByCurrency = all;
 	return out;
+}
+
+/**
+ * Customers of the columns as a customer table (large runs, see nodes/core/table): the fields of
+ * the normalized customer, profile fields a CSV of orders does not have stored once for all rows.
+ */
+export function customerTable(c: CustomerColumns): CustomerTable {
+	const n = c.count;
+	const cut = <T>(a: T[]) => (a.length === n ? a : a.slice(0, n));
+	const t = new CustomerTable(n);
+	t.set('customerId', { kind: 'text', values: cut(c.customerId) });
+	t.set('email', { kind: 'text', values: cut(c.email) });
+	for (const name of ['firstName', 'lastName', 'phone', 'country', 'createdAt']) t.set(name, { kind: 'const', value: null });
+	t.set('ordersCount', { kind: 'number', values: Float64Array.from(c.ordersCount.subarray(0, n)) });
+	t.set('totalSpent', { kind: 'number', values: c.totalSpent.slice(0, n) });
+	t.set('currency', { kind: 'label', values: cut(c.currency) });
+	t.set('lastOrderDate', { kind: 'date', values: c.lastOrderTime.slice(0, n) });
+	t.set('firstOrderDate', { kind: 'date', values: c.firstOrderTime.slice(0, n) });
+	t.set('consent', { kind: 'const', value: { email: 'unknown', sms: 'unknown' } });
+	t.set('acceptsMarketing', { kind: 'const', value: false });
+	t.set('tags', { kind: 'const', value: [] });
+	if (c.spentByCurrency.size) {
+		const all: unknown[] = new Array(n).fill(undefined);
+		for (const [k, v] of c.spentByCurrency) if (k < n) all[k] = v;
+		t.set('spentByCurrency', { kind: 'json', values: all });
+	}
+	return t;
 }
 
 /**

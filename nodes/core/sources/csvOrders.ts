@@ -147,7 +147,9 @@ export class CsvOrderReader {
 	private oCurrency: Uint16Array<ArrayBuffer> = new Uint16Array(this.cap);
 	private oStatus: Uint8Array<ArrayBuffer> = new Uint8Array(this.cap);
 	private oLine: Int32Array<ArrayBuffer> = new Int32Array(this.cap);
-	private oEmail: (string | null)[] | undefined;
+	/** Email of each order (index into `emails`, -1 none), when the file has an email column. */
+	private oEmail: Int32Array<ArrayBuffer> | undefined;
+	private readonly emails = new ByteKeyTable(4096);
 	private oRows: Record<string, string>[][] | undefined;
 	/** order index -> why it cannot be read */
 	private readonly bad = new Map<number, string>();
@@ -160,7 +162,7 @@ export class CsvOrderReader {
 		private readonly opts: { defaultCurrency: string; dateFormat: DateFormat; headers?: string[] },
 	) {
 		if (col.orderId >= 0) this.orders = new ByteKeyTable(65536);
-		if (col.email >= 0) this.oEmail = [];
+		if (col.email >= 0) this.oEmail = new Int32Array(this.cap);
 		if (opts.headers) this.oRows = [];
 		this.defaultCode = this.currencyCode(opts.defaultCurrency);
 	}
@@ -182,6 +184,7 @@ export class CsvOrderReader {
 		this.oCurrency = growU16(this.oCurrency, n);
 		this.oStatus = growU8(this.oStatus, n);
 		this.oLine = growI32(this.oLine, n);
+		if (this.oEmail) this.oEmail = growI32(this.oEmail, n);
 	}
 
 	/** Reads one data row. */
@@ -258,7 +261,7 @@ export class CsvOrderReader {
 			if (span[1] > span[0]) this.oStatus[o] = CANCELLED;
 		}
 		this.oCurrency[o] = this.currencyAt(row);
-		if (this.oEmail) this.oEmail[o] = normEmail(fieldText(row, col.email));
+		if (this.oEmail) this.oEmail[o] = this.emailAt(row);
 		const t = this.dateAt(row);
 		this.oTime[o] = t ?? NaN;
 		const amount = this.amountOf(row, col.amount);
@@ -310,6 +313,30 @@ export class CsvOrderReader {
 			return this.customers.intern(lower, 0, lower.length, false);
 		}
 		return this.customers.intern(b, s, e, email);
+	}
+
+	/** The email of a row (lower case, must hold an @) as an index into `emails`, -1 when none. */
+	private emailAt(row: CsvRow): number {
+		const k = this.col.email;
+		if (k >= row.count) return -1;
+		const span = this.span;
+		trimmed(row, k, span);
+		const b = row.buf;
+		let at = false;
+		let ascii = row.flags[k] !== 1;
+		for (let i = span[0]; i < span[1]; i++) {
+			if (b[i] === 64) at = true;
+			else if (b[i] >= 128) ascii = false;
+		}
+		if (!at) return -1;
+		if (ascii) return this.emails.intern(b, span[0], span[1], true);
+		const text = normEmail(fieldText(row, k));
+		return text === null ? -1 : this.emails.internString(text);
+	}
+
+	private email(o: number): string | null {
+		const e = this.oEmail ? this.oEmail[o] : -1;
+		return e >= 0 ? this.emails.key(e) : null;
 	}
 
 	private dateAt(row: CsvRow): number | null {
@@ -398,7 +425,7 @@ export class CsvOrderReader {
 		this.walk(sinceMs, invalid, (o, net, status, currency) => {
 			const customerId = this.customers.key(this.oCustomer[o]);
 			const st = STATUSES[status];
-			const email = this.oEmail?.[o] ?? (customerId.includes('@') ? customerId : null);
+			const email = this.email(o) ?? (customerId.includes('@') ? customerId : null);
 			const rec: OrderOut = { customerId, orderId: this.orderId(o), time: this.oTime[o], total: roundMoney(st === 'refunded' ? 0 : net, currency), currency, status: st, email };
 			if (this.oRows) rec.rows = this.oRows[o];
 			out.push(rec);
@@ -414,7 +441,7 @@ export class CsvOrderReader {
 		const count = new Int32Array(C);
 		const first = new Float64Array(C).fill(NaN);
 		const last = new Float64Array(C).fill(NaN);
-		const email: (string | null)[] = new Array(C).fill(null);
+		const email = new Int32Array(C).fill(-1);
 		// per customer: currency of the counted orders (one, or a map when several)
 		const mainCur: (string | null)[] = new Array(C).fill(null);
 		const mainAmount = new Float64Array(C);
@@ -425,8 +452,7 @@ export class CsvOrderReader {
 				position[c] = order.length;
 				order.push(c);
 			}
-			const mail = this.oEmail?.[o] ?? null;
-			if (email[c] === null) email[c] = mail ?? null;
+			if (email[c] < 0 && this.oEmail) email[c] = this.oEmail[o];
 			if (status !== PAID && status !== PARTIAL) return;
 			count[c]++;
 			const t = this.oTime[o];
@@ -456,7 +482,7 @@ export class CsvOrderReader {
 		count: Int32Array,
 		first: Float64Array,
 		last: Float64Array,
-		email: (string | null)[],
+		email: Int32Array,
 		mainCur: (string | null)[],
 		mainAmount: Float64Array,
 		several: Map<number, Map<string, { amount: number; count: number }>>,
@@ -477,7 +503,7 @@ export class CsvOrderReader {
 			const c = order[k];
 			const id = this.customers.key(c);
 			out.customerId[k] = id;
-			out.email[k] = email[c] ?? (id.includes('@') ? id : null);
+			out.email[k] = email[c] >= 0 ? this.emails.key(email[c]) : id.includes('@') ? id : null;
 			out.ordersCount[k] = count[c];
 			out.lastOrderTime[k] = last[c];
 			out.firstOrderTime[k] = first[c];
