@@ -205,7 +205,17 @@ export async function executeSegmentRouter(this: IExecuteFunctions): Promise<INo
 	let droppedSuppressed = 0;
 	let noId = 0;
 	let notEmitted = 0;
+	// table rows of a segment whose output gets no items (nor do Holdout / Suppressed) need no routing
+	const segmentOnly = table && emit && mode !== 'custom' && !emit[layout.holdoutIndex] && !emit[layout.suppressedIndex] && table.get(segmentField) !== undefined;
+	let unsent = 0;
 	for (let i = 0; i < count; i++) {
+		if (segmentOnly) {
+			const r = firstMatch(cachedSpecs, null, table.valueAt(segmentField, i));
+			if (r >= 0 && !emit[r]) {
+				unsent++;
+				continue;
+			}
+		}
 		const json = jsonAt(i);
 		const paired = { item: table ? 0 : i };
 		try {
@@ -250,10 +260,11 @@ export async function executeSegmentRouter(this: IExecuteFunctions): Promise<INo
 				notEmitted++;
 				continue;
 			}
-			returnData[decision.outputIndex].push({
-				json: { ...json, route: decision.route as unknown as IDataObject, playbook: playbook ? playbook.json : null },
-				pairedItem: paired,
-			});
+			// a table row is a fresh object: completed in place; an input item is copied
+			const out = table ? json : { ...json };
+			out.route = decision.route as unknown as IDataObject;
+			out.playbook = playbook ? playbook.json : null;
+			returnData[decision.outputIndex].push({ json: out, pairedItem: paired });
 		} catch (error) {
 			if (this.continueOnFail()) {
 				const target = layout.fallbackIndex >= 0 ? layout.fallbackIndex : 0;
@@ -268,7 +279,8 @@ export async function executeSegmentRouter(this: IExecuteFunctions): Promise<INo
 	if (droppedFallback) parts.push(`dropped (no segment matched) ${droppedFallback}`);
 	if (droppedSuppressed) parts.push(`dropped (opted out) ${droppedSuppressed}`);
 	const what = table ? `${count} customers of the table` : `${count} items`;
-	const summary = `Routed ${what}: ${parts.join(', ') || 'none'}${notEmitted ? `; ${notEmitted} of them to outputs without a playbook, counted only (no items)` : ''}`;
+	if (unsent) parts.push(`segments without a playbook ${unsent}`);
+	const summary = `Routed ${what}: ${parts.join(', ') || 'none'}${notEmitted + unsent ? `; ${notEmitted + unsent} of them to outputs without a playbook, counted only (no items)` : ''}`;
 	this.logger.info(`Segment Router: ${summary}`);
 	const hints: Array<{ message: string; type?: 'info' | 'warning'; location: 'outputPane' }> = [];
 	hints.push({ message: summary, type: 'info', location: 'outputPane' });

@@ -2,17 +2,18 @@
  * Interning of byte strings (customer ids, order ids, statuses, currencies read from a file):
  * an open-addressing hash table over one byte arena, so that a million rows create no string per
  * row; a key becomes a string only when asked for (`key(i)`). Entries are numbered 0, 1, 2... in
- * the order they were first seen.
+ * the order they were first seen. A slot holds the key's hash beside its entry number and an entry
+ * its arena offset beside its length, so that a lookup touches few cache lines.
  */
 export class ByteKeyTable {
 	size = 0;
 	/** True when the last intern() call added its key. */
 	added = false;
 	private mask: number;
+	/** Per slot: [hash, entry + 1] (0 = empty). */
 	private slots: Int32Array;
-	private hashes: Int32Array;
-	private keyStart: Int32Array;
-	private keyLen: Int32Array;
+	/** Per entry: [arena offset, length]. */
+	private entries: Int32Array;
 	private arena: Uint8Array;
 	private used = 0;
 
@@ -20,16 +21,12 @@ export class ByteKeyTable {
 		let slots = 16;
 		while (slots < capacity * 2) slots *= 2;
 		this.mask = slots - 1;
-		this.slots = new Int32Array(slots);
-		this.hashes = new Int32Array(slots >> 1);
-		this.keyStart = new Int32Array(slots >> 1);
-		this.keyLen = new Int32Array(slots >> 1);
+		this.slots = new Int32Array(slots * 2);
+		this.entries = new Int32Array(Math.max(16, capacity) * 2);
 		this.arena = new Uint8Array(Math.max(1024, capacity * 8));
 	}
 
-	/**
-	 * Index of the key b[s, e) (with ASCII letters lower-cased when `lower`), added when new.
-	 */
+	/** Index of the key b[s, e) (with ASCII letters lower-cased when `lower`), added when new. */
 	intern(b: Uint8Array, s: number, e: number, lower: boolean): number {
 		let h = 0x811c9dc5;
 		if (lower) {
@@ -46,22 +43,39 @@ export class ByteKeyTable {
 		h = Math.imul(h, 0xc2b2ae35);
 		h ^= h >>> 16;
 		const len = e - s;
+		const slots = this.slots;
+		const entries = this.entries;
 		const mask = this.mask;
 		let slot = h & mask;
 		for (;;) {
-			const v = this.slots[slot];
+			const v = slots[2 * slot + 1];
 			if (v === 0) break;
-			const idx = v - 1;
-			if (this.hashes[idx] === h && this.keyLen[idx] === len && this.same(idx, b, s, len, lower)) {
-				this.added = false;
-				return idx;
+			if (slots[2 * slot] === h) {
+				const idx = v - 1;
+				if (entries[2 * idx + 1] === len && this.same(entries[2 * idx], b, s, len, lower)) {
+					this.added = false;
+					return idx;
+				}
 			}
 			slot = (slot + 1) & mask;
 		}
+		return this.add(b, s, e, lower, h, slot);
+	}
+
+	private add(b: Uint8Array, s: number, e: number, lower: boolean, h: number, slot: number): number {
 		const idx = this.size++;
+		const len = e - s;
 		this.added = true;
-		if (idx >= this.hashes.length) this.growEntries();
-		if (this.used + len > this.arena.length) this.growArena(len);
+		if (2 * idx + 2 > this.entries.length) {
+			const next = new Int32Array(this.entries.length * 2);
+			next.set(this.entries);
+			this.entries = next;
+		}
+		if (this.used + len > this.arena.length) {
+			const next = new Uint8Array(Math.max(this.arena.length * 2, this.used + len));
+			next.set(this.arena.subarray(0, this.used));
+			this.arena = next;
+		}
 		const at = this.used;
 		const arena = this.arena;
 		if (lower)
@@ -69,13 +83,13 @@ export class ByteKeyTable {
 				const c = b[s + i];
 				arena[at + i] = c >= 65 && c <= 90 ? c + 32 : c;
 			}
-		else arena.set(b.subarray(s, e), at);
+		else for (let i = 0; i < len; i++) arena[at + i] = b[s + i];
 		this.used += len;
-		this.hashes[idx] = h;
-		this.keyStart[idx] = at;
-		this.keyLen[idx] = len;
-		this.slots[slot] = idx + 1;
-		if (this.size * 2 > this.slots.length) this.rehash();
+		this.entries[2 * idx] = at;
+		this.entries[2 * idx + 1] = len;
+		this.slots[2 * slot] = h;
+		this.slots[2 * slot + 1] = idx + 1;
+		if (this.size * 2 > this.mask + 1) this.rehash();
 		return idx;
 	}
 
@@ -88,17 +102,12 @@ export class ByteKeyTable {
 	/** The key of entry i as text. */
 	key(i: number): string {
 		const a = this.arena;
-		return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('utf8', this.keyStart[i], this.keyStart[i] + this.keyLen[i]);
+		const at = this.entries[2 * i];
+		return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('utf8', at, at + this.entries[2 * i + 1]);
 	}
 
-	/** Bytes held (for memory reports). */
-	get bytes(): number {
-		return this.slots.byteLength + this.hashes.byteLength * 3 + this.arena.byteLength;
-	}
-
-	private same(idx: number, b: Uint8Array, s: number, len: number, lower: boolean): boolean {
+	private same(at: number, b: Uint8Array, s: number, len: number, lower: boolean): boolean {
 		const a = this.arena;
-		const at = this.keyStart[idx];
 		if (lower) {
 			for (let i = 0; i < len; i++) {
 				let c = b[s + i];
@@ -111,44 +120,21 @@ export class ByteKeyTable {
 		return true;
 	}
 
-	private growEntries(): void {
-		const n = this.hashes.length * 2;
-		const grow = (x: Int32Array) => {
-			const y = new Int32Array(n);
-			y.set(x);
-			return y;
-		};
-		this.hashes = grow(this.hashes);
-		this.keyStart = grow(this.keyStart);
-		this.keyLen = grow(this.keyLen);
-	}
-
-	private growArena(need: number): void {
-		const next = new Uint8Array(Math.max(this.arena.length * 2, this.used + need));
-		next.set(this.arena.subarray(0, this.used));
-		this.arena = next;
-	}
-
 	private rehash(): void {
-		const slots = new Int32Array(this.slots.length * 2);
-		const mask = slots.length - 1;
-		for (let idx = 0; idx < this.size; idx++) {
-			let slot = this.hashes[idx] & mask;
-			while (slots[slot] !== 0) slot = (slot + 1) & mask;
-			slots[slot] = idx + 1;
+		const n = (this.mask + 1) * 2;
+		const slots = new Int32Array(n * 2);
+		const mask = n - 1;
+		const old = this.slots;
+		for (let j = 0; j < old.length; j += 2) {
+			const v = old[j + 1];
+			if (v === 0) continue;
+			const h = old[j];
+			let slot = h & mask;
+			while (slots[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+			slots[2 * slot] = h;
+			slots[2 * slot + 1] = v;
 		}
 		this.slots = slots;
 		this.mask = mask;
-		if (this.hashes.length < slots.length >> 1) {
-			const n = slots.length >> 1;
-			const grow = (x: Int32Array) => {
-				const y = new Int32Array(n);
-				y.set(x);
-				return y;
-			};
-			this.hashes = grow(this.hashes);
-			this.keyStart = grow(this.keyStart);
-			this.keyLen = grow(this.keyLen);
-		}
 	}
 }

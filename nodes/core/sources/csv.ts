@@ -409,7 +409,12 @@ class CsvRead {
 	private skippedCount = 0;
 	private readonly sinceMs: number | null;
 
-	constructor(private readonly opts: CsvOptions) {
+	private bytesPerRow = 64;
+
+	constructor(
+		private readonly opts: CsvOptions,
+		private readonly totalBytes?: number,
+	) {
 		this.normalizer = new Utf8Normalizer(opts.encoding ?? 'auto');
 		this.sinceMs = opts.since ? Date.parse(opts.since) : null;
 	}
@@ -434,6 +439,7 @@ class CsvRead {
 	private start(): void {
 		const head = Buffer.concat(this.head);
 		this.head = [];
+		if (this.headLines > 0) this.bytesPerRow = Math.max(8, head.length / this.headLines);
 		const d = this.opts.delimiter;
 		this.delimiter = !d || d === 'auto' ? detectDelimiter(head.toString('utf8', 0, Math.min(head.length, DETECT_BYTES))) : d;
 		this.tokenizer = new CsvTokenizer(this.delimiter.charCodeAt(0), (row) => this.onRow(row));
@@ -476,6 +482,8 @@ class CsvRead {
 			defaultCurrency: upperOrNull(this.opts.defaultCurrency) ?? 'USD',
 			dateFormat: this.opts.dateFormat ?? 'auto',
 			headers: this.opts.includeSource ? headers : undefined,
+			mode: this.opts.mode,
+			expectedRows: this.totalBytes ? Math.ceil(this.totalBytes / this.bytesPerRow) : undefined,
 		});
 	}
 
@@ -539,8 +547,9 @@ class CsvRead {
 
 /** Reads a whole file held in memory (small files, tests). */
 export function fetchCsv(data: Buffer | Uint8Array | string, opts: CsvOptions): CsvResult {
-	const read = new CsvRead(opts);
-	read.push(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+	const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+	const read = new CsvRead(opts, bytes.length);
+	read.push(bytes);
 	return read.end();
 }
 
@@ -550,7 +559,7 @@ export function fetchCsv(data: Buffer | Uint8Array | string, opts: CsvOptions): 
  * `onProgress` hears of every `progressEveryBytes` bytes (default 64 MiB) and of the end.
  */
 export async function fetchCsvStream(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, opts: CsvStreamOptions): Promise<CsvResult> {
-	const read = new CsvRead(opts);
+	const read = new CsvRead(opts, opts.totalBytes);
 	const step = opts.progressEveryBytes && opts.progressEveryBytes > 0 ? opts.progressEveryBytes : 64 * 1024 * 1024;
 	let bytes = 0;
 	let next = step;

@@ -72,8 +72,9 @@ function firstInvalidUtf8(chunk: Uint8Array): number {
 }
 
 function countLines(chunk: Uint8Array, end: number): number {
+	const b = Buffer.from(chunk.buffer, chunk.byteOffset, Math.min(end, chunk.byteLength));
 	let lines = 0;
-	for (let i = 0; i < end; i++) if (chunk[i] === 10) lines++;
+	for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) lines++;
 	return lines;
 }
 

@@ -129,7 +129,7 @@ export interface OrderOut {
 
 export class CsvOrderReader {
 	rows = 0;
-	private readonly customers = new ByteKeyTable(4096);
+	private readonly customers: ByteKeyTable;
 	private readonly orders: ByteKeyTable | undefined;
 	private readonly statusCodes = new ByteKeyTable(16);
 	private statusOf: number[] = [];
@@ -147,9 +147,11 @@ export class CsvOrderReader {
 	private oCurrency: Uint16Array<ArrayBuffer> = new Uint16Array(this.cap);
 	private oStatus: Uint8Array<ArrayBuffer> = new Uint8Array(this.cap);
 	private oLine: Int32Array<ArrayBuffer> = new Int32Array(this.cap);
-	/** Email of each order (index into `emails`, -1 none), when the file has an email column. */
+	/** Orders output: email of each order (index into `emails`, -1 none), when the file has an email column. */
 	private oEmail: Int32Array<ArrayBuffer> | undefined;
 	private readonly emails = new ByteKeyTable(4096);
+	/** Customers output: the email of each customer's first row that has one (by customer index). */
+	private readonly cEmail: (string | null)[] = [];
 	private oRows: Record<string, string>[][] | undefined;
 	/** order index -> why it cannot be read */
 	private readonly bad = new Map<number, string>();
@@ -159,10 +161,22 @@ export class CsvOrderReader {
 	constructor(
 		private readonly col: OrderColumns,
 		private readonly names: Record<keyof OrderColumns, string>,
-		private readonly opts: { defaultCurrency: string; dateFormat: DateFormat; headers?: string[] },
+		private readonly opts: { defaultCurrency: string; dateFormat: DateFormat; headers?: string[]; mode: 'orders' | 'customers'; expectedRows?: number },
 	) {
-		if (col.orderId >= 0) this.orders = new ByteKeyTable(65536);
-		if (col.email >= 0) this.oEmail = new Int32Array(this.cap);
+		// tables sized for the file when its size is known (growing a hash table means re-inserting everything)
+		const expected = Math.min(opts.expectedRows ?? 0, 1 << 25);
+		if (col.orderId >= 0) this.orders = new ByteKeyTable(Math.max(65536, expected));
+		if (expected > this.cap) this.cap = 1 << Math.ceil(Math.log2(expected));
+		this.customers = new ByteKeyTable(Math.max(4096, expected >> 2));
+		if (col.email >= 0 && opts.mode === 'orders') this.oEmail = new Int32Array(this.cap);
+		this.oCustomer = new Int32Array(this.cap);
+		this.oTime = new Float64Array(this.cap);
+		this.oGross = new Float64Array(this.cap);
+		this.oRefunds = new Float64Array(this.cap);
+		this.oAmounts = new Int32Array(this.cap);
+		this.oCurrency = new Uint16Array(this.cap);
+		this.oStatus = new Uint8Array(this.cap);
+		this.oLine = new Int32Array(this.cap);
 		if (opts.headers) this.oRows = [];
 		this.defaultCode = this.currencyCode(opts.defaultCurrency);
 	}
@@ -262,6 +276,7 @@ export class CsvOrderReader {
 		}
 		this.oCurrency[o] = this.currencyAt(row);
 		if (this.oEmail) this.oEmail[o] = this.emailAt(row);
+		else if (this.col.email >= 0 && customer >= 0 && !this.cEmail[customer]) this.cEmail[customer] = this.emailText(row);
 		const t = this.dateAt(row);
 		this.oTime[o] = t ?? NaN;
 		const amount = this.amountOf(row, col.amount);
@@ -332,6 +347,11 @@ export class CsvOrderReader {
 		if (ascii) return this.emails.intern(b, span[0], span[1], true);
 		const text = normEmail(fieldText(row, k));
 		return text === null ? -1 : this.emails.internString(text);
+	}
+
+	/** The email of a row as text (lower case, must hold an @), or null. */
+	private emailText(row: CsvRow): string | null {
+		return this.col.email < row.count ? normEmail(fieldText(row, this.col.email)) : null;
 	}
 
 	private email(o: number): string | null {
@@ -441,7 +461,7 @@ export class CsvOrderReader {
 		const count = new Int32Array(C);
 		const first = new Float64Array(C).fill(NaN);
 		const last = new Float64Array(C).fill(NaN);
-		const email = new Int32Array(C).fill(-1);
+
 		// per customer: currency of the counted orders (one, or a map when several)
 		const mainCur: (string | null)[] = new Array(C).fill(null);
 		const mainAmount = new Float64Array(C);
@@ -452,7 +472,6 @@ export class CsvOrderReader {
 				position[c] = order.length;
 				order.push(c);
 			}
-			if (email[c] < 0 && this.oEmail) email[c] = this.oEmail[o];
 			if (status !== PAID && status !== PARTIAL) return;
 			count[c]++;
 			const t = this.oTime[o];
@@ -474,7 +493,7 @@ export class CsvOrderReader {
 			e.count++;
 			m.set(currency, e);
 		});
-		return this.customerColumns(order, count, first, last, email, mainCur, mainAmount, several);
+		return this.customerColumns(order, count, first, last, mainCur, mainAmount, several);
 	}
 
 	private customerColumns(
@@ -482,7 +501,6 @@ export class CsvOrderReader {
 		count: Int32Array,
 		first: Float64Array,
 		last: Float64Array,
-		email: Int32Array,
 		mainCur: (string | null)[],
 		mainAmount: Float64Array,
 		several: Map<number, Map<string, { amount: number; count: number }>>,
@@ -503,7 +521,7 @@ export class CsvOrderReader {
 			const c = order[k];
 			const id = this.customers.key(c);
 			out.customerId[k] = id;
-			out.email[k] = email[c] >= 0 ? this.emails.key(email[c]) : id.includes('@') ? id : null;
+			out.email[k] = this.cEmail[c] ?? (id.includes('@') ? id : null);
 			out.ordersCount[k] = count[c];
 			out.lastOrderTime[k] = last[c];
 			out.firstOrderTime[k] = first[c];

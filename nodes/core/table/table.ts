@@ -39,10 +39,52 @@ interface HeaderColumn {
 	bytes?: number;
 	dict?: (string | null)[];
 	value?: unknown;
+	/** Text columns whose strings are all ASCII (decoded in one piece). */
+	ascii?: boolean;
+}
+
+/** How row() builds an object: its fields and nested groups in column order. */
+interface RowPlan {
+	entries: Array<{ key: string; column?: Column; plan?: RowPlan }>;
+}
+
+function planOf(columns: Map<string, Column>): RowPlan {
+	const root: RowPlan = { entries: [] };
+	for (const [name, column] of columns) {
+		const parts = name.split('.');
+		let plan = root;
+		for (let i = 0; i < parts.length - 1; i++) {
+			let g = plan.entries.find((x) => x.key === parts[i] && x.plan);
+			if (!g) plan.entries.push((g = { key: parts[i], plan: { entries: [] } }));
+			plan = g.plan as RowPlan;
+		}
+		plan.entries.push({ key: parts[parts.length - 1], column });
+	}
+	return root;
+}
+
+/** Row k by the plan; undefined when no field of it is present (a nested group then stays out). */
+function build(plan: RowPlan, k: number): Record<string, unknown> | undefined {
+	const out: Record<string, unknown> = {};
+	let present = false;
+	for (const e of plan.entries) {
+		const c = e.column;
+		let v: unknown;
+		if (!c) v = build(e.plan as RowPlan, k);
+		else if (c.kind === 'const') v = c.value;
+		else if (c.kind === 'date') v = Number.isNaN(c.values[k]) ? null : toIsoDate(c.values[k]);
+		else if (c.kind === 'number') v = Number.isNaN(c.values[k]) ? null : c.values[k];
+		else v = c.values[k];
+		if (v === undefined) continue;
+		out[e.key] = v;
+		present = true;
+	}
+	return present ? out : undefined;
 }
 
 export class CustomerTable {
 	readonly columns = new Map<string, Column>();
+	private plan: RowPlan | undefined;
 	/** Free-form facts about the run so far (read by the nodes that come next). */
 	meta: Record<string, unknown> = {};
 
@@ -52,6 +94,7 @@ export class CustomerTable {
 		const length = column.kind === 'const' ? this.rows : column.values.length;
 		if (length !== this.rows) throw new TableError(`Column ${name} has ${length} rows, the table ${this.rows}`);
 		this.columns.set(name, column);
+		this.plan = undefined;
 		return this;
 	}
 
@@ -74,19 +117,13 @@ export class CustomerTable {
 		return typeof v === 'number' && Number.isNaN(v) ? null : v;
 	}
 
-	/** Row k as an item's JSON: dotted names nested, dates as ISO strings, absent json values left out. */
+	/**
+	 * Row k as an item's JSON: dotted names nested, dates as ISO strings, absent json values left
+	 * out. A nested group comes where its first column is (columns of one group are kept together).
+	 */
 	row(k: number): Record<string, unknown> {
-		const out: Record<string, unknown> = {};
-		for (const [name, c] of this.columns) {
-			let v: unknown;
-			if (c.kind === 'const') v = c.value;
-			else if (c.kind === 'date') v = Number.isNaN(c.values[k]) ? null : toIsoDate(c.values[k]);
-			else if (c.kind === 'number') v = Number.isNaN(c.values[k]) ? null : c.values[k];
-			else v = c.values[k];
-			if (v === undefined) continue;
-			setDotted(out, name, v);
-		}
-		return out;
+		this.plan ??= planOf(this.columns);
+		return build(this.plan, k) ?? {};
 	}
 
 	/** A new table with the given rows, in that order. */
@@ -134,10 +171,12 @@ export class CustomerTable {
 					break;
 				}
 				case 'json':
-					block = encodeStrings(c.values.map((v) => (v === undefined ? null : JSON.stringify(v))));
-					break;
-				case 'text':
-					block = encodeStrings(c.values);
+				case 'text': {
+					const strings = c.kind === 'json' ? c.values.map((v) => (v === undefined ? null : JSON.stringify(v))) : c.values;
+					const enc = encodeStrings(strings);
+					block = enc.block;
+					if (enc.ascii) h.ascii = true;
+				}
 			}
 			if (block) {
 				h.bytes = block.length;
@@ -184,7 +223,7 @@ export class CustomerTable {
 				const dict = h.dict ?? [];
 				t.set(h.name, { kind: 'label', values: Array.from(codes, (c) => dict[c]) });
 			} else {
-				const strings = decodeStrings(block, head.rows);
+				const strings = decodeStrings(block, head.rows, h.ascii === true);
 				t.set(h.name, h.kind === 'json' ? { kind: 'json', values: strings.map((s) => (s === null ? undefined : JSON.parse(s))) } : { kind: 'text', values: strings });
 			}
 		}
@@ -196,24 +235,6 @@ function u32(n: number): Buffer {
 	const b = Buffer.alloc(4);
 	b.writeUInt32LE(n, 0);
 	return b;
-}
-
-/** Sets a dotted field ("rfm.segment") in an object, creating the nested objects. */
-function setDotted(out: Record<string, unknown>, name: string, value: unknown): void {
-	const dot = name.indexOf('.');
-	if (dot < 0) {
-		out[name] = value;
-		return;
-	}
-	let cur = out;
-	const parts = name.split('.');
-	for (let i = 0; i < parts.length - 1; i++) {
-		const p = parts[i];
-		let next = cur[p];
-		if (next === null || typeof next !== 'object') cur[p] = next = {};
-		cur = next as Record<string, unknown>;
-	}
-	cur[parts[parts.length - 1]] = value;
 }
 
 function dictionary(values: (string | null)[]): { dict: (string | null)[]; codes: Uint32Array } {
@@ -233,11 +254,16 @@ function dictionary(values: (string | null)[]): { dict: (string | null)[]; codes
 	return { dict, codes };
 }
 
-/** Strings as [rows + 1 offsets (int32; -1 - offset for null)] then their UTF-8 bytes. */
-function encodeStrings(values: (string | null)[]): Buffer {
+/**
+ * Strings as [rows + 1 offsets (int32; -1 - offset for null)] then their UTF-8 bytes, made in one
+ * piece (and flagged ASCII when every string is, so that reading needs one decode too).
+ */
+function encodeStrings(values: (string | null)[]): { block: Buffer; ascii: boolean } {
 	const n = values.length;
-	const chunks: Buffer[] = [];
 	const offsets = new Int32Array(n + 1);
+	const joined = values.join('');
+	const bytes = Buffer.from(joined, 'utf8');
+	const ascii = bytes.length === joined.length;
 	let at = 0;
 	for (let i = 0; i < n; i++) {
 		const v = values[i];
@@ -246,27 +272,27 @@ function encodeStrings(values: (string | null)[]): Buffer {
 			continue;
 		}
 		offsets[i] = at;
-		const b = Buffer.from(v, 'utf8');
-		chunks.push(b);
-		at += b.length;
+		at += ascii ? v.length : Buffer.byteLength(v, 'utf8');
 	}
 	offsets[n] = at;
-	return Buffer.concat([Buffer.from(offsets.buffer), ...chunks]);
+	return { block: Buffer.concat([Buffer.from(offsets.buffer), bytes]), ascii };
 }
 
-function decodeStrings(block: Buffer, n: number): (string | null)[] {
+function decodeStrings(block: Buffer, n: number, ascii: boolean): (string | null)[] {
 	const offsets = new Int32Array(n + 1);
 	new Uint8Array(offsets.buffer).set(block.subarray(0, (n + 1) * 4));
 	const base = (n + 1) * 4;
 	const out = new Array<string | null>(n);
 	const start = (o: number) => (o < 0 ? -1 - o : o);
+	const text = ascii ? block.toString('latin1', base) : '';
 	for (let i = 0; i < n; i++) {
 		const o = offsets[i];
 		if (o < 0) {
 			out[i] = null;
 			continue;
 		}
-		out[i] = block.toString('utf8', base + o, base + start(offsets[i + 1]));
+		const end = start(offsets[i + 1]);
+		out[i] = ascii ? text.slice(o, end) : block.toString('utf8', base + o, base + end);
 	}
 	return out;
 }
