@@ -17,8 +17,13 @@
  * Score, Cluster Customers and Segment Router pass on (docs/LARGE_RUNS.md); `items`: one n8n item
  * per customer all along.
  *
- * Usage: npm run build && node bench/e2e.js [sizes=100000,300000,1000000,5000000] [modes=table] [n8n heap MB=4096]
- * Results: bench/results/e2e.json (merged by size and mode), figures in docs/BENCHMARKS.md.
+ * Saving the run data: `saved` keeps n8n's default (every item of the run written to its database at
+ * the end; per-node item counts come from there), `unsaved` is the setting docs/LARGE_RUNS.md
+ * recommends for big runs (EXECUTIONS_DATA_SAVE_ON_SUCCESS=none). Node times come from n8n's event
+ * log in both.
+ *
+ * Usage: npm run build && node bench/e2e.js [sizes=100000,300000,1000000,5000000] [modes=table] [saving=unsaved,saved] [n8n heap MB=4096]
+ * Results: bench/results/e2e.json (merged by size, mode and saving), figures in docs/BENCHMARKS.md.
  */
 'use strict';
 const { execFileSync } = require('child_process');
@@ -34,7 +39,8 @@ const ROOT = path.resolve(__dirname, '..');
 const DATA = path.join(__dirname, '.data');
 const sizes = (process.argv[2] || '100000,300000,1000000,5000000').split(',').map(Number);
 const modes = (process.argv[3] || 'table').split(',');
-const HEAP_MB = Number(process.argv[4] || 4096);
+const savings = (process.argv[4] || 'unsaved,saved').split(',');
+const HEAP_MB = Number(process.argv[5] || 4096);
 
 /** Segment -> campaign: the segments this shop contacts this week (the others are left alone). */
 const PLAYBOOK = {
@@ -95,20 +101,18 @@ function countLines(dir) {
 /** Settings a big run needs (docs/LARGE_RUNS.md). */
 const N8N_ENV = {
   N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
-  EXECUTIONS_DATA_SAVE_ON_SUCCESS: 'all',
-  EXECUTIONS_DATA_SAVE_MANUAL_EXECUTIONS: 'false',
-  N8N_RUNNERS_ENABLED: 'false',
+  EXECUTIONS_TIMEOUT: '-1',
 };
 
-async function benchN8n(n, mode, csv) {
+async function benchN8n(n, mode, csv, saving) {
   const outbox = fs.mkdtempSync(path.join(DATA, `outbox-${mode}-${n}-`));
   const wf = workflow(csv, outbox, mode, n);
-  const run = await runN8n({ workflow: wf, webhookPath: wf.webhookPath, env: N8N_ENV, allowedPaths: [DATA], maxOldSpaceMb: HEAP_MB, log: () => {} });
+  const run = await runN8n({ workflow: wf, webhookPath: wf.webhookPath, env: N8N_ENV, save: saving === 'saved', allowedPaths: [DATA], maxOldSpaceMb: HEAP_MB, log: () => {} });
   const sent = countLines(outbox);
   fs.rmSync(outbox, { recursive: true, force: true });
   const summary = run.resultData ? segmentCounts(run.resultData) : {};
   if (!process.env.BENCH_KEEP) fs.rmSync(run.userFolder, { recursive: true, force: true });
-  return { status: run.status, error: run.error, wall_s: run.wallMs / 1000, execution_s: run.executionMs / 1000, peak_rss_mb: run.peakRssMb, vmhwm_mb: run.hwmMb, idle_rss_mb: run.idleRssMb, cpu_s: run.cpuS, load: run.load, saved_run_data_mb: +(run.savedBytes / 1048576).toFixed(1), nodes: run.nodes, sent, segments: summary };
+  return { status: run.status, error: run.error, wall_s: run.wallMs / 1000, execution_s: run.executionMs / 1000, peak_rss_mb: run.peakRssMb, peak_during: run.peakDuring, vmhwm_mb: run.hwmMb, idle_rss_mb: run.idleRssMb, cpu_s: run.cpuS, load: run.load, saved_run_data_mb: +(run.savedBytes / 1048576).toFixed(1), nodes: run.nodes, sent, segments: summary, rss_timeline_mb: run.timeline.filter((_, i) => i % 5 === 0) };
 }
 
 /** Segment sizes from RFM Score's output (table mode: its summary item; items mode: the customers). */
@@ -129,20 +133,34 @@ function benchPandas(py, csv) {
   return JSON.parse(out.toString().trim().split('\n').pop());
 }
 
+/** Merges the results so far into bench/results/e2e.json (written after every run). */
+function save(py, results) {
+  const file = path.join(__dirname, 'results', 'e2e.json');
+  const old = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')).results || [] : [];
+  const key = (r) => `${r.orders}:${r.mode}:${r.saving}`;
+  const merged = [...old.filter((r) => r.saving && !results.some((x) => key(x) === key(r))), ...results].sort(
+    (a, b) => a.orders - b.orders || (a.mode < b.mode ? -1 : a.mode > b.mode ? 1 : a.saving < b.saving ? -1 : 1),
+  );
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, n8n: '1.123.0', cpus: os.cpus().length, n8nHeapMb: HEAP_MB, n8nEnv: N8N_ENV, peers: peerVersions(py), playbook: PLAYBOOK, results: merged }, null, 2) + '\n');
+}
+
 async function main() {
   const py = ensurePython();
   const results = [];
   for (const n of sizes) {
     const csv = path.join(DATA, `export-${n}.csv`);
     if (!fs.existsSync(csv)) writeExportCsv(generateOrders(n, 42), csv);
-    for (const mode of modes) {
+    for (const mode of modes) for (const saving of savings) {
       const load = os.loadavg()[0];
-      const nn = await benchN8n(n, mode, csv);
+      const nn = await benchN8n(n, mode, csv, saving);
       const pd = benchPandas(py, csv);
-      const sameSegments = JSON.stringify(Object.entries(nn.segments).sort()) === JSON.stringify(Object.entries(pd.segments).sort());
+      const sameSegments = saving === 'saved' ? JSON.stringify(Object.entries(nn.segments).sort()) === JSON.stringify(Object.entries(pd.segments).sort()) : null;
       const r = {
         orders: n,
         mode,
+        saving,
+        same_recipients_count_as_pandas: nn.sent === pd.sent,
         file_mb: +(fs.statSync(csv).size / 1048576).toFixed(1),
         n8n: nn,
         pandas: pd,
@@ -152,19 +170,14 @@ async function main() {
         load_before: load,
       };
       results.push(r);
-      const per = Object.entries(nn.nodes).map(([k, v]) => `${k} ${(v.ms / 1000).toFixed(2)} s/${v.items}`).join(', ');
+      save(py, results);
+      const per = Object.entries(nn.nodes).map(([k, v]) => `${k} ${(v.ms / 1000).toFixed(2)} s${v.items !== undefined ? `/${v.items}` : ''}`).join(', ');
       console.log(
-        `${n} orders [${mode}]: n8n ${nn.status} ${nn.wall_s.toFixed(1)} s, peak ${nn.peak_rss_mb} MB (VmHWM ${nn.vmhwm_mb} MB), saved ${nn.saved_run_data_mb} MB, sent ${nn.sent} | pandas ${pd.wall_s.toFixed(1)} s, ${Math.round(pd.peak_rss_mb)} MB, sent ${pd.sent}` +
+        `${n} orders [${mode}, ${saving}]: n8n ${nn.status} ${nn.wall_s.toFixed(1)} s, peak ${nn.peak_rss_mb} MB during ${nn.peak_during} (VmHWM ${nn.vmhwm_mb} MB, idle ${nn.idle_rss_mb} MB), saved ${nn.saved_run_data_mb} MB, sent ${nn.sent} | pandas ${pd.wall_s.toFixed(1)} s, ${Math.round(pd.peak_rss_mb)} MB, sent ${pd.sent}` +
           ` | ratio time ${r.ratio_wall.toFixed(2)} memory ${r.ratio_memory.toFixed(2)} | same segments ${sameSegments} | load ${load.toFixed(1)}→${nn.load.end.toFixed(1)}\n   ${per}${nn.error ? `\n   error: ${nn.error}` : ''}`,
       );
     }
   }
-  const file = path.join(__dirname, 'results', 'e2e.json');
-  const old = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')).results || [] : [];
-  const key = (r) => `${r.orders}:${r.mode}`;
-  const merged = [...old.filter((r) => !results.some((x) => key(x) === key(r))), ...results].sort((a, b) => a.orders - b.orders || (a.mode < b.mode ? -1 : 1));
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, n8n: '1.123.0', cpus: os.cpus().length, n8nHeapMb: HEAP_MB, n8nEnv: N8N_ENV, peers: peerVersions(py), playbook: PLAYBOOK, results: merged }, null, 2) + '\n');
 }
 
 main().catch((e) => {

@@ -64,7 +64,18 @@ function cpuSeconds(pid) {
 function openDb(version, file) {
   const sqlite3 = require(path.join(harness.installDir(version), 'node_modules', 'sqlite3'));
   const db = new sqlite3.Database(file, sqlite3.OPEN_READONLY);
-  const get = (sql, params = []) => new Promise((res, rej) => db.get(sql, params, (e, row) => (e ? rej(e) : res(row))));
+  const once = (sql, params) => new Promise((res, rej) => db.get(sql, params, (e, row) => (e ? rej(e) : res(row))));
+  // n8n writes while we read: a locked database is retried
+  const get = async (sql, params = []) => {
+    for (let i = 0; ; i++) {
+      try {
+        return await once(sql, params);
+      } catch (e) {
+        if (e.code !== 'SQLITE_BUSY' || i > 200) throw e;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  };
   return { get, close: () => new Promise((res) => db.close(() => res())) };
 }
 
@@ -85,12 +96,91 @@ function nodeTimes(runData) {
   return nodes;
 }
 
+/** n8n's event log entries written after byte `from`. */
+function readEvents(file, from) {
+  if (!fs.existsSync(file)) return [];
+  const text = fs.readFileSync(file, 'utf8').slice(from);
+  const out = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const e = JSON.parse(line);
+      if (e.eventName) out.push({ eventName: e.eventName, ts: e.ts, node: e.payload && e.payload.nodeName, error: e.payload && (e.payload.errorMessage || e.payload.error) });
+    } catch {
+      /* a line being written */
+    }
+  }
+  return out;
+}
+
+/** Per node: start (ms after the first node started), time in the node (all runs), runs, items out (when the run data was saved). */
+function nodeTimesFromEvents(events, resultData) {
+  const nodes = {};
+  const open = new Map();
+  let t0;
+  for (const e of events) {
+    const t = Date.parse(e.ts);
+    if (e.eventName === 'n8n.node.started') {
+      t0 ??= t;
+      open.set(e.node, t);
+      nodes[e.node] ??= { startMs: t - t0, ms: 0, runs: 0 };
+    } else if (e.eventName === 'n8n.node.finished' && open.has(e.node)) {
+      nodes[e.node].ms += t - open.get(e.node);
+      nodes[e.node].runs++;
+      open.delete(e.node);
+    }
+  }
+  if (resultData) for (const [name, v] of Object.entries(nodeTimes(resultData.runData || {}))) if (nodes[name]) nodes[name].items = v.items;
+  return nodes;
+}
+
+/** What n8n was doing at time `at` (ms since 1970): the node running, or the step between. */
+function duringEvents(events, at) {
+  let last = 'before the first node';
+  for (const e of events) {
+    const t = Date.parse(e.ts);
+    if (t > at) break;
+    if (e.eventName === 'n8n.node.started') last = e.node;
+    else if (e.eventName === 'n8n.node.finished') last = `after ${e.node}`;
+    else if (e.eventName === 'n8n.workflow.success') last = 'after the run (saving the run data)';
+  }
+  return last;
+}
+
+/** Waits until n8n has written the run's data (or failed to); its size, status and contents. */
+async function waitSaved(version, userFolder, eventLog, eventsBefore, exited) {
+  const db = openDb(version, path.join(userFolder, '.n8n', 'database.sqlite'));
+  try {
+    for (;;) {
+      if (exited()) throw new Error('n8n died while saving the run');
+      const failed = readEvents(eventLog, eventsBefore).find((e) => e.eventName === 'n8n.workflow.failed');
+      const row = await db.get("SELECT id, status FROM execution_entity ORDER BY id DESC LIMIT 1");
+      if (row && !['new', 'running', 'waiting'].includes(row.status)) {
+        const at = Date.now();
+        const size = await db.get('SELECT length(data) AS n FROM execution_data WHERE executionId = ?', [row.id]);
+        await new Promise((r) => setTimeout(r, 1000));
+        const again = await db.get('SELECT length(data) AS n FROM execution_data WHERE executionId = ?', [row.id]);
+        if (!size || size.n !== again.n) continue;
+        const data = await db.get('SELECT data FROM execution_data WHERE executionId = ?', [row.id]);
+        const flatted = require(path.join(harness.installDir(version), 'node_modules', 'flatted'));
+        const parsed = flatted.parse(data.data);
+        return { status: row.status, at, bytes: data.data.length, resultData: parsed.resultData, error: parsed.resultData && parsed.resultData.error ? parsed.resultData.error.message : undefined };
+      }
+      // the run ended but n8n could not save it (e.g. "Invalid string length": run data over 512 MB)
+      if (failed && row && row.status === 'running') return { status: 'not saved', at: Date.parse(failed.ts), error: `n8n could not save the run data: ${failed.error || 'unknown error'}` };
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    await db.close();
+  }
+}
+
 /**
  * Runs `workflow` (an object with a Webhook node on `webhookPath`) once. Options: version, env
  * (extra n8n settings), allowedPaths, maxOldSpaceMb, timeoutMs, readResult (false: only status and
  * times). Resolves { status, wallMs, peakRssMb, hwmMb, cpuS, nodes, resultData?, load }.
  */
-async function runN8n({ workflow, webhookPath, version = harness.DEFAULT_VERSION, env = {}, allowedPaths = [], maxOldSpaceMb, timeoutMs = 3600e3, log = () => {} }) {
+async function runN8n({ workflow, webhookPath, version = harness.DEFAULT_VERSION, env = {}, save = true, allowedPaths = [], maxOldSpaceMb, timeoutMs = 3600e3, log = () => {} }) {
   await harness.ensureN8n(version);
   const extensions = harness.buildPackage({ quiet: true });
   const userFolder = harness.createUserFolder('bench');
@@ -101,7 +191,7 @@ async function runN8n({ workflow, webhookPath, version = harness.DEFAULT_VERSION
     allowedPaths,
     extensions,
     logLevel: 'info',
-    env: { N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_HOST: 'localhost', N8N_PROTOCOL: 'http', ...env },
+    env: { N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_HOST: 'localhost', N8N_PROTOCOL: 'http', EXECUTIONS_DATA_SAVE_ON_SUCCESS: save ? 'all' : 'none', ...env },
   });
   const wf = harness.normalizeWorkflow(JSON.parse(JSON.stringify(workflow)), { manualStart: false });
   const nodeArgs = maxOldSpaceMb ? [`--max-old-space-size=${maxOldSpaceMb}`] : [];
@@ -142,66 +232,64 @@ async function runN8n({ workflow, webhookPath, version = harness.DEFAULT_VERSION
     const { cookie } = await harness.setupOwner(url);
     const created = await harness.httpJson(`${url}/rest/workflows`, { method: 'POST', cookie, body: { name: wf.name, nodes: wf.nodes, connections: wf.connections, settings: wf.settings, active: false }, timeoutMs: 60000 });
     if (created.status !== 200) throw new Error(`creating the workflow failed (${created.status}): ${created.text.slice(0, 500)}`);
-    const saved = created.json.data;
-    const act = await harness.httpJson(`${url}/rest/workflows/${saved.id}/activate`, { method: 'POST', cookie, body: { versionId: saved.versionId }, timeoutMs: 60000 });
+    const stored = created.json.data;
+    const act = await harness.httpJson(`${url}/rest/workflows/${stored.id}/activate`, { method: 'POST', cookie, body: { versionId: stored.versionId }, timeoutMs: 60000 });
     if (act.status !== 200) throw new Error(`activating the workflow failed (${act.status}): ${act.text.slice(0, 500)}`);
-    const db = openDb(version, path.join(userFolder, '.n8n', 'database.sqlite'));
-    const before = await db.get('SELECT MAX(id) AS id FROM execution_entity');
+    const eventLog = path.join(userFolder, '.n8n', 'n8nEventLog.log');
+    const eventsBefore = fs.existsSync(eventLog) ? fs.statSync(eventLog).size : 0;
     const idleRssMb = tree(child.pid).reduce((a, p) => a + statusMb(p, 'VmRSS'), 0);
     const cpu0 = cpuSeconds(child.pid);
     const load0 = os.loadavg()[0];
     let peak = 0;
+    let peakAt = 0;
+    const timeline = [];
     const sampler = setInterval(() => {
       const rss = tree(child.pid).reduce((a, p) => a + statusMb(p, 'VmRSS'), 0);
-      if (rss > peak) peak = rss;
+      timeline.push([Date.now(), Math.round(rss)]);
+      if (rss > peak) {
+        peak = rss;
+        peakAt = Date.now();
+      }
     }, SAMPLE_MS);
     const t0 = Date.now();
     const res = await fetch(`${url}/webhook/${webhookPath}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     if (!res.ok) throw new Error(`webhook answered ${res.status}: ${await res.text()}`);
-    let row;
+    // the run's end and its nodes' times come from n8n's event log (written whether the run data
+    // is saved or not); when it is saved, the run is over once n8n has written it
+    let events = [];
+    let end;
     for (;;) {
       if (exited) throw new Error(`n8n died during the run (${exited}):\n${logs.join('').slice(-3000)}`);
       if (Date.now() - t0 > timeoutMs) throw new Error('the run did not finish in time');
-      row = await db.get("SELECT id, status, startedAt, stoppedAt FROM execution_entity WHERE id > ? AND status NOT IN ('new', 'running', 'waiting') ORDER BY id DESC LIMIT 1", [before.id ?? 0]);
-      if (row) break;
+      events = readEvents(eventLog, eventsBefore);
+      end = events.find((e) => e.eventName === 'n8n.workflow.success' || e.eventName === 'n8n.workflow.failed');
+      if (end) break;
       await new Promise((r) => setTimeout(r, 250));
     }
-    const wallMs = Date.now() - t0;
+    const saved = save ? await waitSaved(version, userFolder, eventLog, eventsBefore, () => exited) : { status: end.eventName === 'n8n.workflow.success' ? 'success' : 'error' };
+    const wallMs = (saved.at ?? Date.now()) - t0;
     clearInterval(sampler);
     const pids = tree(child.pid);
     const hwmMb = pids.reduce((a, p) => a + statusMb(p, 'VmHWM'), 0);
     const cpuS = cpuSeconds(child.pid) - cpu0;
     const load1 = os.loadavg()[0];
-    // the final run data is written after the status: wait until it holds the run and stops changing
-    let data;
-    let last = -1;
-    for (let i = 0; i < 600; i++) {
-      data = await db.get('SELECT length(data) AS n FROM execution_data WHERE executionId = ?', [row.id]);
-      const n = data ? data.n : 0;
-      if (n > 0 && n === last) {
-        data = await db.get('SELECT data FROM execution_data WHERE executionId = ?', [row.id]);
-        if (data.data.includes('"lastNodeExecuted"')) break;
-      }
-      last = n;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    await db.close();
-    const flatted = require(path.join(harness.installDir(version), 'node_modules', 'flatted'));
-    const parsed = data && data.data ? flatted.parse(data.data) : null;
-    const resultData = parsed && parsed.resultData;
+    events = readEvents(eventLog, eventsBefore);
+    const nodes = nodeTimesFromEvents(events, saved.resultData);
     return {
-      status: row.status,
-      executionMs: Date.parse(row.stoppedAt) - Date.parse(row.startedAt),
+      status: saved.status,
+      executionMs: Date.parse(end.ts) - Date.parse(events.find((e) => e.eventName === 'n8n.workflow.started')?.ts ?? end.ts),
       wallMs,
       peakRssMb: Math.round(peak),
       hwmMb: Math.round(hwmMb),
       idleRssMb: Math.round(idleRssMb),
       cpuS,
       load: { start: load0, end: load1 },
-      savedBytes: data && data.data ? data.data.length : 0,
-      nodes: resultData ? nodeTimes(resultData.runData || {}) : {},
-      error: resultData && resultData.error ? resultData.error.message : null,
-      resultData,
+      savedBytes: saved.bytes ?? 0,
+      nodes,
+      peakDuring: duringEvents(events, peakAt),
+      timeline: timeline.map(([t, mb]) => [t - t0, mb]),
+      error: saved.error ?? null,
+      resultData: saved.resultData,
       userFolder,
       logs: () => logs.join(''),
     };

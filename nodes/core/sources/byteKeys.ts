@@ -12,7 +12,7 @@ export class ByteKeyTable {
 	private mask: number;
 	/** Per slot: [hash, entry + 1] (0 = empty). */
 	private slots: Int32Array;
-	/** Per entry: [arena offset, length]. */
+	/** Per entry: [arena offset, length, first 4 bytes, next 4 bytes] (short keys compare without the arena). */
 	private entries: Int32Array;
 	private arena: Uint8Array;
 	private used = 0;
@@ -22,7 +22,7 @@ export class ByteKeyTable {
 		while (slots < capacity * 2) slots *= 2;
 		this.mask = slots - 1;
 		this.slots = new Int32Array(slots * 2);
-		this.entries = new Int32Array(Math.max(16, capacity) * 2);
+		this.entries = new Int32Array(Math.max(16, capacity) * 4);
 		this.arena = new Uint8Array(Math.max(1024, capacity * 8));
 	}
 
@@ -52,7 +52,7 @@ export class ByteKeyTable {
 			if (v === 0) break;
 			if (slots[2 * slot] === h) {
 				const idx = v - 1;
-				if (entries[2 * idx + 1] === len && this.same(entries[2 * idx], b, s, len, lower)) {
+				if (entries[4 * idx + 1] === len && (len <= 8 ? this.sameShort(entries, 4 * idx + 2, b, s, len, lower) : this.same(entries[4 * idx], b, s, len, lower))) {
 					this.added = false;
 					return idx;
 				}
@@ -66,7 +66,7 @@ export class ByteKeyTable {
 		const idx = this.size++;
 		const len = e - s;
 		this.added = true;
-		if (2 * idx + 2 > this.entries.length) {
+		if (4 * idx + 4 > this.entries.length) {
 			const next = new Int32Array(this.entries.length * 2);
 			next.set(this.entries);
 			this.entries = next;
@@ -85,8 +85,19 @@ export class ByteKeyTable {
 			}
 		else for (let i = 0; i < len; i++) arena[at + i] = b[s + i];
 		this.used += len;
-		this.entries[2 * idx] = at;
-		this.entries[2 * idx + 1] = len;
+		const entries = this.entries;
+		entries[4 * idx] = at;
+		entries[4 * idx + 1] = len;
+		if (len <= 8) {
+			let w0 = 0;
+			let w1 = 0;
+			for (let i = 0; i < len; i++) {
+				if (i < 4) w0 |= arena[at + i] << (8 * i);
+				else w1 |= arena[at + i] << (8 * (i - 4));
+			}
+			entries[4 * idx + 2] = w0;
+			entries[4 * idx + 3] = w1;
+		}
 		this.slots[2 * slot] = h;
 		this.slots[2 * slot + 1] = idx + 1;
 		if (this.size * 2 > this.mask + 1) this.rehash();
@@ -102,8 +113,21 @@ export class ByteKeyTable {
 	/** The key of entry i as text. */
 	key(i: number): string {
 		const a = this.arena;
-		const at = this.entries[2 * i];
-		return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('utf8', at, at + this.entries[2 * i + 1]);
+		const at = this.entries[4 * i];
+		return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('utf8', at, at + this.entries[4 * i + 1]);
+	}
+
+	/** A key of at most 8 bytes against the two words kept in its entry. */
+	private sameShort(entries: Int32Array, w: number, b: Uint8Array, s: number, len: number, lower: boolean): boolean {
+		let w0 = 0;
+		let w1 = 0;
+		for (let i = 0; i < len; i++) {
+			let c = b[s + i];
+			if (lower && c >= 65 && c <= 90) c += 32;
+			if (i < 4) w0 |= c << (8 * i);
+			else w1 |= c << (8 * (i - 4));
+		}
+		return entries[w] === w0 && entries[w + 1] === w1;
 	}
 
 	private same(at: number, b: Uint8Array, s: number, len: number, lower: boolean): boolean {

@@ -398,6 +398,8 @@ class CsvRead {
 	private head: Buffer[] = [];
 	private headBytes = 0;
 	private headLines = 0;
+	/** Bytes of the first lines counted in headLines (to guess the number of rows from the file size). */
+	private headLineBytes = 0;
 	private tokenizer: CsvTokenizer | undefined;
 	private delimiter: CsvDelimiter = ',';
 	private headers: string[] | undefined;
@@ -432,14 +434,18 @@ class CsvRead {
 		if (u.length === 0) return;
 		this.head.push(u);
 		this.headBytes += u.length;
-		for (let i = 0; i < u.length && this.headLines <= 20; i++) if (u[i] === 10) this.headLines++;
+		for (let i = 0; i < u.length && this.headLines <= 20; i++)
+			if (u[i] === 10) {
+				this.headLines++;
+				this.headLineBytes = this.headBytes - u.length + i + 1;
+			}
 		if (this.headBytes >= DETECT_BYTES || this.headLines > 20) this.start();
 	}
 
 	private start(): void {
 		const head = Buffer.concat(this.head);
 		this.head = [];
-		if (this.headLines > 0) this.bytesPerRow = Math.max(8, head.length / this.headLines);
+		if (this.headLines > 0) this.bytesPerRow = Math.max(8, this.headLineBytes / this.headLines);
 		const d = this.opts.delimiter;
 		this.delimiter = !d || d === 'auto' ? detectDelimiter(head.toString('utf8', 0, Math.min(head.length, DETECT_BYTES))) : d;
 		this.tokenizer = new CsvTokenizer(this.delimiter.charCodeAt(0), (row) => this.onRow(row));

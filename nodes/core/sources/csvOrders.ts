@@ -68,6 +68,30 @@ export function plainAmountBytes(b: Uint8Array, s: number, e: number): number | 
 	return neg ? -a : a;
 }
 
+/** The last short value seen in a column and its code: exports repeat "paid", "USD" row after row. */
+class LastValue {
+	private readonly bytes = new Uint8Array(32);
+	private len = -1;
+	code = 0;
+
+	is(b: Uint8Array, s: number, e: number): boolean {
+		const n = e - s;
+		if (n !== this.len) return false;
+		for (let i = 0; i < n; i++) if (this.bytes[i] !== b[s + i]) return false;
+		return true;
+	}
+
+	remember(b: Uint8Array, s: number, e: number, code: number): number {
+		const n = e - s;
+		if (n <= 32) {
+			for (let i = 0; i < n; i++) this.bytes[i] = b[s + i];
+			this.len = n;
+		} else this.len = -1;
+		this.code = code;
+		return code;
+	}
+}
+
 /** Bounds of field k without surrounding spaces and tabs: [start, end) in row.buf. */
 function trimmed(row: CsvRow, k: number, out: Int32Array): void {
 	let s = row.start[k];
@@ -155,6 +179,8 @@ export class CsvOrderReader {
 	private oRows: Record<string, string>[][] | undefined;
 	/** order index -> why it cannot be read */
 	private readonly bad = new Map<number, string>();
+	private readonly lastStatus = new LastValue();
+	private readonly lastCurrency = new LastValue();
 	private readonly span = new Int32Array(2);
 	private readonly defaultCode: number;
 
@@ -376,10 +402,11 @@ export class CsvOrderReader {
 		if (k < 0 || k >= row.count) return PAID;
 		const span = this.span;
 		trimmed(row, k, span);
-		const text = row.flags[k] === 1 ? fieldText(row, k) : undefined;
-		const i = text === undefined ? this.statusCodes.intern(row.buf, span[0], span[1], false) : this.statusCodes.internString(text);
+		const quoted = row.flags[k] === 1;
+		if (!quoted && this.lastStatus.is(row.buf, span[0], span[1])) return this.lastStatus.code;
+		const i = quoted ? this.statusCodes.internString(fieldText(row, k)) : this.statusCodes.intern(row.buf, span[0], span[1], false);
 		if (this.statusCodes.added) this.statusOf.push(STATUSES.indexOf(statusFromText(fieldText(row, k))));
-		return this.statusOf[i];
+		return quoted ? this.statusOf[i] : this.lastStatus.remember(row.buf, span[0], span[1], this.statusOf[i]);
 	}
 
 	private currencyAt(row: CsvRow): number {
@@ -388,10 +415,12 @@ export class CsvOrderReader {
 		const span = this.span;
 		trimmed(row, k, span);
 		if (span[1] === span[0]) return this.defaultCode;
+		const quoted = row.flags[k] === 1;
+		if (!quoted && this.lastCurrency.is(row.buf, span[0], span[1])) return this.lastCurrency.code;
 		const before = this.currencyCodes.size;
-		const i = row.flags[k] === 1 ? this.currencyCodes.internString(fieldText(row, k)) : this.currencyCodes.intern(row.buf, span[0], span[1], false);
+		const i = quoted ? this.currencyCodes.internString(fieldText(row, k)) : this.currencyCodes.intern(row.buf, span[0], span[1], false);
 		if (this.currencyCodes.size > before) this.currencyOf.push(upperOrNull(fieldText(row, k)) ?? this.opts.defaultCurrency);
-		return i;
+		return quoted ? i : this.lastCurrency.remember(row.buf, span[0], span[1], i);
 	}
 
 	/** Throws when amounts carry several currency signs and there is no currency column; else the currency they name. */
