@@ -156,15 +156,14 @@ async function waitSaved(version, userFolder, eventLog, eventsBefore, exited) {
       const failed = readEvents(eventLog, eventsBefore).find((e) => e.eventName === 'n8n.workflow.failed');
       const row = await db.get("SELECT id, status FROM execution_entity ORDER BY id DESC LIMIT 1");
       if (row && !['new', 'running', 'waiting'].includes(row.status)) {
-        const at = Date.now();
-        const size = await db.get('SELECT length(data) AS n FROM execution_data WHERE executionId = ?', [row.id]);
-        await new Promise((r) => setTimeout(r, 1000));
-        const again = await db.get('SELECT length(data) AS n FROM execution_data WHERE executionId = ?', [row.id]);
-        if (!size || size.n !== again.n) continue;
+        // the status is written before the run data: wait for data that holds the run's end
         const data = await db.get('SELECT data FROM execution_data WHERE executionId = ?', [row.id]);
-        const flatted = require(path.join(harness.installDir(version), 'node_modules', 'flatted'));
-        const parsed = flatted.parse(data.data);
-        return { status: row.status, at, bytes: data.data.length, resultData: parsed.resultData, error: parsed.resultData && parsed.resultData.error ? parsed.resultData.error.message : undefined };
+        if (data && data.data && data.data.includes('"lastNodeExecuted"')) {
+          const at = Date.now();
+          const flatted = require(path.join(harness.installDir(version), 'node_modules', 'flatted'));
+          const parsed = flatted.parse(data.data);
+          return { status: row.status, at, bytes: data.data.length, resultData: parsed.resultData, error: parsed.resultData && parsed.resultData.error ? parsed.resultData.error.message : undefined };
+        }
       }
       // the run ended but n8n could not save it (e.g. "Invalid string length": run data over 512 MB)
       if (failed && row && row.status === 'running') return { status: 'not saved', at: Date.parse(failed.ts), error: `n8n could not save the run data: ${failed.error || 'unknown error'}` };

@@ -278,14 +278,14 @@ function parseExplicit(value: unknown, format: Exclude<DateFormat, 'auto'>): num
 
 /** UTC milliseconds of a date value, or null when it is not one (see the file comment). */
 export function parseDate(value: unknown, format: DateFormat = 'auto'): number | null {
-	if (value === null || value === undefined) return null;
-	if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.getTime();
-	if (format !== 'auto') return parseExplicit(value, format);
-	if (typeof value === 'string') {
+	if (typeof value === 'string' && format === 'auto') {
 		const fast = fastIso(value);
 		if (fast !== undefined) return fast;
 		return parseAutoString(value);
 	}
+	if (value === null || value === undefined) return null;
+	if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.getTime();
+	if (format !== 'auto') return parseExplicit(value, format);
 	if (typeof value === 'number') return fromNumber(value);
 	return null;
 }
