@@ -4,22 +4,23 @@
  * columns, in one item with the cluster summary and a sample.
  */
 import { type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
-import { clusterRecords, type ClusterOptions, type ClusterReport } from '../core/kmeans/cluster';
+import { clusterRecords, type ClusterOptions, type ClusterReport, type FieldSource } from '../core/kmeans/cluster';
 import type { CustomerTable } from '../core/table/table';
 import { readTable, tableItem } from '../shared/customerTable';
 
-const DEFAULT_FEATURES = ['rfm.recencyDays', 'rfm.frequency', 'rfm.monetary', 'rfm.averageOrderValue'];
-
-/** One small object per customer with only the fields clustering reads (dotted names as keys). */
-function featureRecords(table: CustomerTable, fields: string[]): Record<string, unknown>[] {
-	const present = fields.filter((f) => table.get(f));
-	const out = new Array<Record<string, unknown>>(table.rows);
-	for (let k = 0; k < table.rows; k++) {
-		const r: Record<string, unknown> = {};
-		for (const f of present) r[f] = table.valueAt(f, k);
-		out[k] = r;
-	}
-	return out;
+/** The table's columns as clustering reads them: value(row, field), null for an empty cell. */
+function tableSource(table: CustomerTable): FieldSource {
+	const numeric: Record<string, Float64Array | undefined> = Object.create(null);
+	for (const name of table.names) numeric[name] = table.numbers(name);
+	return {
+		length: table.rows,
+		value: (i, field) => {
+			const col = numeric[field];
+			if (col === undefined) return table.valueAt(field, i);
+			const v = col[i];
+			return Number.isNaN(v) ? null : v;
+		},
+	};
 }
 
 /** The cluster of every customer as columns, as items carry it in `cluster`. */
@@ -65,9 +66,7 @@ export async function clusterTable(
 	summaryOf: (report: ClusterReport) => INodeExecutionData[],
 ): Promise<INodeExecutionData[][]> {
 	const table = await readTable(ctx);
-	const fields = options.features ? options.features.map((f) => f.field.trim()) : DEFAULT_FEATURES;
-	const records = featureRecords(table, options.groupField ? [...fields, options.groupField] : fields);
-	const report = clusterRecords(records, { ...options, onInvalid: skipInvalid || ctx.continueOnFail() ? 'skip' : 'error' });
+	const report = clusterRecords(tableSource(table), { ...options, onInvalid: skipInvalid || ctx.continueOnFail() ? 'skip' : 'error' });
 	const summary = summaryOf(report);
 	if (mode === 'summary') return [summary];
 	addClusterColumns(table, report);

@@ -30,7 +30,7 @@ export async function tableItem(ctx: IExecuteFunctions, table: CustomerTable, js
 	const binary = await ctx.helpers.prepareBinaryData(buffer, `customers.${TABLE_EXTENSION}`, TABLE_MIME);
 	const onDisk = typeof binary.id === 'string' && binary.id !== '';
 	const sample: IDataObject[] = [];
-	for (let k = 0; k < Math.min(SAMPLE_ROWS, table.rows); k++) sample.push(table.row(k) as IDataObject);
+	for (let k = 0; k < Math.min(SAMPLE_ROWS, table.rows); k++) sample.push(table.peekRow(k) as IDataObject);
 	if (!onDisk && typeof ctx.addExecutionHints === 'function')
 		ctx.addExecutionHints({
 			message: `The customer table (${(buffer.length / 1048576).toFixed(1)} MB) is kept in the run data because n8n keeps binary data in memory: set N8N_DEFAULT_BINARY_DATA_MODE=filesystem for large runs`,

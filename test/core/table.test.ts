@@ -49,3 +49,15 @@ describe('customer table', () => {
 		expect(table.row(1)).toEqual(recs[1]);
 	});
 });
+
+describe('customer table read from a file', () => {
+	it('decodes text columns only when read, and writes untouched ones back byte for byte', () => {
+		const t = new CustomerTable(3).set('customerId', { kind: 'text', values: ['a', 'ü€', null] }).set('extra', { kind: 'json', values: [{ x: 1 }, undefined, null] });
+		const file = t.encode();
+		const back = CustomerTable.decode(file);
+		expect(back.peekRow(1)).toEqual({ customerId: 'ü€' });
+		expect(back.encode().equals(file)).toBe(true);
+		expect(back.get('customerId')).toMatchObject({ kind: 'text', values: ['a', 'ü€', null] });
+		expect([0, 1, 2].map((k) => back.row(k))).toEqual([{ customerId: 'a', extra: { x: 1 } }, { customerId: 'ü€' }, { customerId: null, extra: null }]);
+	});
+});

@@ -169,14 +169,27 @@ export function readNumber(value: unknown): number | { problem: string } {
 	return { problem: `is not a number (got ${Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`})` };
 }
 
-function isNumberAt(record: unknown, field: string): boolean {
-	return typeof readNumber(getPath(record, field)) === 'number';
+/**
+ * Where the features come from: items (`records`, read with getPath) or columns (a customer
+ * table of a large run), as `value(i, field)`.
+ */
+export interface FieldSource {
+	length: number;
+	value(i: number, field: string): unknown;
+}
+
+function asSource(records: readonly unknown[] | FieldSource): FieldSource {
+	if (!Array.isArray(records)) return records as FieldSource;
+	return { length: records.length, value: (i, field) => getPath(records[i], field) };
 }
 
 /** RFM recency, frequency, monetary, plus average order value when every record has it. */
-export function defaultFeatures(records: readonly unknown[]): FeatureSpec[] {
+export function defaultFeatures(records: readonly unknown[] | FieldSource): FeatureSpec[] {
+	const src = asSource(records);
 	const out: FeatureSpec[] = RFM_FEATURES.map((field) => ({ field, transform: 'auto' as const }));
-	if (records.length > 0 && records.every((r) => isNumberAt(r, AOV_FEATURE))) out.push({ field: AOV_FEATURE, transform: 'auto' });
+	let all = src.length > 0;
+	for (let i = 0; i < src.length && all; i++) all = typeof readNumber(src.value(i, AOV_FEATURE)) === 'number';
+	if (all) out.push({ field: AOV_FEATURE, transform: 'auto' });
 	return out;
 }
 
@@ -397,21 +410,22 @@ function resolveOptions(options: ClusterOptions): MatrixOptions & { scaling: Sca
 }
 
 /** Runs Cluster Customers on records; see the file comment. */
-export function clusterRecords(records: readonly unknown[], options: ClusterOptions = {}): ClusterReport {
+export function clusterRecords(records: readonly unknown[] | FieldSource, options: ClusterOptions = {}): ClusterReport {
 	return runSteps(recordSteps(records, options));
 }
 
 /** clusterRecords as steps (one batch of k-means runs per group). */
-export function* recordSteps(records: readonly unknown[], options: ClusterOptions = {}): Steps<ClusterReport> {
+export function* recordSteps(records: readonly unknown[] | FieldSource, options: ClusterOptions = {}): Steps<ClusterReport> {
 	const o = resolveOptions(options);
-	const specs = options.features && options.features.length > 0 ? options.features : defaultFeatures(records);
+	const src = asSource(records);
+	const specs = options.features && options.features.length > 0 ? options.features : defaultFeatures(src);
 	const fields = specs.map((s) => s.field.trim());
 	fields.forEach((f, j) => {
 		if (!f) throw new ClusterConfigError(`Feature ${j + 1} has no field name`);
 	});
 	const d = fields.length;
 	const notices: string[] = [];
-	const N = records.length;
+	const N = src.length;
 
 	// read every feature of every record
 	const raw = new Float64Array(N * d);
@@ -420,7 +434,7 @@ export function* recordSteps(records: readonly unknown[], options: ClusterOption
 	for (let i = 0; i < N; i++) {
 		let ok = true;
 		for (let j = 0; j < d; j++) {
-			const v = readNumber(getPath(records[i], fields[j]));
+			const v = readNumber(src.value(i, fields[j]));
 			if (typeof v === 'number') raw[i * d + j] = v;
 			else {
 				const reason = `"${fields[j]}" ${v.problem}`;
@@ -447,7 +461,7 @@ export function* recordSteps(records: readonly unknown[], options: ClusterOption
 	// groups, in order of first appearance
 	const groupOf = (i: number): string | null => {
 		if (!options.groupField) return null;
-		const v = getPath(records[i], options.groupField);
+		const v = src.value(i, options.groupField);
 		if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) return '(empty)';
 		return typeof v === 'object' ? JSON.stringify(v) : String(v);
 	};

@@ -63,14 +63,18 @@ function planOf(columns: Map<string, Column>): RowPlan {
 	return root;
 }
 
-/** Row k by the plan; undefined when no field of it is present (a nested group then stays out). */
-function build(plan: RowPlan, k: number): Record<string, unknown> | undefined {
+/**
+ * Row k by the plan; undefined when no field of it is present (a nested group then stays out).
+ * `peek`: read lazily decoded columns one value at a time (a sample of a few rows).
+ */
+function build(plan: RowPlan, k: number, peek = false): Record<string, unknown> | undefined {
 	const out: Record<string, unknown> = {};
 	let present = false;
 	for (const e of plan.entries) {
 		const c = e.column;
 		let v: unknown;
-		if (!c) v = build(e.plan as RowPlan, k);
+		if (!c) v = build(e.plan as RowPlan, k, peek);
+		else if (peek && RAW in c) v = (c as unknown as { peek(k: number): unknown }).peek(k);
 		else if (c.kind === 'const') v = c.value;
 		else if (c.kind === 'date') v = Number.isNaN(c.values[k]) ? null : toIsoDate(c.values[k]);
 		else if (c.kind === 'number') v = Number.isNaN(c.values[k]) ? null : c.values[k];
@@ -91,7 +95,7 @@ export class CustomerTable {
 	constructor(public rows: number) {}
 
 	set(name: string, column: Column): this {
-		const length = column.kind === 'const' ? this.rows : column.values.length;
+		const length = column.kind === 'const' || RAW in column ? this.rows : column.values.length;
 		if (length !== this.rows) throw new TableError(`Column ${name} has ${length} rows, the table ${this.rows}`);
 		this.columns.set(name, column);
 		this.plan = undefined;
@@ -124,6 +128,12 @@ export class CustomerTable {
 	row(k: number): Record<string, unknown> {
 		this.plan ??= planOf(this.columns);
 		return build(this.plan, k) ?? {};
+	}
+
+	/** Row k like row(), without decoding whole columns that no node has read yet (for samples). */
+	peekRow(k: number): Record<string, unknown> {
+		this.plan ??= planOf(this.columns);
+		return build(this.plan, k, true) ?? {};
 	}
 
 	/** A new table with the given rows, in that order. */
@@ -172,8 +182,9 @@ export class CustomerTable {
 				}
 				case 'json':
 				case 'text': {
-					const strings = c.kind === 'json' ? c.values.map((v) => (v === undefined ? null : JSON.stringify(v))) : c.values;
-					const enc = encodeStrings(strings);
+					// a column read from a file and never looked at is written back as it came
+					const raw = (c as { [RAW]?: { block: Buffer; ascii: boolean } })[RAW];
+					const enc = raw ?? encodeStrings(c.kind === 'json' ? c.values.map((v) => (v === undefined ? null : JSON.stringify(v))) : c.values);
 					block = enc.block;
 					if (enc.ascii) h.ascii = true;
 				}
@@ -223,8 +234,7 @@ export class CustomerTable {
 				const dict = h.dict ?? [];
 				t.set(h.name, { kind: 'label', values: Array.from(codes, (c) => dict[c]) });
 			} else {
-				const strings = decodeStrings(block, head.rows, h.ascii === true);
-				t.set(h.name, h.kind === 'json' ? { kind: 'json', values: strings.map((s) => (s === null ? undefined : JSON.parse(s))) } : { kind: 'text', values: strings });
+				t.set(h.name, lazyStrings(h.kind === 'json' ? 'json' : 'text', Buffer.from(block), head.rows, h.ascii === true));
 			}
 		}
 		return t;
@@ -252,6 +262,40 @@ function dictionary(values: (string | null)[]): { dict: (string | null)[]; codes
 		codes[i] = c;
 	}
 	return { dict, codes };
+}
+
+/** Where a text or json column read from a file keeps its bytes (to write them back untouched). */
+const RAW = Symbol('raw');
+
+/**
+ * A text or json column of a file, turned into strings only when a node reads it: a node that
+ * passes customer ids and emails on without looking at them does no work per customer for them.
+ */
+function lazyStrings(kind: 'text' | 'json', block: Buffer, rows: number, ascii: boolean): Column {
+	let values: unknown[] | undefined;
+	const column = {
+		kind,
+		[RAW]: { block, ascii },
+		/** One row's value without decoding the whole column (samples). */
+		peek(k: number): unknown {
+			if (values) return values[k];
+			const at = (i: number) => block.readInt32LE(i * 4);
+			const start = (o: number) => (o < 0 ? -1 - o : o);
+			const o = at(k);
+			if (o < 0) return kind === 'json' ? undefined : null;
+			const base = (rows + 1) * 4;
+			const text = block.toString('utf8', base + o, base + start(at(k + 1)));
+			return kind === 'json' ? JSON.parse(text) : text;
+		},
+		get values() {
+			if (!values) {
+				const strings = decodeStrings(block, rows, ascii);
+				values = kind === 'json' ? strings.map((x) => (x === null ? undefined : JSON.parse(x))) : strings;
+			}
+			return values;
+		},
+	};
+	return column as unknown as Column;
 }
 
 /**
