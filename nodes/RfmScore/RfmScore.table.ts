@@ -43,7 +43,9 @@ function numbersOf(table: CustomerTable, name: string, kind: 'date' | 'amount', 
 	return out;
 }
 
-function textsOf(table: CustomerTable, name: string): (string | null)[] {
+function textsOf(table: CustomerTable, name: string): ArrayLike<string | null> {
+	const c = table.get(name);
+	if (c && (c.kind === 'text' || c.kind === 'label')) return c.values;
 	return Array.from({ length: table.rows }, (_, k) => {
 		const v = table.valueAt(name, k);
 		return v === null || v === undefined ? null : String(v);

@@ -136,10 +136,16 @@ export class CustomerTable {
 		return build(this.plan, k, true) ?? {};
 	}
 
-	/** A new table with the given rows, in that order. */
+	/** A new table with the given rows, in that order (the same columns when that is every row in order). */
 	select(rows: ArrayLike<number>): CustomerTable {
 		const t = new CustomerTable(rows.length);
 		t.meta = { ...this.meta };
+		let identity = rows.length === this.rows;
+		for (let i = 0; i < rows.length && identity; i++) identity = rows[i] === i;
+		if (identity) {
+			for (const [name, c] of this.columns) t.set(name, c);
+			return t;
+		}
 		for (const [name, c] of this.columns) {
 			if (c.kind === 'const') t.set(name, c);
 			else if (c.kind === 'number' || c.kind === 'date') {
