@@ -1,128 +1,178 @@
 #!/usr/bin/env node
 /**
- * RFM benchmark: 1M and 5M synthetic orders (bench/lib/synth.js, seed 42; ~148k and ~741k
- * customers) through the core (extractOrders + scoreRfm on the item json objects), through the
- * RFM Score node's execute(), and through pandas (python3-pandas) on the same data, in one run.
- * Each measurement runs in its own child process (clean peak memory) doing RUNS runs; ROUNDS rounds
- * alternate core, node and pandas so that all three see the same machine load; figures are medians
- * over all runs (the first run of each process included: it is what a workflow run meets).
- * Usage: npm run build && node bench/rfm.js [sizes=1000000,5000000] [runs=3] [rounds=2]
+ * RFM benchmark at 1M and 5M synthetic orders (bench/lib/synth.js, seed 42; ~148k and ~741k
+ * customers), two jobs, each against pandas, polars and DuckDB in the same run:
+ *
+ * 1. memory — RFM Score's rules on orders already in memory: the core (extractOrders + scoreRfm on
+ *    the items' json objects) and the RFM Score node's execute(), against pandas / polars / DuckDB
+ *    starting from their own in-memory table (loading the CSV is not timed for them).
+ * 2. csv — from the orders export on disk to scored customers: Fetch Customers' CSV path
+ *    (fetchCsvStream into columns, customers aggregated, extractCustomerColumns + scoreRfm), against
+ *    the same job from the same file with each peer (bench/rfm_peers.py), all on the same number of
+ *    threads (ours: one; peers: POLARS_MAX_THREADS / SET threads).
+ *
+ * Every measurement runs in its own child process (clean peak memory) doing RUNS runs; ROUNDS
+ * rounds alternate all contestants so that they see the same machine load. Figures: medians and
+ * minimums over all runs (a process's first run included: it is what a workflow run meets), the
+ * load average, peak RSS, and whether each peer found the same segment counts.
+ * The peers are installed by the bench itself (bench/lib/python.js: a venv in bench/.data).
+ *
+ * Usage: npm run build && node bench/rfm.js [sizes=1000000,5000000] [runs=3] [rounds=2] [jobs=memory,csv] [threads=1]
  */
 'use strict';
 const { execFileSync } = require('child_process');
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
+const { ensurePython, peerVersions } = require('./lib/python');
 
 const root = path.resolve(__dirname, '..');
 const sizes = (process.argv[2] || '1000000,5000000').split(',').map(Number);
 const RUNS = Number(process.argv[3] || 3);
 const ROUNDS = Number(process.argv[4] || 2);
+const JOBS = (process.argv[5] || 'memory,csv').split(',');
+const THREADS = Number(process.argv[6] || 1);
+const PEERS = ['pandas', 'polars', 'duckdb'];
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+const min = (a) => Math.min(...a);
 
-function child(mode, n) {
-  const out = execFileSync(process.execPath, ['--max-old-space-size=20000', __filename, '--child', mode, String(n), String(RUNS)], {
-    cwd: root,
+function child(mode, n, file) {
+  const out = execFileSync(process.execPath, ['--max-old-space-size=20000', __filename, '--child', mode, String(n), String(RUNS), file || ''], { cwd: root, maxBuffer: 1 << 26 });
+  return JSON.parse(out.toString().trim().split('\n').pop());
+}
+
+function peer(py, job, engine, file) {
+  const out = execFileSync(py, [path.join(__dirname, 'rfm_peers.py'), job, engine, file, String(RUNS), String(THREADS)], {
     maxBuffer: 1 << 26,
+    env: { ...process.env, POLARS_MAX_THREADS: String(THREADS), OMP_NUM_THREADS: String(THREADS), OPENBLAS_NUM_THREADS: String(THREADS) },
   });
   return JSON.parse(out.toString().trim().split('\n').pop());
 }
 
-async function runChild(mode, n, runs) {
-  const { generateOrders, rowsOf } = require('./lib/synth');
-  const set = generateOrders(n, 42);
-  const records = rowsOf(set);
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+const segmentsOf = (res) => Object.fromEntries(res.segments.filter((s) => s.customers).map((s) => [s.segment, s.customers]));
+const RF_OPTIONS = (RF_MAP) => ({ bins: 5, scoring: 'quantiles', reference: { kind: 'dayAfterLatest' }, nonPositiveMonetary: 'keepAsLowest', map: RF_MAP });
+
+async function runChild(mode, n, runs, file) {
+  const { extractOrders, extractCustomerColumns, scoreRfm } = require(path.join(root, 'dist/nodes/core/rfm/rfm.js'));
+  const { RF_MAP } = require(path.join(root, 'dist/nodes/core/rfm/segmentMaps.js'));
   const times = [];
   const cpu = [];
-  const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
   let customers = 0;
   let segments = {};
-  if (mode === 'core') {
-    const { extractOrders, scoreRfm } = require(path.join(root, 'dist/nodes/core/rfm/rfm.js'));
-    const { RF_MAP } = require(path.join(root, 'dist/nodes/core/rfm/segmentMaps.js'));
-    for (let i = 0; i < runs; i++) {
-      const t = process.hrtime.bigint();
-      const c0 = cpuNow();
-      const rows = extractOrders(records, {}, { skipInvalid: false });
-      const res = scoreRfm(rows, { bins: 5, scoring: 'quantiles', reference: { kind: 'dayAfterLatest' }, nonPositiveMonetary: 'keepAsLowest', map: RF_MAP });
-      times.push(Number(process.hrtime.bigint() - t) / 1e9);
-      cpu.push(cpuNow() - c0);
-      customers = res.customers.length;
-      segments = Object.fromEntries(res.segments.filter((s) => s.customers).map((s) => [s.segment, s.customers]));
-    }
+  const timed = async (fn) => {
+    const t = process.hrtime.bigint();
+    const c0 = cpuNow();
+    await fn();
+    times.push(Number(process.hrtime.bigint() - t) / 1e9);
+    cpu.push(cpuNow() - c0);
+  };
+  if (mode === 'csv') {
+    const { fetchCsvStream } = require(path.join(root, 'dist/nodes/core/sources/csv.js'));
+    const size = fs.statSync(file).size;
+    for (let i = 0; i < runs; i++)
+      await timed(async () => {
+        const res = await fetchCsvStream(fs.createReadStream(file, { highWaterMark: 1 << 20 }), { mode: 'customers', totalBytes: size });
+        const c = res.customers;
+        const rows = extractCustomerColumns(
+          { count: c.count, customerId: c.customerId, lastOrderTime: c.lastOrderTime, ordersCount: c.ordersCount, totalSpent: c.totalSpent, currency: c.currency, firstOrderTime: c.firstOrderTime, names: { customerId: 'customerId', lastOrderDate: 'lastOrderDate', ordersCount: 'ordersCount', totalSpent: 'totalSpent', currency: 'currency', firstOrderDate: 'firstOrderDate' } },
+          { skipInvalid: false },
+        );
+        const r = scoreRfm(rows, RF_OPTIONS(RF_MAP));
+        customers = r.count;
+        segments = segmentsOf(r);
+      });
   } else {
-    const { RfmScore } = require(path.join(root, 'dist/nodes/RfmScore/RfmScore.node.js'));
-    const node = new RfmScore();
-    const items = records.map((json, i) => ({ json, pairedItem: { item: i } }));
-    const params = { input: 'orders', fieldMapping: {}, options: {}, bins: 5, scoring: 'quantiles', referenceDate: 'dayAfterLatest', segmentMap: 'rf', output: 'customers', customerFields: 'email', windowDays: 0 };
-    const ctx = {
-      getInputData: () => items,
-      getNodeParameter: (name, _i, fb) => (params[name] !== undefined ? params[name] : fb),
-      getNode: () => ({ name: 'RFM Score', type: 'CUSTOM.rfmScore', typeVersion: 1, parameters: params }),
-      continueOnFail: () => false,
-      helpers: {},
-    };
-    for (let i = 0; i < runs; i++) {
-      const t = process.hrtime.bigint();
-      const c0 = cpuNow();
-      const [out] = await node.execute.call(ctx);
-      times.push(Number(process.hrtime.bigint() - t) / 1e9);
-      cpu.push(cpuNow() - c0);
-      customers = out.length;
+    const { generateOrders, rowsOf } = require('./lib/synth');
+    const records = rowsOf(generateOrders(n, 42));
+    if (mode === 'core') {
+      for (let i = 0; i < runs; i++)
+        await timed(() => {
+          const r = scoreRfm(extractOrders(records, {}, { skipInvalid: false }), RF_OPTIONS(RF_MAP));
+          customers = r.count;
+          segments = segmentsOf(r);
+        });
+    } else {
+      const { RfmScore } = require(path.join(root, 'dist/nodes/RfmScore/RfmScore.node.js'));
+      const node = new RfmScore();
+      const items = records.map((json, i) => ({ json, pairedItem: { item: i } }));
+      const params = { input: 'orders', fieldMapping: {}, options: {}, bins: 5, scoring: 'quantiles', referenceDate: 'dayAfterLatest', segmentMap: 'rf', output: 'customers', customerFields: 'email', windowDays: 0 };
+      const ctx = {
+        getInputData: () => items,
+        getNodeParameter: (name, _i, fb) => (params[name] !== undefined ? params[name] : fb),
+        getNode: () => ({ name: 'RFM Score', type: 'CUSTOM.rfmScore', typeVersion: 1, parameters: params }),
+        continueOnFail: () => false,
+        helpers: {},
+      };
+      for (let i = 0; i < runs; i++)
+        await timed(async () => {
+          const [out] = await node.execute.call(ctx);
+          customers = out.length;
+        });
     }
   }
-  const peak = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ runs_s: times, cpu_s: cpu, customers, segments, peak_rss_mb: peak }));
+  console.log(JSON.stringify({ runs_s: times, cpu_s: cpu, customers, segments, peak_rss_mb: process.resourceUsage().maxRSS / 1024 }));
 }
 
+function collect() {
+  return { runs_s: [], cpu_s: [], peak_rss_mb: 0 };
+}
+function add(into, r) {
+  into.runs_s.push(...r.runs_s);
+  into.cpu_s.push(...r.cpu_s);
+  into.peak_rss_mb = Math.max(into.peak_rss_mb, r.peak_rss_mb);
+  into.customers = r.customers;
+  into.segments = r.segments;
+}
+const sameSegments = (a, b) => JSON.stringify(Object.entries(a || {}).sort()) === JSON.stringify(Object.entries(b || {}).sort());
+const figures = (x) => ({ median_s: median(x.runs_s), min_s: min(x.runs_s), cpu_s: median(x.cpu_s), peak_rss_mb: Math.round(x.peak_rss_mb), runs_s: x.runs_s });
+
 async function main() {
-  if (process.argv[2] === '--child') return runChild(process.argv[3], Number(process.argv[4]), Number(process.argv[5]));
+  if (process.argv[2] === '--child') return runChild(process.argv[3], Number(process.argv[4]), Number(process.argv[5]), process.argv[6]);
   if (!fs.existsSync(path.join(root, 'dist/nodes/core/rfm/rfm.js'))) throw new Error('run `npm run build` first');
-  const { generateOrders, writeCsv } = require('./lib/synth');
+  const py = ensurePython();
+  const { generateOrders, writeCsv, writeExportCsv } = require('./lib/synth');
   const results = [];
   for (const n of sizes) {
-    const csv = path.join(__dirname, '.data', `orders-${n}.csv`);
-    if (!fs.existsSync(csv)) writeCsv(generateOrders(n, 42), csv);
-    const core = { runs_s: [], cpu_s: [], peak_rss_mb: 0 };
-    const nodeRun = { runs_s: [], cpu_s: [], peak_rss_mb: 0 };
-    const py = { runs_s: [], cpu_s: [], peak_rss_mb: 0 };
-    const add = (into, r) => {
-      into.runs_s.push(...r.runs_s);
-      into.cpu_s.push(...r.cpu_s);
-      into.peak_rss_mb = Math.max(into.peak_rss_mb, r.peak_rss_mb);
-      into.customers = r.customers;
-      into.segments = r.segments;
-    };
-    for (let round = 0; round < ROUNDS; round++) {
-      add(core, child('core', n));
-      add(nodeRun, child('node', n));
-      add(py, JSON.parse(execFileSync('/usr/bin/python3', [path.join(__dirname, 'rfm_pandas.py'), csv, String(RUNS)], { maxBuffer: 1 << 26 }).toString()));
+    const msCsv = path.join(__dirname, '.data', `orders-${n}.csv`);
+    const exportCsv = path.join(__dirname, '.data', `export-${n}.csv`);
+    if (JOBS.includes('memory') && !fs.existsSync(msCsv)) writeCsv(generateOrders(n, 42), msCsv);
+    if (JOBS.includes('csv') && !fs.existsSync(exportCsv)) writeExportCsv(generateOrders(n, 42), exportCsv);
+    const loads = [];
+    for (const job of JOBS) {
+      const ours = job === 'memory' ? { core: collect(), node: collect() } : { csv: collect() };
+      const peers = Object.fromEntries(PEERS.map((p) => [p, collect()]));
+      for (let round = 0; round < ROUNDS; round++) {
+        loads.push(os.loadavg()[0]);
+        if (job === 'memory') {
+          add(ours.core, child('core', n));
+          add(ours.node, child('node', n));
+        } else add(ours.csv, child('csv', n, exportCsv));
+        for (const p of PEERS) add(peers[p], peer(py, job, p, job === 'memory' ? msCsv : exportCsv));
+      }
+      const mine = job === 'memory' ? ours.core : ours.csv;
+      const r = { orders: n, job, threads: THREADS, customers: mine.customers, load_average: { min: Math.min(...loads), max: Math.max(...loads) }, runs: RUNS * ROUNDS };
+      for (const [k, v] of Object.entries(ours)) r[k] = figures(v);
+      for (const p of PEERS) {
+        r[p] = { ...figures(peers[p]), same_segments: sameSegments(mine.segments, peers[p].segments) };
+        r[`ratio_vs_${p}`] = { median: median(mine.runs_s) / median(peers[p].runs_s), min: min(mine.runs_s) / min(peers[p].runs_s) };
+      }
+      results.push(r);
+      const label = job === 'memory' ? 'core' : 'CSV path';
+      console.log(
+        `${n} orders, ${job} (${THREADS} thread): ${label} ${r[job === 'memory' ? 'core' : 'csv'].median_s.toFixed(2)} s` +
+          (job === 'memory' ? `, node execute ${r.node.median_s.toFixed(2)} s` : '') +
+          PEERS.map((p) => ` | ${p} ${r[p].median_s.toFixed(2)} s (ratio ${r[`ratio_vs_${p}`].median.toFixed(2)}, min ${r[`ratio_vs_${p}`].min.toFixed(2)}, same segments ${r[p].same_segments})`).join('') +
+          ` | load ${r.load_average.min.toFixed(1)}-${r.load_average.max.toFixed(1)}`,
+      );
     }
-    const sameSegments = JSON.stringify(Object.entries(core.segments).sort()) === JSON.stringify(Object.entries(py.segments).sort());
-    const r = {
-      orders: n,
-      customers: core.customers,
-      core_s: median(core.runs_s),
-      node_execute_s: median(nodeRun.runs_s),
-      pandas_s: median(py.runs_s),
-      ratio_core_vs_pandas: median(core.runs_s) / median(py.runs_s),
-      ratio_node_vs_pandas: median(nodeRun.runs_s) / median(py.runs_s),
-      cpu_s: { core: median(core.cpu_s), node: median(nodeRun.cpu_s), pandas: median(py.cpu_s) },
-      cpu_ratio_core_vs_pandas: median(core.cpu_s) / median(py.cpu_s),
-      load_average: require('os').loadavg()[0],
-      peak_rss_mb: { core: Math.round(core.peak_rss_mb), node: Math.round(nodeRun.peak_rss_mb), pandas: Math.round(py.peak_rss_mb) },
-      same_segment_counts_as_pandas: sameSegments,
-      runs: RUNS * ROUNDS,
-      runs_s: { core: core.runs_s, node: nodeRun.runs_s, pandas: py.runs_s },
-    };
-    results.push(r);
-    console.log(
-      `${(n / 1e6).toFixed(0)}M orders / ${r.customers} customers: core ${r.core_s.toFixed(2)} s, node execute ${r.node_execute_s.toFixed(2)} s, pandas ${r.pandas_s.toFixed(2)} s` +
-        ` | core/pandas ${r.ratio_core_vs_pandas.toFixed(2)} (CPU time ${r.cpu_ratio_core_vs_pandas.toFixed(2)}), node/pandas ${r.ratio_node_vs_pandas.toFixed(2)}` +
-        ` | peak RSS MB core ${r.peak_rss_mb.core}, node ${r.peak_rss_mb.node}, pandas ${r.peak_rss_mb.pandas} | same segments: ${sameSegments}`,
-    );
   }
-  fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-  fs.writeFileSync(path.join(__dirname, 'results', 'rfm.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: require('os').cpus().length, results }, null, 2) + '\n');
+  const file = path.join(__dirname, 'results', 'rfm.json');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, peers: peerVersions(py), results }, null, 2) + '\n');
 }
 main().catch((e) => {
   console.error(e);

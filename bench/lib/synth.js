@@ -84,4 +84,30 @@ function writeCsv(set, file) {
   fs.closeSync(fd);
 }
 
-module.exports = { mulberry32, generateOrders, rowsOf, writeCsv, STATUS };
+/** ISO 8601 UTC to the second ("2024-03-05T10:00:00Z"), as shop exports write dates. */
+function isoSecond(ms) {
+  return new Date(ms).toISOString().slice(0, 19) + 'Z';
+}
+
+/**
+ * Writes the set as a shop's orders export (customer_id,order_id,created_at,total,currency,status,
+ * email with ISO dates): the file the CSV path (Fetch Customers) and its peers (pandas, polars,
+ * DuckDB) read in bench/rfm.js and bench/e2e.js.
+ */
+function writeExportCsv(set, file) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = fs.openSync(tmp, 'w');
+  fs.writeSync(fd, 'customer_id,order_id,created_at,total,currency,status,email\n');
+  const CHUNK = 100000;
+  for (let from = 0; from < set.n; from += CHUNK) {
+    let s = '';
+    for (let i = from; i < Math.min(set.n, from + CHUNK); i++)
+      s += `C${set.customerIdx[i]},O${set.orderNo[i]},${isoSecond(set.time[i])},${set.amount[i]},USD,${STATUS[set.status[i]]},c${set.customerIdx[i]}@shop.example\n`;
+    fs.writeSync(fd, s);
+  }
+  fs.closeSync(fd);
+  fs.renameSync(tmp, file);
+}
+
+module.exports = { mulberry32, generateOrders, rowsOf, writeCsv, writeExportCsv, STATUS };

@@ -196,6 +196,15 @@ export const clusterCustomersProperties: INodeProperties[] = [
 					'How many times to start over from different seeds and keep the tightest clusters. 0 = automatic: 3 for a fixed number of clusters, 1 per number tried in automatic mode.',
 			},
 			{
+				displayName: 'Score a Fixed Number of Clusters',
+				name: 'silhouette',
+				type: 'boolean',
+				default: false,
+				displayOptions: { show: { '/clusterCount': ['fixed'] } },
+				description:
+					'Whether to compute the silhouette (how well the clusters are separated) when the number of clusters is fixed. Automatic always computes it, to choose the number.',
+			},
+			{
 				displayName: 'Seed',
 				name: 'seed',
 				type: 'number',

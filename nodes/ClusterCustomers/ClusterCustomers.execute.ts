@@ -15,6 +15,8 @@ import {
 } from '../core/kmeans/cluster';
 import type { Scaling } from '../core/kmeans/scaling';
 import { poolInfo } from '../core/kmeans/pool';
+import { isTableInput } from '../shared/customerTable';
+import { clusterTable } from './ClusterCustomers.table';
 
 type OutputMode = 'customers' | 'summary' | 'both';
 
@@ -65,6 +67,7 @@ export function readOptions(ctx: IExecuteFunctions): { options: ClusterOptions; 
 		tol: num(opts.tolerance, 1e-4),
 		seed: num(opts.seed, 42),
 		sampleSize: num(opts.sampleSize, 10000),
+		silhouette: opts.silhouette === true,
 		onInvalid: 'skip',
 	};
 	// 0 / unset = automatic; any number gives the same clusters
@@ -121,7 +124,16 @@ export async function executeClusterCustomers(this: IExecuteFunctions): Promise<
 
 	let report: ClusterReport;
 	const chunksBefore = poolInfo().workerChunks;
+	const threadsUsed = () => {
+		// threads that did part of the work (worker threads only start for large inputs)
+		const pool = poolInfo();
+		return pool.workerChunks > chunksBefore ? 1 + pool.workers : 1;
+	};
 	try {
+		if (isTableInput(items))
+			return await clusterTable(this, mode, options, skipInvalid, (r) =>
+				summaryItems(r, r.skipped.length, threadsUsed()).map((s) => ({ ...s, pairedItem: { item: 0 } })),
+			);
 		report = clusterRecords(
 			items.map((it) => it.json),
 			options,
@@ -131,12 +143,14 @@ export async function executeClusterCustomers(this: IExecuteFunctions): Promise<
 			throw new NodeOperationError(node, error.message, {
 				description: 'Change the number of clusters, or switch Number of Clusters to Automatic',
 			});
-		if (error instanceof ClusterInputError)
-			throw new NodeOperationError(node, error.message, {
-				itemIndex: error.itemIndex,
+		if (error instanceof ClusterInputError) {
+			const table = isTableInput(items);
+			throw new NodeOperationError(node, table ? error.message.replace(/^Item /, 'Customer ') : error.message, {
+				itemIndex: table ? undefined : error.itemIndex,
 				description: invalidHint(error.field),
 			});
-		throw new NodeOperationError(node, error as Error);
+		}
+		throw error instanceof NodeOperationError ? error : new NodeOperationError(node, error as Error);
 	}
 
 	const errorItems: INodeExecutionData[] = [];
@@ -173,23 +187,19 @@ export async function executeClusterCustomers(this: IExecuteFunctions): Promise<
 
 	let summary: INodeExecutionData[] = [];
 	if (mode !== 'customers') {
-		// threads that did part of the work (worker threads only start for large inputs)
-		const pool = poolInfo();
-		const threadsUsed = pool.workerChunks > chunksBefore ? 1 + pool.workers : 1;
-		summary = summaryItems(report, report.skipped.length, threadsUsed);
-		// pair every summary item with the customers of its cluster
-		const members = new Map<string, number[]>();
+		summary = summaryItems(report, report.skipped.length, threadsUsed());
+		// each summary item is paired with the first customer of its cluster: one link per cluster
+		// (a link per member would make n8n hold one object per customer for a few summary items)
+		const firstMember = new Map<string, number>();
 		report.tags.forEach((t, i) => {
 			if (!t) return;
 			const key = `${t.group ?? ''}\u0000${t.index}`;
-			const list = members.get(key);
-			if (list) list.push(i);
-			else members.set(key, [i]);
+			if (!firstMember.has(key)) firstMember.set(key, i);
 		});
 		summary.forEach((s, j) => {
 			const c = report.clusters[j];
-			const list = members.get(`${c.group ?? ''}\u0000${c.index}`) ?? [];
-			s.pairedItem = list.length === 1 ? { item: list[0] } : list.map((item) => ({ item }));
+			const first = firstMember.get(`${c.group ?? ''}\u0000${c.index}`);
+			if (first !== undefined) s.pairedItem = { item: first };
 		});
 		if (summary.length === 0)
 			summary.push({

@@ -1,4 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { DATE_FORMAT_DESCRIPTION, DATE_FORMAT_OPTIONS } from '../shared/dateFormat';
 
 const apiSources = ['shopify', 'wooCommerce', 'hubSpot', 'stripe'];
 const csvOnly = { show: { source: ['csv'] } };
@@ -133,6 +134,15 @@ export const fetchCustomersProperties: INodeProperties[] = [
 				description: 'Extra HubSpot contact properties to return under "properties", separated by commas',
 			},
 			{
+				displayName: 'Date Format',
+				name: 'dateFormat',
+				type: 'options',
+				displayOptions: { show: { '/source': ['csv'] } },
+				options: DATE_FORMAT_OPTIONS,
+				default: 'auto',
+				description: DATE_FORMAT_DESCRIPTION,
+			},
+			{
 				displayName: 'Default Currency',
 				name: 'defaultCurrency',
 				type: 'string',
@@ -154,6 +164,21 @@ export const fetchCustomersProperties: INodeProperties[] = [
 				],
 				default: 'auto',
 				description: 'Column separator of the file',
+			},
+			{
+				displayName: 'Encoding',
+				name: 'encoding',
+				type: 'options',
+				displayOptions: { show: { '/source': ['csv'] } },
+				options: [
+					{ name: 'Detect', value: 'auto', description: 'UTF-8, UTF-16 (with or without a byte order mark), or Windows-1252 when the file is not UTF-8 and has no other sign' },
+					{ name: 'UTF-16 BE', value: 'utf16be' },
+					{ name: 'UTF-16 LE', value: 'utf16le', description: 'Excel\'s "Unicode Text"' },
+					{ name: 'UTF-8', value: 'utf8' },
+					{ name: 'Windows-1252', value: 'windows1252', description: 'Excel\'s "CSV" on Windows in Western Europe and the Americas' },
+				],
+				default: 'auto',
+				description: 'Text encoding of the file. A file that is not valid in the chosen (or detected) encoding stops the node with the position of the first bad byte.',
 			},
 			{
 				displayName: 'Include Source Record',
@@ -196,6 +221,23 @@ export const fetchCustomersProperties: INodeProperties[] = [
 				default: true,
 				displayOptions: { show: { '/source': ['wooCommerce'] } },
 				description: 'Whether to credit a guest checkout to the registered customer with the same email. Other guests become customers keyed by their email.',
+			},
+			{
+				displayName: 'Output Format',
+				name: 'outputFormat',
+				type: 'options',
+				displayOptions: { show: { '/output': ['customers'] } },
+				options: [
+					{ name: 'Items', value: 'items', description: 'One item per customer' },
+					{
+						name: 'Customer Table (Large Runs)',
+						value: 'table',
+						description:
+							'One item with every customer in a binary table (plus a sample to look at), read by RFM Score, Cluster Customers and Segment Router: for hundreds of thousands of customers',
+					},
+				],
+				default: 'items',
+				description: 'How customers are handed to the next node. Large runs: see the node documentation (n8n settings they need).',
 			},
 			{
 				displayName: 'Page Size',

@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { DEFAULT_EXCLUDED_STATUSES, DEFAULT_REFUNDED_STATUSES } from '../core/rfm/fieldGuesses';
+import { DATE_FORMAT_DESCRIPTION, DATE_FORMAT_OPTIONS } from '../shared/dateFormat';
 
 const ordersOnly = { show: { '/input': ['orders'] } };
 const customersOnly = { show: { '/input': ['customers'] } };
@@ -342,6 +343,14 @@ export const rfmScoreProperties: INodeProperties[] = [
 				description: 'What to do with customers whose order count is 0',
 			},
 			{
+				displayName: 'Date Format',
+				name: 'dateFormat',
+				type: 'options',
+				options: DATE_FORMAT_OPTIONS,
+				default: 'auto',
+				description: DATE_FORMAT_DESCRIPTION,
+			},
+			{
 				displayName: 'Fully Refunded Statuses',
 				name: 'refundedStatuses',
 				type: 'string',
@@ -356,6 +365,18 @@ export const rfmScoreProperties: INodeProperties[] = [
 				default: false,
 				displayOptions: ordersOnly,
 				description: 'Whether to copy every field of the customer\'s latest order onto the customer item',
+			},
+			{
+				displayName: 'Link Each Customer To',
+				name: 'pairing',
+				type: 'options',
+				displayOptions: ordersOnly,
+				options: [
+					{ name: 'Latest Order', value: 'latest', description: 'One link per customer: expressions like $(\'Orders\').item reach the customer\'s latest order' },
+					{ name: 'Every Order', value: 'all', description: 'One link per order (n8n then keeps an object per order for the run: heavy above ~100k orders)' },
+				],
+				default: 'latest',
+				description: 'Which input items each customer item is linked to (n8n\'s paired items)',
 			},
 			{
 				displayName: 'Net Spend of Zero or Less',

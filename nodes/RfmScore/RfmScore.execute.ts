@@ -5,7 +5,7 @@ import {
 	type INodeExecutionData,
 } from 'n8n-workflow';
 import { getPath, type Json } from '../core/fields';
-import { parseDate, toIsoDate } from '../core/dates';
+import { parseDate, toIsoDate, type DateFormat } from '../core/dates';
 import {
 	RfmInputError,
 	extractCustomers,
@@ -15,6 +15,8 @@ import {
 	type ScoreOptions,
 } from '../core/rfm/rfm';
 import { RF_MAP, RFM_PACKAGE_MAP, type SegmentMap } from '../core/rfm/segmentMaps';
+import { isTableInput } from '../shared/customerTable';
+import { scoreTable } from './RfmScore.table';
 
 const NO_ORDERS = 'No Orders';
 
@@ -89,6 +91,46 @@ export function summaryItems(result: RfmResult, extra: IDataObject): INodeExecut
 	return result.segments.map((s) => ({ json: { ...s, details } as unknown as IDataObject }));
 }
 
+function readReference(ctx: IExecuteFunctions, kind: string): ScoreOptions['reference'] {
+	if (kind === 'now') return { kind: 'now', now: Date.now() };
+	if (kind !== 'fixed') return { kind: 'dayAfterLatest' };
+	const raw = ctx.getNodeParameter('fixedDate', 0) as string;
+	const t = parseDate(raw);
+	if (t === null)
+		throw new NodeOperationError(ctx.getNode(), `Fixed Date "${raw}" is not a date`, {
+			description: 'Pick a date, or use an ISO date such as 2025-01-31',
+		});
+	return { kind: 'fixed', time: t };
+}
+
+/** The scoring parameters of the node. */
+export function scoreOptions(
+	ctx: IExecuteFunctions,
+	input: 'orders' | 'customers',
+	options: IDataObject,
+	bins: 3 | 4 | 5,
+	scoring: ScoreOptions['scoring'],
+	reference: ScoreOptions['reference'],
+): ScoreOptions {
+	return {
+		bins,
+		scoring,
+		thresholds:
+			scoring === 'thresholds'
+				? {
+						recency: numbers(ctx, 'recencyThresholds', 'Recency Thresholds'),
+						frequency: numbers(ctx, 'frequencyThresholds', 'Frequency Thresholds'),
+						monetary: numbers(ctx, 'monetaryThresholds', 'Monetary Thresholds'),
+					}
+				: undefined,
+		reference,
+		windowDays: input === 'orders' ? Number(ctx.getNodeParameter('windowDays', 0, 0)) : 0,
+		nonPositiveMonetary: (options.nonPositiveMonetary as 'keepAsLowest' | 'drop') ?? 'keepAsLowest',
+		keepCurrency: (options.keepCurrency as string) || undefined,
+		map: segmentMap(ctx, bins),
+	};
+}
+
 export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const mode = this.getNodeParameter('output', 0) as 'customers' | 'summary' | 'both';
@@ -102,18 +144,10 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 	const scoring = this.getNodeParameter('scoring', 0) as ScoreOptions['scoring'];
 	const referenceKind = this.getNodeParameter('referenceDate', 0) as string;
 	const skipInvalid = options.skipInvalid === true;
+	const dateFormat = ((options.dateFormat as string) || 'auto') as DateFormat;
 
-	let reference: ScoreOptions['reference'];
-	if (referenceKind === 'now') reference = { kind: 'now', now: Date.now() };
-	else if (referenceKind === 'fixed') {
-		const raw = this.getNodeParameter('fixedDate', 0) as string;
-		const t = parseDate(raw);
-		if (t === null)
-			throw new NodeOperationError(this.getNode(), `Fixed Date "${raw}" is not a date`, {
-				description: 'Pick a date, or use an ISO date such as 2025-01-31',
-			});
-		reference = { kind: 'fixed', time: t };
-	} else reference = { kind: 'dayAfterLatest' };
+	const reference = readReference(this, referenceKind);
+	if (isTableInput(items)) return scoreTable(this, mode, { options, bins, scoring, reference, skipInvalid, dateFormat, mapping });
 
 	const records = items.map((it) => it.json as Json);
 	const node = this.getNode();
@@ -124,8 +158,9 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 						skipInvalid,
 						excludedStatuses: options.excludedStatuses !== undefined ? list(options.excludedStatuses) : undefined,
 						refundedStatuses: options.refundedStatuses !== undefined ? list(options.refundedStatuses) : undefined,
+						dateFormat,
 					})
-				: extractCustomers(records, mapping as never, { skipInvalid });
+				: extractCustomers(records, mapping as never, { skipInvalid, dateFormat });
 
 		const errorItems: INodeExecutionData[] = [];
 		if (rows.invalid.length) {
@@ -145,23 +180,7 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 				});
 		}
 
-		const result = scoreRfm(rows, {
-			bins,
-			scoring,
-			thresholds:
-				scoring === 'thresholds'
-					? {
-							recency: numbers(this, 'recencyThresholds', 'Recency Thresholds'),
-							frequency: numbers(this, 'frequencyThresholds', 'Frequency Thresholds'),
-							monetary: numbers(this, 'monetaryThresholds', 'Monetary Thresholds'),
-						}
-					: undefined,
-			reference,
-			windowDays: input === 'orders' ? Number(this.getNodeParameter('windowDays', 0, 0)) : 0,
-			nonPositiveMonetary: (options.nonPositiveMonetary as 'keepAsLowest' | 'drop') ?? 'keepAsLowest',
-			keepCurrency: (options.keepCurrency as string) || undefined,
-			map: segmentMap(this, bins),
-		});
+		const result = scoreRfm(rows, scoreOptions(this, input, options, bins, scoring, reference));
 
 		const withoutOrders = rows.withoutOrders;
 		const keepWithoutOrders = input === 'customers' && options.withoutOrders === 'keep';
@@ -173,6 +192,7 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 		if (mode !== 'summary') {
 			const carry = input === 'orders' ? list(this.getNodeParameter('customerFields', 0, '')) : [];
 			const keepAll = options.keepLatestOrderFields === true;
+			const linkAll = input === 'orders' && options.pairing === 'all';
 			const col = result.columns;
 			for (let k = 0; k < result.count; k++) {
 				const r = col.r[k];
@@ -208,7 +228,7 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 				}
 				customerItems.push({
 					json,
-					pairedItem: pairedItems(result.itemIndexes(k)),
+					pairedItem: linkAll ? pairedItems(result.itemIndexes(k)) : { item: latestItemIndex },
 				});
 			}
 			if (keepWithoutOrders)

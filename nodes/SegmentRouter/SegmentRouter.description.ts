@@ -409,6 +409,22 @@ export const segmentRouterProperties: INodeProperties[] = [
 				description: 'Where control-group customers go',
 			},
 			{
+				displayName: 'Items From a Customer Table',
+				name: 'tableItems',
+				type: 'options',
+				options: [
+					{
+						name: 'Playbook Segments Only',
+						value: 'playbook',
+						description: 'Items only on the outputs of segments with a playbook of their own (all segments when none has one); the others are counted',
+					},
+					{ name: 'All Outputs', value: 'all', description: 'An item on its output for every customer of the table' },
+				],
+				default: 'playbook',
+				description:
+					'When the input is a customer table (large runs, from Fetch Customers): which customers become items. Customers routed elsewhere are counted in the run notice.',
+			},
+			{
 				displayName: 'Require Explicit Opt-In',
 				name: 'requireOptIn',
 				type: 'boolean',

@@ -21,6 +21,7 @@ import {
 	type OutputOptions,
 	type SegmentRuleSpec,
 } from '../core/playbook/router';
+import { isTableInput, readTable } from '../shared/customerTable';
 
 const ID_FALLBACKS = ['customerId', 'customer_id', 'id', 'email'];
 const ALL_SEGMENTS = '*';
@@ -121,6 +122,18 @@ export async function getSegmentNames(this: ILoadOptionsFunctions): Promise<INod
 	];
 }
 
+/**
+ * Which outputs get items when the customers come as a table: the segments that have a playbook of
+ * their own (the ones a campaign will be sent to; all segments when none has), and with
+ * "All Outputs" every output. The others are counted in the node's notice.
+ */
+function tableOutputs(names: string[], segments: string[], playbooks: RawPlaybook[], all: boolean): boolean[] {
+	if (all) return names.map(() => true);
+	const own = new Set(playbooks.map((p) => String(p.segment ?? ALL_SEGMENTS).trim().toLowerCase()).filter((s) => s !== ALL_SEGMENTS));
+	const any = segments.some((s) => own.has(s.trim().toLowerCase()));
+	return names.map((n, k) => k < segments.length && (!any || own.has(n.trim().toLowerCase())));
+}
+
 export async function executeSegmentRouter(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const node = this.getNode();
@@ -131,8 +144,12 @@ export async function executeSegmentRouter(this: IExecuteFunctions): Promise<INo
 		suppressed: options.suppressedHandling === 'drop' ? 'drop' : 'output',
 		fallback: options.fallbackHandling === 'drop' ? 'drop' : 'output',
 	};
+	// a customer table (large runs): its rows are routed, parameters are read once (item 0)
+	const table = isTableInput(items) ? await readTable(this) : undefined;
+	const count = table ? table.rows : items.length;
+	const jsonAt = (i: number): IDataObject => (table ? (table.row(i) as IDataObject) : items[i].json);
 	const rawRulesParam = (node.parameters.rules as IDataObject | undefined)?.rule;
-	const rulesPerItem = mode === 'custom' && hasExpression(rawRulesParam);
+	const rulesPerItem = !table && mode === 'custom' && hasExpression(rawRulesParam);
 	const readRules = (i: number): RawRule[] =>
 		mode === 'custom' ? ((this.getNodeParameter('rules.rule', i, []) as RawRule[]) ?? []) : RFM_SEGMENT_NAMES.map((name) => ({ name, matchBy: 'segmentIs' as MatchBy }));
 	const firstRules = readRules(0);
@@ -145,14 +162,14 @@ export async function executeSegmentRouter(this: IExecuteFunctions): Promise<INo
 	if (items.length === 0) return returnData;
 
 	const segmentField = String(this.getNodeParameter('segmentField', 0, 'rfm.segment')).trim() || 'rfm.segment';
-	const records = items.map((it) => it.json);
+	const records = table ? Array.from({ length: Math.min(count, 1000) }, (_, k) => jsonAt(k)) : items.map((it) => it.json);
 	const idParam = String(this.getNodeParameter('customerIdField', 0, 'customerId')).trim();
 	const idField =
 		idParam === '' || idParam === 'customerId' ? resolveField(records, undefined, ID_FALLBACKS) : idParam;
 
 	const usesSegmentField = mode !== 'custom' || firstRules.some((r) => (r.matchBy ?? 'segmentIs') === 'segmentIs' || r.matchBy === 'segmentIn');
 	if (usesSegmentField && !rulesPerItem && !records.some((r) => textOf(getPath(r, segmentField)) !== null) && !this.continueOnFail()) {
-		throw new NodeOperationError(node, `None of the ${items.length} items has a segment in the field "${segmentField}"`, {
+		throw new NodeOperationError(node, `None of the ${table ? `${records.length} first customers of the table` : `${items.length} items`} has a segment in the field "${segmentField}"`, {
 			description:
 				'Put an RFM Score (or Cluster Customers) node before this one, or set Segment Field to the field that holds the segment name (after Cluster Customers: cluster.label).',
 		});
@@ -173,7 +190,7 @@ export async function executeSegmentRouter(this: IExecuteFunctions): Promise<INo
 	}
 	const defaultChannel = (['email', 'sms', 'push'].includes(String(options.defaultChannel)) ? options.defaultChannel : 'email') as Channel;
 
-	const playbooksPerItem = hasExpression((node.parameters.playbooks as IDataObject | undefined)?.playbook) || hasExpression(node.parameters.holdoutPercent);
+	const playbooksPerItem = !table && (hasExpression((node.parameters.playbooks as IDataObject | undefined)?.playbook) || hasExpression(node.parameters.holdoutPercent));
 	const readPlaybooks = (i: number): RawPlaybook[] => (this.getNodeParameter('playbooks.playbook', i, []) as RawPlaybook[]) ?? [];
 	const readHoldout = (i: number): number => Number(this.getNodeParameter('holdoutPercent', i, 10));
 	let cachedPlaybooks = readPlaybooks(0);
@@ -181,12 +198,26 @@ export async function executeSegmentRouter(this: IExecuteFunctions): Promise<INo
 	const specsFor = (raw: RawRule[]) => toRuleSpecs(raw, segmentNames.length === raw.length ? segmentNames : raw.map((r, k) => String(r.name ?? `Segment ${k + 1}`)));
 	let cachedSpecs = specsFor(firstRules);
 
+	const emit = table ? tableOutputs(layout.names, segmentNames, cachedPlaybooks, options.tableItems === 'all') : undefined;
+	const playbookCache = new Map<number, ResolvedPlaybook>();
 	const counts = new Map<string, number>();
 	let droppedFallback = 0;
 	let droppedSuppressed = 0;
 	let noId = 0;
-	for (let i = 0; i < items.length; i++) {
-		const json = items[i].json;
+	let notEmitted = 0;
+	// table rows of a segment whose output gets no items (nor do Holdout / Suppressed) need no routing
+	const segmentOnly = table && emit && mode !== 'custom' && !emit[layout.holdoutIndex] && !emit[layout.suppressedIndex] && table.get(segmentField) !== undefined;
+	let unsent = 0;
+	for (let i = 0; i < count; i++) {
+		if (segmentOnly) {
+			const r = firstMatch(cachedSpecs, null, table.valueAt(segmentField, i));
+			if (r >= 0 && !emit[r]) {
+				unsent++;
+				continue;
+			}
+		}
+		const json = jsonAt(i);
+		const paired = { item: table ? 0 : i };
 		try {
 			if (rulesPerItem && i > 0) cachedSpecs = specsFor(readRules(i));
 			if (playbooksPerItem && i > 0) {
@@ -198,7 +229,15 @@ export async function executeSegmentRouter(this: IExecuteFunctions): Promise<INo
 			const matchNote =
 				ruleIndex >= 0 ? describeMatch(cachedSpecs[ruleIndex], segmentField, segmentValue) : `${segmentField} is ${textOf(segmentValue) === null ? 'empty' : JSON.stringify(segmentValue)}`;
 			const customerId = idField ? idString(getPath(json, idField)) : undefined;
-			const playbook = ruleIndex >= 0 ? buildPlaybook(segmentNames[ruleIndex], cachedPlaybooks, { channel: defaultChannel, holdoutPercent: cachedHoldout }) : null;
+			let playbook: ResolvedPlaybook | null = null;
+			if (ruleIndex >= 0) {
+				// one playbook object per segment, shared by its items (unless playbooks are expressions)
+				playbook = playbooksPerItem ? null : (playbookCache.get(ruleIndex) ?? null);
+				if (!playbook) {
+					playbook = buildPlaybook(segmentNames[ruleIndex], cachedPlaybooks, { channel: defaultChannel, holdoutPercent: cachedHoldout });
+					if (!playbooksPerItem) playbookCache.set(ruleIndex, playbook);
+				}
+			}
 			const decision = decideRoute(
 				{
 					item: json,
@@ -217,24 +256,31 @@ export async function executeSegmentRouter(this: IExecuteFunctions): Promise<INo
 			if (decision.outputIndex < 0) continue;
 			const name = layout.names[decision.outputIndex];
 			counts.set(name, (counts.get(name) ?? 0) + 1);
-			returnData[decision.outputIndex].push({
-				json: { ...json, route: decision.route as unknown as IDataObject, playbook: playbook ? playbook.json : null },
-				pairedItem: { item: i },
-			});
+			if (emit && !emit[decision.outputIndex]) {
+				notEmitted++;
+				continue;
+			}
+			// a table row is a fresh object: completed in place; an input item is copied
+			const out = table ? json : { ...json };
+			out.route = decision.route as unknown as IDataObject;
+			out.playbook = playbook ? playbook.json : null;
+			returnData[decision.outputIndex].push({ json: out, pairedItem: paired });
 		} catch (error) {
 			if (this.continueOnFail()) {
 				const target = layout.fallbackIndex >= 0 ? layout.fallbackIndex : 0;
-				returnData[target].push({ json: { ...json, error: (error as Error).message }, pairedItem: { item: i } });
+				returnData[target].push({ json: { ...json, error: (error as Error).message }, pairedItem: paired });
 				continue;
 			}
-			throw new NodeOperationError(node, error as Error, { itemIndex: i });
+			throw new NodeOperationError(node, error as Error, { itemIndex: paired.item });
 		}
 	}
 
 	const parts = layout.names.filter((n) => counts.has(n)).map((n) => `${n} ${counts.get(n)}`);
 	if (droppedFallback) parts.push(`dropped (no segment matched) ${droppedFallback}`);
 	if (droppedSuppressed) parts.push(`dropped (opted out) ${droppedSuppressed}`);
-	const summary = `Routed ${items.length} items: ${parts.join(', ') || 'none'}`;
+	const what = table ? `${count} customers of the table` : `${count} items`;
+	if (unsent) parts.push(`segments without a playbook ${unsent}`);
+	const summary = `Routed ${what}: ${parts.join(', ') || 'none'}${notEmitted + unsent ? `; ${notEmitted + unsent} of them to outputs without a playbook, counted only (no items)` : ''}`;
 	this.logger.info(`Segment Router: ${summary}`);
 	const hints: Array<{ message: string; type?: 'info' | 'warning'; location: 'outputPane' }> = [];
 	hints.push({ message: summary, type: 'info', location: 'outputPane' });

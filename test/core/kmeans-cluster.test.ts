@@ -177,7 +177,14 @@ describe('clusterRecords', () => {
 		expect(byType(1).centroid['rfm.recencyDays']).toBeGreaterThan(350);
 		expect(byType(0).index).toBe(1); // 101 members: the largest cluster is number 1
 		expect(report.clusters.reduce((s, c) => s + c.share, 0)).toBeCloseTo(1, 5);
-		expect(report.runs[0].silhouette as number).toBeGreaterThan(0.7);
+		// a fixed k is not scored unless asked
+		expect(report.runs[0].silhouette).toBeNull();
+		expect(report.runs[0].sampleSize).toBe(0);
+		expect(report.clusters.every((c) => c.silhouette === null)).toBe(true);
+		const scored = clusterRecords(recs, { mode: 'fixed', k: 3, seed: 7, silhouette: true });
+		expect(scored.runs[0].silhouette as number).toBeGreaterThan(0.7);
+		expect(scored.runs[0].sampleSize).toBe(301);
+		expect(scored.tags).toEqual(report.tags);
 		expect(report.tags.every((t) => t !== null && t.distance >= 0)).toBe(true);
 		noNaN(report);
 	});

@@ -167,7 +167,7 @@ describe('bad input', () => {
 			[4, 'amount', 'invalidAmount'],
 			[5, 'customer_id', 'missingCustomerId'],
 		]);
-		expect(rows.invalid[1].message).toBe('Item 2: order date field "date" is "not a date", not a date (ISO 8601, YYYYMMDD or epoch)');
+		expect(rows.invalid[1].message).toBe('Item 2: order date field "date" is "not a date", not a date (ISO 8601, YYYYMMDD or epoch; for other layouts set Options > Date Format)');
 		expect(rows.invalid[0].message).toBe('Item 1: customer ID field "customer_id" is empty');
 	});
 	it('skips and counts them by reason when asked', () => {

@@ -29,6 +29,8 @@ export interface RunNodeOptions {
 	storagePath?: string;
 	/** More of n8n's helpers (e.g. the file access checks resolvePath / isFilePathBlocked), as the test implements them. */
 	helpers?: Record<string, unknown>;
+	/** Binary data kept "on disk" (n8n's filesystem mode): id -> bytes, read by getBinaryStream. */
+	binaryFiles?: Record<string, Buffer>;
 }
 
 function defaultsOf(properties: INodeProperties[]): IDataObject {
@@ -118,10 +120,37 @@ export async function runNode(
 				if (!b) throw new NodeOperationError(node, `No binary data property "${property}"`, { itemIndex });
 				return b;
 			},
+			getBinaryStream: async (id: string, chunkSize = 65536) => {
+				const data = opts.binaryFiles?.[id];
+				if (!data) throw new Error(`No binary file ${id}`);
+				const { Readable } = await import('stream');
+				return Readable.from((function* () {
+					for (let i = 0; i < data.length; i += chunkSize) yield data.subarray(i, i + chunkSize);
+				})());
+			},
+			getBinaryMetadata: async (id: string) => {
+				const data = opts.binaryFiles?.[id];
+				if (!data) throw new Error(`No binary file ${id}`);
+				return { fileSize: data.length };
+			},
 			getBinaryDataBuffer: async (itemIndex: number, property: string) => {
 				const b = inputs[0][itemIndex]?.binary?.[property];
 				if (!b) throw new NodeOperationError(node, `No binary data property "${property}"`, { itemIndex });
+				if (b.id) {
+					const data = opts.binaryFiles?.[b.id];
+					if (!data) throw new Error(`No binary file ${b.id}`);
+					return data;
+				}
 				return Buffer.from(b.data, 'base64');
+			},
+			/** In n8n's filesystem mode when the test gives `binaryFiles` (kept there by id), else in memory (base64). */
+			prepareBinaryData: async (data: Buffer, fileName?: string, mimeType?: string) => {
+				if (opts.binaryFiles) {
+					const id = `filesystem-v2:test-${Object.keys(opts.binaryFiles).length + 1}`;
+					opts.binaryFiles[id] = data;
+					return { id, data: 'filesystem-v2', mimeType: mimeType ?? 'application/octet-stream', fileName, fileSize: `${data.length} B`, bytes: data.length };
+				}
+				return { data: data.toString('base64'), mimeType: mimeType ?? 'application/octet-stream', fileName, bytes: data.length };
 			},
 			...(opts.helpers ?? {}),
 		},

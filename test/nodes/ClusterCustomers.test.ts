@@ -96,9 +96,11 @@ describe('Cluster Customers node', () => {
 		expect(details.k).toBe(summary.length);
 		expect(details.scaling).toBe('zscore');
 		expect(typeof details.silhouette).toBe('number');
-		// summary items are paired with their members
-		const paired = summary.flatMap((s) => (Array.isArray(s.pairedItem) ? s.pairedItem : [s.pairedItem]));
-		expect(paired).toHaveLength(150);
+		// each summary item is paired with the first member of its cluster (one link, not one per member)
+		for (const s of summary) {
+			const first = customers.findIndex((c) => (c.json.cluster as IDataObject).index === s.json.index);
+			expect(s.pairedItem).toEqual({ item: first });
+		}
 		// sizes in the summary match the customers' cluster numbers
 		for (const s of summary) {
 			const members = customers.filter((c) => (c.json.cluster as IDataObject).index === s.json.index);
@@ -107,12 +109,21 @@ describe('Cluster Customers node', () => {
 		}
 	});
 
-	it('summary only', async () => {
+	it('summary only; a fixed number of clusters is scored only when asked', async () => {
 		const [out] = await runNode(node, toItems(rfmItems(30)), {
 			parameters: { output: 'summary', clusterCount: 'fixed', numberOfClusters: 3 },
 		});
 		expect(out).toHaveLength(3);
 		expect(out.map((o) => o.json.size)).toEqual([10, 10, 10]);
+		expect(out.map((o) => [o.json.silhouette, (o.json.details as IDataObject).silhouette, (o.json.details as IDataObject).sampleSize])).toEqual([
+			[null, null, 0],
+			[null, null, 0],
+			[null, null, 0],
+		]);
+		const [scored] = await runNode(node, toItems(rfmItems(30)), {
+			parameters: { output: 'summary', clusterCount: 'fixed', numberOfClusters: 3, options: { silhouette: true } },
+		});
+		expect(scored.every((o) => typeof o.json.silhouette === 'number' && (o.json.details as IDataObject).sampleSize === 30)).toBe(true);
 	});
 
 	it('stops on a missing feature, naming the item and the field', async () => {

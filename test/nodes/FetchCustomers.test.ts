@@ -1,5 +1,9 @@
 import type { IDataObject, IHttpRequestOptions, INodeExecutionData } from 'n8n-workflow';
 import { FetchCustomers } from '../../nodes/FetchCustomers/FetchCustomers.node';
+import { RfmScore } from '../../nodes/RfmScore/RfmScore.node';
+import { ClusterCustomers } from '../../nodes/ClusterCustomers/ClusterCustomers.node';
+import { SegmentRouter } from '../../nodes/SegmentRouter/SegmentRouter.node';
+import { RFM_SEGMENT_NAMES } from '../../nodes/core/playbook/router';
 import { runNode } from '../helpers/runNode';
 import { startShopifyMock, type ShopifyMock } from '../mocks/shopify';
 import { startWooCommerceMock, type WooMock } from '../mocks/woocommerce';
@@ -211,9 +215,84 @@ describe('Fetch Customers node: CSV', () => {
 		expect(out).toHaveLength(4);
 	});
 
+	test('a file kept on disk by n8n (filesystem binary mode) is streamed, with progress log lines and the options', async () => {
+		const rows = Array.from({ length: 20000 }, (_, i) => `C${i % 500};${i};${String(1 + (i % 28)).padStart(2, '0')}/01/2025;${(i % 90) + 1},50;EUR`);
+		const big = Buffer.from('customer_id;order_id;created_at;total;currency\n' + rows.join('\n') + '\n', 'utf16le');
+		const onDisk: INodeExecutionData = { json: {}, binary: { data: { id: 'filesystem-v2:abc', data: 'filesystem-v2', mimeType: 'text/csv', fileName: 'orders.csv' } } };
+		const logs: string[] = [];
+		const [out] = await runNode(node, [onDisk], {
+			parameters: { source: 'csv', output: 'customers', options: { dateFormat: 'dmy', encoding: 'utf16le' } },
+			binaryFiles: { 'filesystem-v2:abc': big },
+			logs,
+		});
+		expect(out).toHaveLength(500);
+		expect(out[0].json).toMatchObject({ customerId: 'C0', ordersCount: 40, currency: 'EUR', lastOrderDate: '2025-01-25T00:00:00.000Z', firstOrderDate: '2025-01-01T00:00:00.000Z' });
+		const progress = logs.filter((l) => l.includes('"orders.csv"'));
+		expect(progress[progress.length - 1]).toBe(`info: Fetch Customers: read "orders.csv" to the end: ${(big.length / 1048576).toFixed(1)} MB, 20,000 rows`);
+		// without the Date Format option day-month-year dates are not guessed: every order is skipped and counted
+		const warnings: string[] = [];
+		const [none] = await runNode(node, [onDisk], { parameters: { source: 'csv', output: 'customers' }, binaryFiles: { 'filesystem-v2:abc': big }, logs: warnings });
+		expect(none).toEqual([]);
+		expect(warnings.find((l) => l.startsWith('warn:'))).toMatch(/^warn: Fetch Customers: 20000 invalid file data of item 0 records skipped: order 0 \(row 2\) \(created_at "01\/01\/2025": not a date/);
+	});
+
 	test('limit across files', async () => {
 		const [out] = await runNode(node, [file(csv), file(csv)], { parameters: { source: 'csv', output: 'orders', returnAll: false, limit: 4 } });
 		expect(out).toHaveLength(4);
 		expect(out[3].pairedItem).toEqual({ item: 1 });
+	});
+});
+
+describe('Large runs: the customers as one table from Fetch Customers to Segment Router', () => {
+	const lines = ['customer_id,order_id,created_at,total,currency,status,email'];
+	for (let i = 0; i < 3000; i++) {
+		const c = i < 600 ? i : Math.floor(600 * Math.pow(((i * 7919) % 3000) / 3000, 3));
+		const status = i % 37 === 0 ? 'cancelled' : 'paid';
+		lines.push(`C${c},O${i},2024-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + ((i * 13) % 28)).padStart(2, '0')}T08:00:00Z,${((i * 7) % 190) + 10}.5,USD,${status},c${c}@shop.test`);
+	}
+	const csv = lines.join('\n') + '\n';
+	const file = (): INodeExecutionData => ({ json: {}, binary: { data: { data: Buffer.from(csv).toString('base64'), mimeType: 'text/csv', fileName: 'orders.csv' } } });
+	const rfm = new RfmScore();
+	const cluster = new ClusterCustomers();
+	const router = new SegmentRouter();
+	const routerParams = { holdoutPercent: 10, playbooks: { playbook: [{ segment: 'Champions', campaign: 'VIP' }, { segment: 'At Risk', campaign: 'Win back' }] } };
+	const clusterParams = { clusterCount: 'fixed', numberOfClusters: 3 };
+
+	test('gives the same scores, clusters and routes as items, with n8n holding one item per node', async () => {
+		// items all along
+		const [customers] = await runNode(node, [file()], { parameters: { source: 'csv', output: 'customers' } });
+		const [scored] = await runNode(rfm, customers, { parameters: { input: 'customers' } });
+		const [clustered] = await runNode(cluster, scored, { parameters: clusterParams });
+		const routed = await runNode(router, clustered, { parameters: routerParams });
+		// one table item from node to node, kept "on disk"
+		const files: Record<string, Buffer> = {};
+		const [t1] = await runNode(node, [file()], { parameters: { source: 'csv', output: 'customers', options: { outputFormat: 'table' } }, binaryFiles: files });
+		const [t2] = await runNode(rfm, t1, { parameters: { input: 'customers' }, binaryFiles: files });
+		const [t3] = await runNode(cluster, t2, { parameters: clusterParams, binaryFiles: files });
+		const logs: string[] = [];
+		const tableRouted = await runNode(router, t3, { parameters: routerParams, binaryFiles: files, logs });
+		for (const out of [t1, t2, t3]) {
+			expect(out).toHaveLength(1);
+			expect(out[0].binary?.customers).toMatchObject({ mimeType: 'application/vnd.microsegments.customers+table', fileName: 'customers.mstable' });
+			expect(out[0].binary?.customers.id).toMatch(/^filesystem-v2:/);
+		}
+		expect(t1[0].json).toMatchObject({ table: { customers: customers.length, storedOnDisk: true }, rowsRead: 3000, skipped: 0 });
+		expect(t1[0].json.sample).toEqual(customers.slice(0, 20).map((c) => c.json));
+		expect(t2[0].json.sample).toEqual(scored.slice(0, 20).map((c) => c.json));
+		expect(t3[0].json.sample).toEqual(clustered.slice(0, 20).map((c) => c.json));
+		// the segment summary of the table run is the items run's summary
+		const [summary] = await runNode(rfm, customers, { parameters: { input: 'customers', output: 'summary' } });
+		expect(t2[0].json.segments).toEqual(summary.map((s) => Object.fromEntries(Object.entries(s.json).filter(([k]) => k !== 'details'))));
+		expect((t3[0].json.clusters as IDataObject[]).map((c) => c.size)).toHaveLength(3);
+		// items only for the playbook segments (Champions, At Risk); the same items as the items run
+		const sent = [RFM_SEGMENT_NAMES.indexOf('Champions'), RFM_SEGMENT_NAMES.indexOf('At Risk')];
+		tableRouted.forEach((out, k) => {
+			const expected = sent.includes(k) ? routed[k].map((i) => i.json) : [];
+			expect(out.map((i) => i.json)).toEqual(expected);
+		});
+		expect(routed[sent[0]].length).toBeGreaterThan(10);
+		expect(routed[sent[1]].length).toBeGreaterThan(10);
+		expect(tableRouted.flat().every((i) => JSON.stringify(i.pairedItem) === JSON.stringify({ item: 0 }))).toBe(true);
+		expect(logs.find((l) => l.includes('Segment Router: Routed'))).toMatch(/^info: Segment Router: Routed \d+ customers of the table: .*; \d+ of them to outputs without a playbook, counted only \(no items\)$/);
 	});
 });

@@ -11,7 +11,7 @@ const orders: IDataObject[] = [
 ];
 
 describe('RFM Score node', () => {
-	it('emits one item per customer with the rfm group, kept customer fields and pairedItem to every order', async () => {
+	it('emits one item per customer with the rfm group, kept customer fields and pairedItem to its latest order (or every order)', async () => {
 		const [out] = await runNode(node, toItems(orders));
 		expect(out).toHaveLength(3);
 		expect(out[0].json).toEqual({
@@ -35,8 +35,10 @@ describe('RFM Score node', () => {
 				referenceDate: '2024-01-31T10:00:00.000Z',
 			},
 		});
-		expect(out[0].pairedItem).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(out[0].pairedItem).toEqual({ item: 1 });
 		expect(out[1].pairedItem).toEqual({ item: 2 });
+		const [all] = await runNode(node, toItems(orders), { parameters: { options: { pairing: 'all' } } });
+		expect(all.map((i) => i.pairedItem)).toEqual([[{ item: 0 }, { item: 1 }], { item: 2 }, { item: 3 }]);
 	});
 
 	it('keeps every field of the customer item in customers mode', async () => {
@@ -76,13 +78,28 @@ describe('RFM Score node', () => {
 	it('stops on an invalid item naming the item and field', async () => {
 		const bad = [...orders, { customer_id: 'D', created_at: '31/01/2024', total: 5 }];
 		await expect(runNode(node, toItems(bad))).rejects.toThrow(
-			new NodeOperationError(node as never, 'Item 4: order date field "created_at" is "31/01/2024", not a date (ISO 8601, YYYYMMDD or epoch)'),
+			new NodeOperationError(node as never, 'Item 4: order date field "created_at" is "31/01/2024", not a date (ISO 8601, YYYYMMDD or epoch; for other layouts set Options > Date Format)'),
 		);
 		try {
 			await runNode(node, toItems(bad));
 		} catch (e) {
 			expect((e as NodeOperationError).context.itemIndex).toBe(4);
 		}
+	});
+
+	it('reads day-month-year dates with Options > Date Format', async () => {
+		const dmy = [
+			{ customer_id: 'A', created_at: '31/01/2024', total: 5 },
+			{ customer_id: 'B', created_at: '01.02.2024 10:30', total: 7 },
+		];
+		const [out] = await runNode(node, toItems(dmy), { parameters: { options: { dateFormat: 'dmy' } } });
+		expect(out.map((i) => [i.json.customerId, (i.json.rfm as IDataObject).lastOrderDate])).toEqual([
+			['A', '2024-01-31T00:00:00.000Z'],
+			['B', '2024-02-01T10:30:00.000Z'],
+		]);
+		await expect(runNode(node, toItems([{ customer_id: 'A', created_at: '20240230', total: 5 }]))).rejects.toThrow(
+			'Item 0: order date field "created_at" is "20240230", not a calendar date: 2024-02-30 does not exist (February 2024 has 29 days)',
+		);
 	});
 
 	it('with continueOnFail, emits error items for invalid rows and scores the rest', async () => {

@@ -101,6 +101,9 @@ describe('Segment Router: RFM preset', () => {
 		});
 		const hibernating = out[9][4];
 		expect(hibernating.pairedItem).toEqual({ item: 49 });
+		// the items of one segment share one playbook object (n8n holds it once, not once per customer)
+		expect(out[0][1].json.playbook).toBe(first.json.playbook);
+		expect(out[9][0].json.playbook).not.toBe(first.json.playbook);
 	});
 
 	it('withholds the default 10 % deterministically, by campaign + customer ID', async () => {

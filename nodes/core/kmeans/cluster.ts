@@ -46,6 +46,11 @@ export interface ClusterOptions {
 	seed?: number;
 	/** Points used for silhouette scores. Default 10,000. */
 	sampleSize?: number;
+	/**
+	 * Silhouette scores with a fixed k (auto mode always scores, it chooses k by them). Default
+	 * false: a fixed k needs no score, and scoring a 10,000-point sample costs O(sample² × d).
+	 */
+	silhouette?: boolean;
 	/** Missing or non-numeric feature: throw (default) or leave the item unclustered and count it. */
 	onInvalid?: 'error' | 'skip';
 	/** Cluster separately inside each value of this field (e.g. 'rfm.segment'). */
@@ -164,14 +169,27 @@ export function readNumber(value: unknown): number | { problem: string } {
 	return { problem: `is not a number (got ${Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`})` };
 }
 
-function isNumberAt(record: unknown, field: string): boolean {
-	return typeof readNumber(getPath(record, field)) === 'number';
+/**
+ * Where the features come from: items (`records`, read with getPath) or columns (a customer
+ * table of a large run), as `value(i, field)`.
+ */
+export interface FieldSource {
+	length: number;
+	value(i: number, field: string): unknown;
+}
+
+function asSource(records: readonly unknown[] | FieldSource): FieldSource {
+	if (!Array.isArray(records)) return records as FieldSource;
+	return { length: records.length, value: (i, field) => getPath(records[i], field) };
 }
 
 /** RFM recency, frequency, monetary, plus average order value when every record has it. */
-export function defaultFeatures(records: readonly unknown[]): FeatureSpec[] {
+export function defaultFeatures(records: readonly unknown[] | FieldSource): FeatureSpec[] {
+	const src = asSource(records);
 	const out: FeatureSpec[] = RFM_FEATURES.map((field) => ({ field, transform: 'auto' as const }));
-	if (records.length > 0 && records.every((r) => isNumberAt(r, AOV_FEATURE))) out.push({ field: AOV_FEATURE, transform: 'auto' });
+	let all = src.length > 0;
+	for (let i = 0; i < src.length && all; i++) all = typeof readNumber(src.value(i, AOV_FEATURE)) === 'number';
+	if (all) out.push({ field: AOV_FEATURE, transform: 'auto' });
 	return out;
 }
 
@@ -223,6 +241,8 @@ export interface MatrixOptions {
 	strictK: boolean;
 	/** Threads for k-means; unset = default (KMeansOptions.threads). */
 	threads?: number;
+	/** Score a fixed k by silhouette too (auto mode always does). */
+	silhouette?: boolean;
 }
 
 export interface MatrixResult {
@@ -272,7 +292,8 @@ export function clusterMatrix(X: Float64Array, n: number, d: number, o: MatrixOp
 /** clusterMatrix as steps: every k of the range is one job of a single batch. */
 export function* matrixSteps(X: Float64Array, n: number, d: number, o: MatrixOptions): Steps<MatrixResult> {
 	const notices: string[] = [];
-	const sample = sampleIndices(n, Math.max(2, Math.floor(o.sampleSize)), new Random(mixSeed(o.seed, 0x51a3)));
+	const scores = o.mode === 'auto' || o.silhouette === true;
+	const sample = scores ? sampleIndices(n, Math.max(2, Math.floor(o.sampleSize)), new Random(mixSeed(o.seed, 0x51a3))) : new Int32Array(0);
 	const m = sample.length;
 	const score = (results: KMeansResult[]) =>
 		silhouetteSample(
@@ -330,7 +351,7 @@ export function* matrixSteps(X: Float64Array, n: number, d: number, o: MatrixOpt
 			break; // larger k cannot find more distinct points
 		}
 	}
-	const scored = results.filter((r) => r.k >= 2);
+	const scored = scores ? results.filter((r) => r.k >= 2) : [];
 	const sil = score(scored);
 	const kTried: KScore[] = results.map((r) => {
 		const i = scored.indexOf(r);
@@ -380,6 +401,7 @@ function resolveOptions(options: ClusterOptions): MatrixOptions & { scaling: Sca
 		tol: options.tol !== undefined && Number.isFinite(options.tol) && options.tol >= 0 ? options.tol : 1e-4,
 		seed: int(options.seed, 42, -2147483648) | 0,
 		sampleSize: int(options.sampleSize, 10000, 2),
+		silhouette: options.silhouette === true,
 		strictK: mode === 'fixed' && !options.groupField,
 		threads: options.threads !== undefined && Number.isFinite(options.threads) && options.threads >= 1 ? Math.floor(options.threads) : undefined,
 		scaling: options.scaling ?? 'zscore',
@@ -388,21 +410,22 @@ function resolveOptions(options: ClusterOptions): MatrixOptions & { scaling: Sca
 }
 
 /** Runs Cluster Customers on records; see the file comment. */
-export function clusterRecords(records: readonly unknown[], options: ClusterOptions = {}): ClusterReport {
+export function clusterRecords(records: readonly unknown[] | FieldSource, options: ClusterOptions = {}): ClusterReport {
 	return runSteps(recordSteps(records, options));
 }
 
 /** clusterRecords as steps (one batch of k-means runs per group). */
-export function* recordSteps(records: readonly unknown[], options: ClusterOptions = {}): Steps<ClusterReport> {
+export function* recordSteps(records: readonly unknown[] | FieldSource, options: ClusterOptions = {}): Steps<ClusterReport> {
 	const o = resolveOptions(options);
-	const specs = options.features && options.features.length > 0 ? options.features : defaultFeatures(records);
+	const src = asSource(records);
+	const specs = options.features && options.features.length > 0 ? options.features : defaultFeatures(src);
 	const fields = specs.map((s) => s.field.trim());
 	fields.forEach((f, j) => {
 		if (!f) throw new ClusterConfigError(`Feature ${j + 1} has no field name`);
 	});
 	const d = fields.length;
 	const notices: string[] = [];
-	const N = records.length;
+	const N = src.length;
 
 	// read every feature of every record
 	const raw = new Float64Array(N * d);
@@ -411,7 +434,7 @@ export function* recordSteps(records: readonly unknown[], options: ClusterOption
 	for (let i = 0; i < N; i++) {
 		let ok = true;
 		for (let j = 0; j < d; j++) {
-			const v = readNumber(getPath(records[i], fields[j]));
+			const v = readNumber(src.value(i, fields[j]));
 			if (typeof v === 'number') raw[i * d + j] = v;
 			else {
 				const reason = `"${fields[j]}" ${v.problem}`;
@@ -438,7 +461,7 @@ export function* recordSteps(records: readonly unknown[], options: ClusterOption
 	// groups, in order of first appearance
 	const groupOf = (i: number): string | null => {
 		if (!options.groupField) return null;
-		const v = getPath(records[i], options.groupField);
+		const v = src.value(i, options.groupField);
 		if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) return '(empty)';
 		return typeof v === 'object' ? JSON.stringify(v) : String(v);
 	};

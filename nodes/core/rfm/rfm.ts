@@ -13,8 +13,8 @@
  * - Customers whose net monetary is <= 0 are kept with M = 1 (and left out of the monetary
  *   quantiles) or dropped and counted, per `nonPositiveMonetary`.
  */
-import { DAY_MS, parseDate } from '../dates';
-import { getPath, idString, parseAmount, resolveField, type Json } from '../fields';
+import { DAY_MS, dateProblem, parseDate, type DateFormat } from '../dates';
+import { MAX_AMOUNT, amountCurrency, amountProblem, getPath, idString, parseAmount, resolveField, type Json } from '../fields';
 import { binOf, quantileEdges } from '../stats';
 import { compileMap, reachableSegments, type SegmentMap } from './segmentMaps';
 import { CUSTOMER_FIELDS, DEFAULT_EXCLUDED_STATUSES, DEFAULT_REFUNDED_STATUSES, ORDER_FIELDS } from './fieldGuesses';
@@ -109,6 +109,8 @@ export interface ExtractOptions {
 	skipInvalid: boolean;
 	excludedStatuses?: string[];
 	refundedStatuses?: string[];
+	/** How date fields are read (default 'auto', see nodes/core/dates.ts). */
+	dateFormat?: DateFormat;
 }
 
 function bump(skipped: RowSet['skipped'], reason: SkipReason, by = 1) {
@@ -122,6 +124,20 @@ function describe(value: unknown): string {
 	if (typeof value === 'number') return String(value);
 	return typeof value;
 }
+
+/** `Item 3: amount field "total" is "abc", not a number` (empty and missing values need no reason). */
+function amountMessage(itemIndex: number, label: string, field: string, raw: unknown): string {
+	const shown = describe(raw);
+	const blank = raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '');
+	return `Item ${itemIndex}: ${label} field "${field}" is ${shown}${blank ? '' : `, ${amountProblem(raw)}`}`;
+}
+
+function dateMessage(itemIndex: number, label: string, field: string, raw: unknown, format: DateFormat): string {
+	return `Item ${itemIndex}: ${label} field "${field}" is ${describe(raw)}, ${dateProblem(raw, format)}`;
+}
+
+/** A parsed amount inside ±MAX_AMOUNT (false for NaN and infinities). */
+const inRange = (a: number) => a >= -MAX_AMOUNT && a <= MAX_AMOUNT;
 
 function newRowSet(kind: RowSet['kind'], n: number, fields: RowSet['fields']): RowSet {
 	return {
@@ -211,12 +227,13 @@ interface OrderReadContext {
 	customerIndex: Record<string, number | undefined>;
 	statusClass: Map<string, number>;
 	currencies: CurrencyCodes;
+	dateFormat: DateFormat;
 	bad: (itemIndex: number, field: string, reason: SkipReason, message: string) => void;
 }
 
 /** The hot loop of extractOrders, in a function of its own so that V8 optimizes it on its own. */
 function readOrderRows(records: readonly Json[], rows: RowSet, ctx: OrderReadContext): number {
-	const { cf, df, af, sf, of, yf, excluded, refunded, customerIndex, statusClass, currencies, bad } = ctx;
+	const { cf, df, af, sf, of, yf, excluded, refunded, customerIndex, statusClass, currencies, dateFormat, bad } = ctx;
 	const { itemIndex, customer, time, amount, currencyCode, orderHash, customerIds } = rows;
 	// The loop below is the hot path (millions of rows): plain fields are read with a property
 	// access and plain ids taken as they are, without calls; anything else goes through the
@@ -273,15 +290,15 @@ function readOrderRows(records: readonly Json[], rows: RowSet, ctx: OrderReadCon
 			continue;
 		}
 		const rawDate = isObject && dfPlain ? rec[df] : getPath(rec, df);
-		const t = parseDate(rawDate);
+		const t = parseDate(rawDate, dateFormat);
 		if (t === null) {
-			bad(i, df, 'invalidDate', `Item ${i}: order date field "${df}" is ${describe(rawDate)}, not a date (ISO 8601, YYYYMMDD or epoch)`);
+			bad(i, df, 'invalidDate', dateMessage(i, 'order date', df, rawDate, dateFormat));
 			continue;
 		}
 		const rawAmount = isObject && afPlain ? rec[af] : getPath(rec, af);
 		const a = typeof rawAmount === 'number' ? rawAmount : parseAmount(rawAmount);
-		if (!Number.isFinite(a)) {
-			bad(i, af, 'invalidAmount', `Item ${i}: amount field "${af}" is ${describe(rawAmount)}, not a number`);
+		if (!inRange(a)) {
+			bad(i, af, 'invalidAmount', amountMessage(i, 'amount', af, rawAmount));
 			continue;
 		}
 		let c: number;
@@ -307,6 +324,7 @@ function readOrderRows(records: readonly Json[], rows: RowSet, ctx: OrderReadCon
 		time[n] = t;
 		amount[n] = a;
 		if (yf) currencyCode[n] = currencies.code(isObject && yfPlain ? rec[yf] : getPath(rec, yf));
+		else if (typeof rawAmount === 'string') currencyCode[n] = currencies.code(amountCurrency(rawAmount));
 		n++;
 	}
 	return n;
@@ -350,7 +368,8 @@ export function extractOrders(records: readonly Json[], mapping: OrderMapping, o
 		if (options.skipInvalid) bump(rows.skipped, reason);
 		else rows.invalid.push({ itemIndex, field, reason, message });
 	};
-	rows.length = readOrderRows(records, rows, { cf, df, af, sf, of, yf, excluded, refunded, customerIndex, statusClass, currencies, bad });
+	const dateFormat = options.dateFormat ?? 'auto';
+	rows.length = readOrderRows(records, rows, { cf, df, af, sf, of, yf, excluded, refunded, customerIndex, statusClass, currencies, dateFormat, bad });
 	return rows;
 }
 
@@ -378,6 +397,7 @@ export function extractCustomers(records: readonly Json[], mapping: CustomerMapp
 	rows.firstTime = new Float64Array(records.length);
 	const currencies = new CurrencyCodes(rows.currencies);
 	const seen = new Map<string, number>();
+	const dateFormat = options.dateFormat ?? 'auto';
 	const bad = (itemIndex: number, field: string, reason: SkipReason, message: string) => {
 		if (options.skipInvalid) bump(rows.skipped, reason);
 		else rows.invalid.push({ itemIndex, field, reason, message });
@@ -401,16 +421,27 @@ export function extractCustomers(records: readonly Json[], mapping: CustomerMapp
 			rows.withoutOrders.push(i);
 			continue;
 		}
-		const t = parseDate(rawDate);
+		const t = parseDate(rawDate, dateFormat);
 		if (t === null) {
-			bad(i, f.lastOrderDate as string, 'invalidDate', `Item ${i}: last order date field "${f.lastOrderDate}" is ${describe(rawDate)}, not a date (ISO 8601, YYYYMMDD or epoch)`);
+			bad(i, f.lastOrderDate as string, 'invalidDate', dateMessage(i, 'last order date', f.lastOrderDate as string, rawDate, dateFormat));
 			continue;
 		}
 		const rawSpent = getPath(rec, f.totalSpent as string);
 		const spent = parseAmount(rawSpent);
-		if (!Number.isFinite(spent)) {
-			bad(i, f.totalSpent as string, 'invalidAmount', `Item ${i}: total spent field "${f.totalSpent}" is ${describe(rawSpent)}, not a number`);
+		if (!inRange(spent)) {
+			bad(i, f.totalSpent as string, 'invalidAmount', amountMessage(i, 'total spent', f.totalSpent as string, rawSpent));
 			continue;
+		}
+		let first = NaN;
+		if (f.firstOrderDate) {
+			const rawFirst = getPath(rec, f.firstOrderDate);
+			const blank = rawFirst === undefined || rawFirst === null || rawFirst === '';
+			const ft = blank ? null : parseDate(rawFirst, dateFormat);
+			if (!blank && ft === null) {
+				bad(i, f.firstOrderDate, 'invalidDate', dateMessage(i, 'first order date', f.firstOrderDate, rawFirst, dateFormat));
+				continue;
+			}
+			first = ft ?? NaN;
 		}
 		if (seen.has(id)) {
 			const first = seen.get(id) as number;
@@ -429,8 +460,85 @@ export function extractCustomers(records: readonly Json[], mapping: CustomerMapp
 		rows.time[n] = t;
 		rows.amount[n] = spent;
 		rows.orderKey[n] = count;
-		rows.firstTime[n] = f.firstOrderDate ? (parseDate(getPath(rec, f.firstOrderDate)) ?? NaN) : NaN;
+		rows.firstTime[n] = first;
 		if (f.currency) rows.currencyCode[n] = currencies.code(getPath(rec, f.currency));
+		else rows.currencyCode[n] = currencies.code(amountCurrency(rawSpent));
+	}
+	return rows;
+}
+
+/** Customers given as columns (a customer table): what extractCustomers reads from items. */
+export interface CustomerColumnsInput {
+	customerId: ArrayLike<string | null>;
+	/** UTC milliseconds, NaN when unknown. */
+	lastOrderTime: ArrayLike<number>;
+	ordersCount: ArrayLike<number>;
+	totalSpent: ArrayLike<number>;
+	currency?: ArrayLike<string | null>;
+	firstOrderTime?: ArrayLike<number>;
+	/** Column names, for messages and the `fields` report. */
+	names: { customerId: string; lastOrderDate: string; ordersCount: string; totalSpent: string; currency?: string; firstOrderDate?: string };
+	count: number;
+}
+
+/**
+ * extractCustomers for customers held in columns (row k = item k): the same checks and the same
+ * RowSet, without an object per customer.
+ */
+export function extractCustomerColumns(cols: CustomerColumnsInput, options: ExtractOptions): RowSet {
+	const { names, count: n } = cols;
+	const fields = { customerId: names.customerId, lastOrderDate: names.lastOrderDate, ordersCount: names.ordersCount, totalSpent: names.totalSpent, currency: names.currency, firstOrderDate: names.firstOrderDate };
+	const rows = newRowSet('customers', n, fields);
+	rows.firstTime = new Float64Array(n);
+	const currencies = new CurrencyCodes(rows.currencies);
+	const seen = new Map<string, number>();
+	const bad = (itemIndex: number, field: string, reason: SkipReason, message: string) => {
+		if (options.skipInvalid) bump(rows.skipped, reason);
+		else rows.invalid.push({ itemIndex, field, reason, message });
+	};
+	for (let i = 0; i < n; i++) {
+		const id = idString(cols.customerId[i]);
+		if (id === undefined) {
+			bad(i, names.customerId, 'missingCustomerId', `Item ${i}: customer ID field "${names.customerId}" is ${describe(cols.customerId[i])}`);
+			continue;
+		}
+		const count = cols.ordersCount[i];
+		if (!(count >= 0) || !Number.isInteger(count)) {
+			bad(i, names.ordersCount, 'invalidOrderCount', `Item ${i}: order count field "${names.ordersCount}" is ${describe(Number.isNaN(count) ? null : count)}, not a whole number ≥ 0`);
+			continue;
+		}
+		if (count === 0) {
+			rows.withoutOrders.push(i);
+			continue;
+		}
+		const t = cols.lastOrderTime[i];
+		if (!Number.isFinite(t)) {
+			bad(i, names.lastOrderDate, 'invalidDate', `Item ${i}: last order date field "${names.lastOrderDate}" is null, not a date`);
+			continue;
+		}
+		const spent = cols.totalSpent[i];
+		if (!inRange(spent)) {
+			bad(i, names.totalSpent, 'invalidAmount', amountMessage(i, 'total spent', names.totalSpent, Number.isNaN(spent) ? null : spent));
+			continue;
+		}
+		const first = seen.get(id);
+		if (first !== undefined)
+			throw new RfmInputError(
+				`Item ${i}: customer ID "${id}" appears twice (also item ${first})`,
+				i,
+				'In customers mode each item must be one customer. Remove duplicates first, or switch "Input" to Orders if the items are orders.',
+			);
+		seen.set(id, i);
+		const c = rows.customerIds.length;
+		rows.customerIds.push(id);
+		const k = rows.length++;
+		rows.itemIndex[k] = i;
+		rows.customer[k] = c;
+		rows.time[k] = t;
+		rows.amount[k] = spent;
+		rows.orderKey[k] = count;
+		rows.firstTime[k] = cols.firstOrderTime ? cols.firstOrderTime[i] : NaN;
+		if (cols.currency) rows.currencyCode[k] = currencies.code(cols.currency[i]);
 	}
 	return rows;
 }

@@ -1,40 +1,45 @@
 /**
  * CSV / spreadsheet export as a source: an orders file (one row per order or per order line) or a
  * customers file (one row per customer with totals), read with the same field guesses and date
- * formats as RFM Score.
+ * formats as RFM Score. Read as a stream: chunk by chunk, in memory that grows with the number of
+ * orders and customers, not with the size of the file (see csvDecode, csvTokenizer, csvOrders).
  *
- * - Text: UTF-8 (a BOM is dropped) or UTF-16 with a BOM.
+ * - Text: UTF-8, UTF-16 LE/BE (with or without a byte order mark), Windows-1252 (see csvDecode.ts);
+ *   a file that mixes encodings or is not text is an error.
  * - Delimiter: `,` `;` tab or `|`, detected from the first lines (the one that splits every line
  *   into the same number of fields, outside quotes) unless given.
- * - RFC 4180 quoting: quoted fields may hold delimiters, doubled quotes and line breaks.
+ * - RFC 4180 quoting: quoted fields may hold delimiters, doubled quotes and line breaks; a quote
+ *   that is never closed is an error naming its line (csvTokenizer.ts).
  * - Header row: names are matched case-, space- and underscore-insensitively ("Created at" =
  *   created_at), so Shopify, WooCommerce and spreadsheet exports work without mapping.
  * - Orders: rows sharing an order id are one order (line-item exports): amounts are summed, a row
  *   with an empty amount is a continuation line, negative rows are refunds netted into the order,
  *   a "refunded amount" column is subtracted.
  */
-import { parseDate } from '../dates';
-import { idString, parseAmount } from '../fields';
+import type { DateFormat } from '../dates';
+import { dateProblem, parseDate } from '../dates';
+import { amountProblem, idString, parseAmount } from '../fields';
 import { CUSTOMER_FIELDS, ORDER_FIELDS } from '../rfm/fieldGuesses';
-import { CustomerAggregator } from './aggregate';
+import { Utf8Normalizer, type CsvEncoding, type DetectedEncoding } from './csvDecode';
+import { CsvMarksError, CsvOrderReader, type CustomerColumns, type OrderColumns, type OrderOut } from './csvOrders';
+import { CsvTokenizer, fieldText, tokenize, type CsvRow } from './csvTokenizer';
 import { SourceError } from './errors';
 import { consentFrom, emptyCustomer, isoOrNull, normEmail, roundMoney, splitTags, str, upperOrNull } from './normalize';
-import type { FetchStats, NormalizedCustomer, NormalizedOrder, OrderStatus, OutputMode, SkippedRecord } from './types';
+import type { FetchStats, NormalizedCustomer, NormalizedOrder, OutputMode, SkippedRecord } from './types';
+import { CustomerTable } from '../table/table';
+
+export { statusFromText } from './csvOrders';
+export type { CsvEncoding } from './csvDecode';
+export type { CustomerColumns } from './csvOrders';
 
 export type CsvDelimiter = ',' | ';' | '\t' | '|';
 export const DELIMITERS: CsvDelimiter[] = [',', ';', '\t', '|'];
 
-export function decodeText(data: Buffer | Uint8Array | string): string {
+/** A whole file as text (any supported encoding; the byte order mark dropped). */
+export function decodeText(data: Buffer | Uint8Array | string, encoding: CsvEncoding = 'auto'): string {
 	if (typeof data === 'string') return data.replace(/^\uFEFF/, '');
-	const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-	if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return buf.subarray(3).toString('utf8');
-	if (buf.length >= 2 && buf[0] === 0xff && buf[1] === 0xfe) return buf.subarray(2).toString('utf16le');
-	if (buf.length >= 2 && buf[0] === 0xfe && buf[1] === 0xff) {
-		const swapped = Buffer.from(buf.subarray(2));
-		swapped.swap16();
-		return swapped.toString('utf16le');
-	}
-	return buf.toString('utf8');
+	const n = new Utf8Normalizer(encoding);
+	return Buffer.concat([n.push(data), n.end()]).toString('utf8');
 }
 
 /** Counts of each candidate delimiter per line (outside quotes) over the first lines. */
@@ -77,59 +82,9 @@ export function detectDelimiter(text: string, sampleLines = 20): CsvDelimiter {
 	return best;
 }
 
-/** Parses CSV text into rows of fields (RFC 4180 quoting, CRLF / LF / CR line ends). */
+/** Parses CSV text into rows of fields (RFC 4180 quoting, CRLF / LF / CR line ends; blank rows dropped). */
 export function parseCsv(text: string, delimiter: CsvDelimiter): string[][] {
-	const rows: string[][] = [];
-	let row: string[] = [];
-	let field = '';
-	let inQuotes = false;
-	let i = 0;
-	const n = text.length;
-	while (i < n) {
-		const ch = text[i];
-		if (inQuotes) {
-			if (ch === '"') {
-				if (text[i + 1] === '"') {
-					field += '"';
-					i += 2;
-					continue;
-				}
-				inQuotes = false;
-				i++;
-				continue;
-			}
-			field += ch;
-			i++;
-			continue;
-		}
-		if (ch === '"' && field.trim() === '') {
-			field = '';
-			inQuotes = true;
-			i++;
-			continue;
-		}
-		if (ch === delimiter) {
-			row.push(field);
-			field = '';
-			i++;
-			continue;
-		}
-		if (ch === '\n' || ch === '\r') {
-			row.push(field);
-			rows.push(row);
-			row = [];
-			field = '';
-			i += ch === '\r' && text[i + 1] === '\n' ? 2 : 1;
-			continue;
-		}
-		field += ch;
-		i++;
-	}
-	if (field !== '' || row.length) {
-		row.push(field);
-		rows.push(row);
-	}
-	return rows.filter((r) => r.some((f) => f.trim() !== ''));
+	return tokenize(text, delimiter);
 }
 
 export interface CsvTable {
@@ -138,20 +93,27 @@ export interface CsvTable {
 	delimiter: CsvDelimiter;
 }
 
-export function readCsv(data: Buffer | Uint8Array | string, delimiter?: CsvDelimiter | 'auto'): CsvTable {
-	const text = decodeText(data);
-	const d = !delimiter || delimiter === 'auto' ? detectDelimiter(text) : delimiter;
-	const all = parseCsv(text, d);
-	if (all.length === 0) return { headers: [], rows: [], delimiter: d };
+/** Header names made unique ("a", "a_2"), empty ones named column_N. */
+function uniqueHeaders(raw: string[]): string[] {
 	const headers: string[] = [];
 	const used = new Map<string, number>();
-	all[0].forEach((h, k) => {
+	raw.forEach((h, k) => {
 		let name = h.trim() || `column_${k + 1}`;
 		const seen = used.get(name) ?? 0;
 		used.set(name, seen + 1);
 		if (seen) name = `${name}_${seen + 1}`;
 		headers.push(name);
 	});
+	return headers;
+}
+
+/** A small file as a table of rows (every field trimmed). */
+export function readCsv(data: Buffer | Uint8Array | string, delimiter?: CsvDelimiter | 'auto'): CsvTable {
+	const text = decodeText(data);
+	const d = !delimiter || delimiter === 'auto' ? detectDelimiter(text) : delimiter;
+	const all = parseCsv(text, d);
+	if (all.length === 0) return { headers: [], rows: [], delimiter: d };
+	const headers = uniqueHeaders(all[0]);
 	const rows = all.slice(1).map((r) => {
 		const o: Record<string, string> = {};
 		headers.forEach((h, k) => (o[h] = (r[k] ?? '').trim()));
@@ -202,17 +164,6 @@ export function pickHeader(headers: string[], mapped: string | undefined, candid
 	return undefined;
 }
 
-export function statusFromText(value: unknown): OrderStatus {
-	const s = String(value ?? '').trim().toLowerCase().replace(/[\s-]+/g, '_');
-	if (!s) return 'paid';
-	if (/^(partially_refunded|partial_refund|partially_returned)$/.test(s)) return 'partially_refunded';
-	if (/^(refunded|fully_refunded|returned|chargeback|charged_back)$/.test(s)) return 'refunded';
-	if (/^(cancelled|canceled|voided|void|trash|deleted)$/.test(s)) return 'cancelled';
-	if (/^(failed|declined|expired|error|rejected)$/.test(s)) return 'failed';
-	if (/^(pending|on_hold|authorized|unpaid|awaiting_payment|partially_paid|open|draft|checkout_draft)$/.test(s)) return 'pending';
-	return 'paid';
-}
-
 export interface CsvFieldMap {
 	customerId?: string;
 	orderId?: string;
@@ -231,6 +182,10 @@ export interface CsvOptions {
 	/** What one row is; 'auto' looks at the columns. */
 	contains?: 'auto' | 'orders' | 'customers';
 	delimiter?: CsvDelimiter | 'auto';
+	/** Text encoding; 'auto' detects it (see csvDecode.ts). */
+	encoding?: CsvEncoding;
+	/** How date columns are read (see nodes/core/dates.ts). */
+	dateFormat?: DateFormat;
 	fields?: CsvFieldMap;
 	/** Currency when the file has no currency column. */
 	defaultCurrency?: string;
@@ -241,33 +196,50 @@ export interface CsvOptions {
 	since?: string | null;
 }
 
+export interface CsvProgress {
+	/** Bytes of the file read so far. */
+	bytes: number;
+	totalBytes?: number;
+	/** Data rows read so far. */
+	rows: number;
+	done: boolean;
+}
+
+export interface CsvStreamOptions extends CsvOptions {
+	/** Size of the file, when known (for progress). */
+	totalBytes?: number;
+	/** Called each time another `progressEveryBytes` bytes were read, and once at the end. */
+	onProgress?: (p: CsvProgress) => void;
+	progressEveryBytes?: number;
+}
+
 export interface CsvResult {
 	mode: OutputMode;
 	contains: 'orders' | 'customers';
 	delimiter: CsvDelimiter;
+	encoding: DetectedEncoding;
 	columns: Record<string, string | undefined>;
-	records: Array<NormalizedOrder | NormalizedCustomer>;
+	/** Orders or customers as objects (built on first access from the columns). */
+	readonly records: Array<NormalizedOrder | NormalizedCustomer>;
+	/** Customers as columns (orders files in customers mode): what the large-run table is built from. */
+	customers?: CustomerColumns;
+	/** The first 1,000 records that could not be read, with their reason. */
 	skipped: SkippedRecord[];
+	/** All records that could not be read. */
+	skippedCount: number;
 	stats: FetchStats;
 	truncated: boolean;
+	/** Largest number of bytes of the file held in memory at once. */
+	maxBufferedBytes: number;
 }
 
-export function fetchCsv(data: Buffer | Uint8Array | string, opts: CsvOptions): CsvResult {
-	const table = readCsv(data, opts.delimiter);
-	const { headers, rows } = table;
-	const f = opts.fields ?? {};
-	const pick = (mapped: string | undefined, ...lists: ReadonlyArray<readonly string[]>) => pickHeader(headers, mapped, lists.flat());
-	const stats: FetchStats = { requests: 0, pages: 1, retries: 0, waitedMs: 0, read: rows.length };
-	const skipped: SkippedRecord[] = [];
-	const maxRecords = opts.maxRecords && opts.maxRecords > 0 ? opts.maxRecords : Infinity;
-	const sinceMs = opts.since ? Date.parse(opts.since) : null;
-	const invalid = (s: SkippedRecord) => {
-		if (opts.onInvalid === 'fail') throw new SourceError('invalidRecord', `CSV ${s.id}: ${s.reason}.`, { recordId: s.id });
-		skipped.push(s);
-	};
-	if (headers.length === 0) throw new SourceError('config', 'The file is empty: a header row and at least one data row are needed.');
+const SKIPPED_KEPT = 1000;
+const DETECT_BYTES = 65536;
 
-	const col = {
+/** Resolves the columns of a file from its header row and the mapping. */
+function resolveColumns(headers: string[], f: CsvFieldMap) {
+	const pick = (mapped: string | undefined, ...lists: ReadonlyArray<readonly string[]>) => pickHeader(headers, mapped, lists.flat());
+	return {
 		customerId: pick(f.customerId, ORDER_FIELDS.customerId, EXTRA.customerId),
 		// Shopify's orders export names the order in "Name" (#1001); elsewhere "Name" is a person.
 		orderId: pick(f.orderId, ORDER_FIELDS.orderId.filter((c) => c !== 'id'), EXTRA.orderId, pickHeader(headers, undefined, ['Financial Status']) ? ['Name'] : []),
@@ -290,182 +262,323 @@ export function fetchCsv(data: Buffer | Uint8Array | string, opts: CsvOptions): 
 		emailConsent: pick(undefined, EXTRA.emailConsent),
 		smsConsent: pick(undefined, EXTRA.smsConsent),
 		tags: pick(undefined, EXTRA.tags),
+		customerKey: pick(f.customerId, CUSTOMER_FIELDS.customerId, EXTRA.customerId),
 	};
-	let contains = opts.contains ?? 'auto';
-	if (contains === 'auto') {
-		const customerFile = (col.ordersCount || col.totalSpent || col.lastOrderDate) && !(col.orderId && col.date && col.amount);
-		contains = customerFile ? 'customers' : 'orders';
-	}
-	const defaultCurrency = upperOrNull(opts.defaultCurrency) ?? 'USD';
-	const result = (records: CsvResult['records'], truncated: boolean): CsvResult => ({
-		mode: opts.mode,
-		contains: contains as 'orders' | 'customers',
-		delimiter: table.delimiter,
-		columns: col,
-		records,
-		skipped,
-		stats,
-		truncated,
-	});
+}
+type Columns = ReturnType<typeof resolveColumns>;
 
-	if (contains === 'customers') {
-		if (opts.mode === 'orders')
-			throw new SourceError('config', 'The file holds one row per customer (totals, no orders): choose the "Customers" output, or upload an orders export.');
-		const idCol = pick(f.customerId, CUSTOMER_FIELDS.customerId, EXTRA.customerId) ?? col.email;
+/** Customers files: one row per customer with its totals (read row by row, ids checked for duplicates). */
+class CustomerFileReader {
+	rows = 0;
+	readonly out: NormalizedCustomer[] = [];
+	truncated = false;
+	private readonly seen = new Set<string>();
+	private readonly idCol: string;
+
+	constructor(
+		private readonly headers: string[],
+		private readonly col: Columns,
+		private readonly opts: CsvOptions,
+		private readonly invalid: (s: SkippedRecord) => void,
+		private readonly sinceMs: number | null,
+	) {
+		const idCol = col.customerKey ?? col.email;
 		if (!idCol) throw new SourceError('config', `No customer id column found. Map one in "Field Names". Columns: ${headers.join(', ')}.`);
-		const out: NormalizedCustomer[] = [];
-		const seen = new Set<string>();
-		for (let r = 0; r < rows.length; r++) {
-			const row = rows[r];
-			const rowId = `row ${r + 2}`;
-			const id = idString(row[idCol]);
-			if (!id) {
-				invalid({ id: rowId, reason: `empty ${idCol}` });
-				continue;
-			}
-			if (seen.has(id)) {
-				invalid({ id: rowId, reason: `duplicate customer id ${id}` });
-				continue;
-			}
-			const c = emptyCustomer(id);
-			const count = col.ordersCount ? parseAmount(row[col.ordersCount] || '0') : 0;
-			if (Number.isNaN(count) || count < 0) {
-				invalid({ id: rowId, reason: `${col.ordersCount} is not a number` });
-				continue;
-			}
-			const spent = col.totalSpent ? parseAmount(row[col.totalSpent] || '0') : 0;
-			if (Number.isNaN(spent)) {
-				invalid({ id: rowId, reason: `${col.totalSpent} is not a number` });
-				continue;
-			}
-			const lastRaw = col.lastOrderDate ? row[col.lastOrderDate] : '';
-			const last = lastRaw ? parseDate(lastRaw) : null;
-			if (lastRaw && last === null) {
-				invalid({ id: rowId, reason: `${col.lastOrderDate} "${lastRaw.slice(0, 30)}" is not a date` });
-				continue;
-			}
-			if (sinceMs !== null && (last === null || last < sinceMs)) continue;
-			seen.add(id);
-			c.ordersCount = Math.round(count);
-			c.currency = upperOrNull(col.currency ? row[col.currency] : '') ?? defaultCurrency;
-			c.totalSpent = roundMoney(spent, c.currency);
-			c.lastOrderDate = last === null ? null : new Date(last).toISOString();
-			c.firstOrderDate = col.firstOrderDate ? isoOrNull(row[col.firstOrderDate]) : null;
-			c.email = col.email ? normEmail(row[col.email]) : null;
-			c.firstName = col.firstName ? str(row[col.firstName]) : null;
-			c.lastName = col.lastName ? str(row[col.lastName]) : null;
-			c.phone = col.phone ? str(row[col.phone]?.replace(/^'/, '')) : null;
-			c.country = col.country ? upperOrNull(row[col.country]) : null;
-			c.createdAt = col.createdAt ? isoOrNull(row[col.createdAt]) : null;
-			c.consent = {
-				email: col.emailConsent ? consentFrom(row[col.emailConsent]) : 'unknown',
-				sms: col.smsConsent ? consentFrom(row[col.smsConsent]) : 'unknown',
-			};
-			c.acceptsMarketing = c.consent.email === 'subscribed';
-			c.tags = col.tags ? splitTags(row[col.tags]) : [];
-			if (opts.includeSource) c.source = row;
-			out.push(c);
-			if (out.length >= maxRecords) return result(out, r < rows.length - 1);
-		}
-		return result(out, false);
+		this.idCol = idCol;
 	}
 
-	// ---- orders file ----
-	if (!col.customerId) throw new SourceError('config', `No customer id column found (tried customerId, customer_id, email...). Map one in "Field Names". Columns: ${headers.join(', ')}.`);
-	if (!col.date) throw new SourceError('config', `No order date column found (tried createdAt, created_at, date...). Map one in "Field Names". Columns: ${headers.join(', ')}.`);
-	if (!col.amount) throw new SourceError('config', `No amount column found (tried total, amount, revenue...). Map one in "Field Names". Columns: ${headers.join(', ')}.`);
-	interface Group {
-		rowId: string;
-		customerId: string;
-		orderId: string;
-		t: number;
-		gross: number;
-		refunds: number;
-		amounts: number;
-		currency: string;
-		status: OrderStatus;
-		email: string | null;
-		bad: string | null;
-		rows: Record<string, string>[];
+	row(r: CsvRow): void {
+		this.rows++;
+		if (this.truncated) return;
+		const row: Record<string, string> = {};
+		this.headers.forEach((h, k) => (row[h] = fieldText(r, k)));
+		const c = this.customer(row, `row ${r.line}`);
+		if (!c) return;
+		if (this.opts.includeSource) c.source = row;
+		this.out.push(c);
+		const max = this.opts.maxRecords && this.opts.maxRecords > 0 ? this.opts.maxRecords : Infinity;
+		if (this.out.length >= max) this.truncated = true;
 	}
-	const groups = new Map<string, Group>();
-	for (let r = 0; r < rows.length; r++) {
-		const row = rows[r];
-		const rowId = `row ${r + 2}`;
-		const orderId = col.orderId ? idString(row[col.orderId]) : undefined;
-		const key = orderId ?? `row-${r + 2}`;
-		let g = groups.get(key);
-		const customerId = idString(row[col.customerId]);
-		const amountRaw = row[col.amount] ?? '';
-		const amount = amountRaw === '' ? NaN : parseAmount(amountRaw);
-		const t = parseDate(row[col.date]);
-		if (!g) {
-			g = {
-				rowId,
-				customerId: customerId ? (customerId.includes('@') ? customerId.toLowerCase() : customerId) : '',
-				orderId: key,
-				t: t ?? NaN,
-				gross: 0,
-				refunds: 0,
-				amounts: 0,
-				currency: upperOrNull(col.currency ? row[col.currency] : '') ?? defaultCurrency,
-				status: statusFromText(col.status ? row[col.status] : ''),
-				email: col.email ? normEmail(row[col.email]) : null,
-				bad: null,
-				rows: [],
-			};
-			groups.set(key, g);
-			if (!customerId) g.bad = `empty ${col.customerId}`;
-			else if (t === null) g.bad = `${col.date} "${(row[col.date] ?? '').slice(0, 30)}" is not a date`;
-			else if (amountRaw !== '' && Number.isNaN(amount)) g.bad = `${col.amount} "${amountRaw.slice(0, 30)}" is not a number`;
-			if (col.cancelledAt && row[col.cancelledAt]) g.status = 'cancelled';
-			if (col.refunded) {
-				const ref = parseAmount(row[col.refunded] || '0');
-				if (!Number.isNaN(ref)) g.refunds += Math.abs(ref);
-			}
-		} else {
-			if (t !== null && (Number.isNaN(g.t) || t < g.t) && !g.bad) g.t = t;
-			if (amountRaw !== '' && Number.isNaN(amount) && !g.bad) g.bad = `${col.amount} "${amountRaw.slice(0, 30)}" is not a number`;
-		}
-		if (opts.includeSource) g.rows.push(row);
-		if (!Number.isNaN(amount)) {
-			g.amounts++;
-			if (amount < 0) g.refunds += -amount;
-			else g.gross += amount;
-		}
-	}
-	const orders: NormalizedOrder[] = [];
-	for (const g of groups.values()) {
-		if (!g.bad && g.amounts === 0) g.bad = `empty ${col.amount}`;
-		if (g.bad) {
-			invalid({ id: col.orderId && !g.orderId.startsWith('row-') ? `order ${g.orderId} (${g.rowId})` : g.rowId, reason: g.bad });
-			continue;
-		}
-		if (sinceMs !== null && g.t < sinceMs) continue;
-		const net = Math.max(0, g.gross - g.refunds);
-		let status = g.status;
-		if (g.refunds > 0 && status === 'paid') status = net <= 0 ? 'refunded' : 'partially_refunded';
-		const o: NormalizedOrder = {
-			customerId: g.customerId,
-			orderId: g.orderId,
-			createdAt: new Date(g.t).toISOString(),
-			total: roundMoney(status === 'refunded' ? 0 : net, g.currency),
-			currency: g.currency,
-			status,
+
+	private customer(row: Record<string, string>, rowId: string): NormalizedCustomer | undefined {
+		const { col, opts } = this;
+		const format = opts.dateFormat ?? 'auto';
+		const id = idString(row[this.idCol]);
+		if (!id) return void this.invalid({ id: rowId, reason: `empty ${this.idCol}` });
+		if (this.seen.has(id)) return void this.invalid({ id: rowId, reason: `duplicate customer id ${id}` });
+		const countRaw = col.ordersCount ? row[col.ordersCount] || '0' : '0';
+		const count = parseAmount(countRaw);
+		if (Number.isNaN(count) || count < 0) return void this.invalid({ id: rowId, reason: `${col.ordersCount} "${countRaw.slice(0, 30)}": not a number of orders` });
+		const spentRaw = col.totalSpent ? row[col.totalSpent] || '0' : '0';
+		const spent = parseAmount(spentRaw);
+		if (Number.isNaN(spent)) return void this.invalid({ id: rowId, reason: `${col.totalSpent} "${spentRaw.slice(0, 30)}": ${amountProblem(spentRaw)}` });
+		const lastRaw = col.lastOrderDate ? row[col.lastOrderDate] : '';
+		const last = lastRaw ? parseDate(lastRaw, format) : null;
+		if (lastRaw && last === null) return void this.invalid({ id: rowId, reason: `${col.lastOrderDate} "${lastRaw.slice(0, 30)}": ${dateProblem(lastRaw, format)}` });
+		if (this.sinceMs !== null && (last === null || last < this.sinceMs)) return undefined;
+		this.seen.add(id);
+		const c = emptyCustomer(id);
+		c.ordersCount = Math.round(count);
+		c.currency = upperOrNull(col.currency ? row[col.currency] : '') ?? upperOrNull(opts.defaultCurrency) ?? 'USD';
+		c.totalSpent = roundMoney(spent, c.currency);
+		c.lastOrderDate = last === null ? null : new Date(last).toISOString();
+		c.firstOrderDate = col.firstOrderDate ? isoOrNull(row[col.firstOrderDate]) : null;
+		c.email = col.email ? normEmail(row[col.email]) : null;
+		c.firstName = col.firstName ? str(row[col.firstName]) : null;
+		c.lastName = col.lastName ? str(row[col.lastName]) : null;
+		c.phone = col.phone ? str(row[col.phone]?.replace(/^'/, '')) : null;
+		c.country = col.country ? upperOrNull(row[col.country]) : null;
+		c.createdAt = col.createdAt ? isoOrNull(row[col.createdAt]) : null;
+		c.consent = {
+			email: col.emailConsent ? consentFrom(row[col.emailConsent]) : 'unknown',
+			sms: col.smsConsent ? consentFrom(row[col.smsConsent]) : 'unknown',
 		};
-		if (g.email) o.email = g.email;
-		else if (g.customerId.includes('@')) o.email = g.customerId;
-		if (opts.includeSource) o.source = g.rows.length === 1 ? g.rows[0] : g.rows;
-		orders.push(o);
+		c.acceptsMarketing = c.consent.email === 'subscribed';
+		c.tags = col.tags ? splitTags(row[col.tags]) : [];
+		return c;
 	}
-	if (opts.mode === 'orders') {
-		if (orders.length > maxRecords) return result(orders.slice(0, maxRecords), true);
-		return result(orders, false);
+}
+
+const iso = (t: number) => (Number.isFinite(t) ? new Date(t).toISOString() : null);
+
+function orderRecord(o: OrderOut): NormalizedOrder {
+	const rec: NormalizedOrder = { customerId: o.customerId, orderId: o.orderId, createdAt: new Date(o.time).toISOString(), total: o.total, currency: o.currency, status: o.status };
+	if (o.email) rec.email = o.email;
+	if (o.rows) rec.source = o.rows.length === 1 ? o.rows[0] : o.rows;
+	return rec;
+}
+
+/** Customer k of the columns as Fetch Customers' normalized customer. */
+export function customerRecord(c: CustomerColumns, k: number): NormalizedCustomer {
+	const out = emptyCustomer(c.customerId[k]);
+	out.email = c.email[k];
+	out.ordersCount = c.ordersCount[k];
+	out.lastOrderDate = iso(c.lastOrderTime[k]);
+	out.firstOrderDate = iso(c.firstOrderTime[k]);
+	out.currency = c.currency[k];
+	out.totalSpent = c.totalSpent[k];
+	const all = c.spentByCurrency.get(k);
+	if (all) out.spentByCurrency = all;
+	return out;
+}
+
+/**
+ * Customers of the columns as a customer table (large runs, see nodes/core/table): the fields of
+ * the normalized customer, profile fields a CSV of orders does not have stored once for all rows.
+ */
+export function customerTable(c: CustomerColumns): CustomerTable {
+	const n = c.count;
+	const cut = <T>(a: T[]) => (a.length === n ? a : a.slice(0, n));
+	const t = new CustomerTable(n);
+	t.set('customerId', { kind: 'text', values: cut(c.customerId) });
+	t.set('email', { kind: 'text', values: cut(c.email) });
+	for (const name of ['firstName', 'lastName', 'phone', 'country', 'createdAt']) t.set(name, { kind: 'const', value: null });
+	t.set('ordersCount', { kind: 'number', values: Float64Array.from(c.ordersCount.subarray(0, n)) });
+	t.set('totalSpent', { kind: 'number', values: c.totalSpent.slice(0, n) });
+	t.set('currency', { kind: 'label', values: cut(c.currency) });
+	t.set('lastOrderDate', { kind: 'date', values: c.lastOrderTime.slice(0, n) });
+	t.set('firstOrderDate', { kind: 'date', values: c.firstOrderTime.slice(0, n) });
+	t.set('consent', { kind: 'const', value: { email: 'unknown', sms: 'unknown' } });
+	t.set('acceptsMarketing', { kind: 'const', value: false });
+	t.set('tags', { kind: 'const', value: [] });
+	if (c.spentByCurrency.size) {
+		const all: unknown[] = new Array(n).fill(undefined);
+		for (const [k, v] of c.spentByCurrency) if (k < n) all[k] = v;
+		t.set('spentByCurrency', { kind: 'json', values: all });
 	}
-	const agg = new CustomerAggregator();
-	for (const o of orders) agg.addOrder(o);
-	let customers = agg.all();
-	const truncated = customers.length > maxRecords;
-	if (truncated) customers = customers.slice(0, maxRecords);
-	return result(customers, truncated);
+	return t;
+}
+
+/**
+ * The read of one file: bytes -> UTF-8 -> delimiter -> rows -> header -> orders or customers.
+ * push() each chunk, then end() for the result.
+ */
+class CsvRead {
+	private readonly normalizer: Utf8Normalizer;
+	private head: Buffer[] = [];
+	private headBytes = 0;
+	private headLines = 0;
+	/** Bytes of the first lines counted in headLines (to guess the number of rows from the file size). */
+	private headLineBytes = 0;
+	private tokenizer: CsvTokenizer | undefined;
+	private delimiter: CsvDelimiter = ',';
+	private headers: string[] | undefined;
+	private col: Columns | undefined;
+	private contains: 'orders' | 'customers' = 'orders';
+	private orders: CsvOrderReader | undefined;
+	private customers: CustomerFileReader | undefined;
+	private readonly skipped: SkippedRecord[] = [];
+	private skippedCount = 0;
+	private readonly sinceMs: number | null;
+
+	private bytesPerRow = 64;
+
+	constructor(
+		private readonly opts: CsvOptions,
+		private readonly totalBytes?: number,
+	) {
+		this.normalizer = new Utf8Normalizer(opts.encoding ?? 'auto');
+		this.sinceMs = opts.since ? Date.parse(opts.since) : null;
+	}
+
+	get rows(): number {
+		return (this.orders?.rows ?? 0) + (this.customers?.rows ?? 0);
+	}
+
+	push(chunk: Uint8Array): void {
+		this.feed(this.normalizer.push(chunk));
+	}
+
+	private feed(u: Buffer): void {
+		if (this.tokenizer) return this.tokenizer.push(u);
+		if (u.length === 0) return;
+		this.head.push(u);
+		this.headBytes += u.length;
+		for (let i = 0; i < u.length && this.headLines <= 20; i++)
+			if (u[i] === 10) {
+				this.headLines++;
+				this.headLineBytes = this.headBytes - u.length + i + 1;
+			}
+		if (this.headBytes >= DETECT_BYTES || this.headLines > 20) this.start();
+	}
+
+	private start(): void {
+		const head = Buffer.concat(this.head);
+		this.head = [];
+		if (this.headLines > 0) this.bytesPerRow = Math.max(8, this.headLineBytes / this.headLines);
+		const d = this.opts.delimiter;
+		this.delimiter = !d || d === 'auto' ? detectDelimiter(head.toString('utf8', 0, Math.min(head.length, DETECT_BYTES))) : d;
+		this.tokenizer = new CsvTokenizer(this.delimiter.charCodeAt(0), (row) => this.onRow(row));
+		this.tokenizer.push(head);
+	}
+
+	private invalid = (s: SkippedRecord): void => {
+		if (this.opts.onInvalid === 'fail') throw new SourceError('invalidRecord', `CSV ${s.id}: ${s.reason}.`, { recordId: s.id });
+		this.skippedCount++;
+		if (this.skipped.length < SKIPPED_KEPT) this.skipped.push(s);
+	};
+
+	private onRow(row: CsvRow): void {
+		if (this.orders) return this.orders.row(row);
+		if (this.customers) return this.customers.row(row);
+		const headers = uniqueHeaders(Array.from({ length: row.count }, (_, k) => fieldText(row, k)));
+		this.headers = headers;
+		const col = resolveColumns(headers, this.opts.fields ?? {});
+		this.col = col;
+		let contains = this.opts.contains ?? 'auto';
+		if (contains === 'auto') {
+			const customerFile = (col.ordersCount || col.totalSpent || col.lastOrderDate) && !(col.orderId && col.date && col.amount);
+			contains = customerFile ? 'customers' : 'orders';
+		}
+		this.contains = contains;
+		if (contains === 'customers') {
+			if (this.opts.mode === 'orders')
+				throw new SourceError('config', 'The file holds one row per customer (totals, no orders): choose the "Customers" output, or upload an orders export.');
+			this.customers = new CustomerFileReader(headers, col, this.opts, this.invalid, this.sinceMs);
+			return;
+		}
+		if (!col.customerId) throw new SourceError('config', `No customer id column found (tried customerId, customer_id, email...). Map one in "Field Names". Columns: ${headers.join(', ')}.`);
+		if (!col.date) throw new SourceError('config', `No order date column found (tried createdAt, created_at, date...). Map one in "Field Names". Columns: ${headers.join(', ')}.`);
+		if (!col.amount) throw new SourceError('config', `No amount column found (tried total, amount, revenue...). Map one in "Field Names". Columns: ${headers.join(', ')}.`);
+		const at = (name: string | undefined) => (name === undefined ? -1 : headers.indexOf(name));
+		const keys: Array<keyof OrderColumns> = ['customerId', 'orderId', 'date', 'amount', 'currency', 'status', 'email', 'refunded', 'cancelledAt'];
+		const idx = Object.fromEntries(keys.map((k) => [k, at(col[k])])) as unknown as OrderColumns;
+		const names = Object.fromEntries(keys.map((k) => [k, col[k] ?? k])) as Record<keyof OrderColumns, string>;
+		this.orders = new CsvOrderReader(idx, names, {
+			defaultCurrency: upperOrNull(this.opts.defaultCurrency) ?? 'USD',
+			dateFormat: this.opts.dateFormat ?? 'auto',
+			headers: this.opts.includeSource ? headers : undefined,
+			mode: this.opts.mode,
+			expectedRows: this.totalBytes ? Math.ceil(this.totalBytes / this.bytesPerRow) : undefined,
+		});
+	}
+
+	get maxBuffered(): number {
+		return Math.max(this.headBytes, this.tokenizer?.maxBuffered ?? 0);
+	}
+
+	end(): CsvResult {
+		this.feed(this.normalizer.end());
+		if (!this.tokenizer && this.headBytes > 0) this.start();
+		this.tokenizer?.end();
+		if (!this.headers) throw new SourceError('config', 'The file is empty: a header row and at least one data row are needed.');
+		return this.result();
+	}
+
+	private result(): CsvResult {
+		const { opts } = this;
+		const maxRecords = opts.maxRecords && opts.maxRecords > 0 ? opts.maxRecords : Infinity;
+		const stats: FetchStats = { requests: 0, pages: 1, retries: 0, waitedMs: 0, read: this.rows };
+		const base = {
+			mode: opts.mode,
+			contains: this.contains,
+			delimiter: this.delimiter,
+			encoding: this.normalizer.detected ?? 'utf-8',
+			columns: Object.fromEntries(Object.entries(this.col ?? {}).filter(([k]) => k !== 'customerKey')) as Record<string, string | undefined>,
+			stats,
+			maxBufferedBytes: this.maxBuffered,
+		};
+		const finish = (extra: { records?: () => CsvResult['records']; customers?: CustomerColumns; truncated: boolean }): CsvResult => {
+			let cached: CsvResult['records'] | undefined;
+			return {
+				...base,
+				customers: extra.customers,
+				skipped: this.skipped,
+				skippedCount: this.skippedCount,
+				truncated: extra.truncated,
+				get records() {
+					return (cached ??= extra.records ? extra.records() : []);
+				},
+			};
+		};
+		if (this.customers) return finish({ records: () => this.customers!.out, truncated: this.customers.truncated });
+		const reader = this.orders as CsvOrderReader;
+		try {
+			if (opts.mode === 'orders') {
+				const list = reader.ordersOut(this.sinceMs, this.invalid);
+				const truncated = list.length > maxRecords;
+				const kept = truncated ? list.slice(0, maxRecords) : list;
+				return finish({ records: () => kept.map(orderRecord), truncated });
+			}
+			const customers = reader.customersOut(this.sinceMs, this.invalid);
+			const truncated = customers.count > maxRecords;
+			if (truncated) customers.count = maxRecords;
+			return finish({ customers, truncated, records: () => Array.from({ length: customers.count }, (_, k) => customerRecord(customers, k)) });
+		} catch (e) {
+			if (e instanceof CsvMarksError) throw new SourceError('config', e.message);
+			throw e;
+		}
+	}
+}
+
+/** Reads a whole file held in memory (small files, tests). */
+export function fetchCsv(data: Buffer | Uint8Array | string, opts: CsvOptions): CsvResult {
+	const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+	const read = new CsvRead(opts, bytes.length);
+	read.push(bytes);
+	return read.end();
+}
+
+/**
+ * Reads a file chunk by chunk (n8n's binary stream, a file stream): memory stays at one chunk plus
+ * one row besides the orders and customers found; the event loop gets a turn after every chunk;
+ * `onProgress` hears of every `progressEveryBytes` bytes (default 64 MiB) and of the end.
+ */
+export async function fetchCsvStream(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, opts: CsvStreamOptions): Promise<CsvResult> {
+	const read = new CsvRead(opts, opts.totalBytes);
+	const step = opts.progressEveryBytes && opts.progressEveryBytes > 0 ? opts.progressEveryBytes : 64 * 1024 * 1024;
+	let bytes = 0;
+	let next = step;
+	for await (const chunk of chunks) {
+		read.push(chunk);
+		bytes += chunk.length;
+		if (bytes >= next && opts.onProgress) {
+			opts.onProgress({ bytes, totalBytes: opts.totalBytes, rows: read.rows, done: false });
+			next = (Math.floor(bytes / step) + 1) * step;
+		}
+		await new Promise((resolve) => setImmediate(resolve));
+	}
+	const result = read.end();
+	opts.onProgress?.({ bytes, totalBytes: opts.totalBytes, rows: result.stats.read, done: true });
+	return result;
 }
