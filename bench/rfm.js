@@ -103,7 +103,7 @@ async function runChild(mode, n, runs, file) {
       const ctx = {
         getInputData: () => items,
         getNodeParameter: (name, _i, fb) => (params[name] !== undefined ? params[name] : fb),
-        getNode: () => ({ name: 'RFM Score', type: 'CUSTOM.rfmScore', typeVersion: 1, parameters: params }),
+        getNode: () => ({ name: 'RFM Score', type: 'n8n-nodes-microsegments.rfmScore', typeVersion: 1, parameters: params }),
         continueOnFail: () => false,
         helpers: {},
       };

@@ -9,7 +9,7 @@ import {
 } from 'n8n-workflow';
 import { parseDate } from '../core/dates';
 import type { PostgresConnection } from '../core/delivery/ledgerPostgres';
-import { redact } from '../core/delivery/retry';
+import { redact } from '../core/net/redact';
 import { DEFAULT_EXCLUDED_STATUSES, DEFAULT_REFUNDED_STATUSES } from '../core/rfm/fieldGuesses';
 import type { ReferenceDate } from '../core/rfm/rfm';
 import { WarehouseSqlError, type DialectName } from '../core/warehouse/dialects';
@@ -184,7 +184,7 @@ export async function executeWarehouseRfm(this: IExecuteFunctions): Promise<INod
 function nodeError(node: ReturnType<IExecuteFunctions['getNode']>, engine: Engine, error: Error & { code?: string }): NodeOperationError {
 	if (error instanceof WarehouseSqlError) return new NodeOperationError(node, error.message, { description: (error as WarehouseSqlError).description });
 	const where = engine === 'postgres' ? 'PostgreSQL' : 'The embedded engine';
-	return new NodeOperationError(node, `${where}: ${redact(error.message, 500) ?? 'failed'}`, {
+	return new NodeOperationError(node, `${where}: ${redact(error.message, [], 500) ?? 'failed'}`, {
 		description: error.code ? `Error code ${error.code}` : undefined,
 	});
 }

@@ -11,6 +11,7 @@ import { MicroFcmServiceAccountApi } from '../../credentials/MicroFcmServiceAcco
 import { MicroHubSpotApi } from '../../credentials/MicroHubSpotApi.credentials';
 import { MicroOneSignalApi } from '../../credentials/MicroOneSignalApi.credentials';
 import { MicroPostgresLedger } from '../../credentials/MicroPostgresLedger.credentials';
+import { MicroPostgresWarehouse } from '../../credentials/MicroPostgresWarehouse.credentials';
 import { MicroSendGridApi } from '../../credentials/MicroSendGridApi.credentials';
 import { MicroShopifyApi } from '../../credentials/MicroShopifyApi.credentials';
 import { MicroSmtp } from '../../credentials/MicroSmtp.credentials';
@@ -24,6 +25,7 @@ const TYPES: ICredentialType[] = [
 	new MicroHubSpotApi(),
 	new MicroOneSignalApi(),
 	new MicroPostgresLedger(),
+	new MicroPostgresWarehouse(),
 	new MicroSendGridApi(),
 	new MicroShopifyApi(),
 	new MicroSmtp(),

@@ -25,7 +25,7 @@ import { drive, recipients } from './providers-push-driver';
 function fakeCtx(params: Record<string, unknown>, credentials: Record<string, unknown>, items: Array<Record<string, unknown>> = []) {
 	const evaluated: Array<[string, number]> = [];
 	const ctx = {
-		getNode: () => ({ name: 'Campaign Send', type: 'CUSTOM.campaignSend', typeVersion: 1, position: [0, 0], parameters: {}, id: 'x' }),
+		getNode: () => ({ name: 'Campaign Send', type: 'n8n-nodes-microsegments.campaignSend', typeVersion: 1, position: [0, 0], parameters: {}, id: 'x' }),
 		getNodeParameter: (name: string, _i: number, fallback?: unknown) => (name in params ? params[name] : fallback),
 		getCredentials: async () => credentials,
 		evaluateExpression: (expression: string, itemIndex: number) => {

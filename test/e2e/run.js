@@ -2,7 +2,8 @@
 /**
  * Runs the workflow tests (test/e2e/*.e2e.test.js) in a real n8n for every version in env
  * N8N_VERSIONS (space or comma separated; default 1.123.0), then the editor check
- * (test/editor/editor-check.js) on each version.
+ * (test/editor/editor-check.js) and the Segment Report panel check (test/editor/report-panel-check.js)
+ * on each version.
  *
  *   node test/e2e/run.js                      # default version
  *   N8N_VERSIONS="1.123.0 2.8.4" node test/e2e/run.js
@@ -76,7 +77,9 @@ async function main() {
 			console.log(`\ne2e: editor check on n8n ${version}`);
 			t = Date.now();
 			const ecode = await runChild([path.join(ROOT, 'test', 'editor', 'editor-check.js'), '--version', version], env);
-			r.editor = { ok: ecode === 0, ms: Date.now() - t };
+			console.log(`\ne2e: Segment Report panel check on n8n ${version}`);
+			const rcode = await runChild([path.join(ROOT, 'test', 'editor', 'report-panel-check.js'), '--version', version], env);
+			r.editor = { ok: ecode === 0 && rcode === 0, ms: Date.now() - t };
 		}
 	}
 

@@ -66,7 +66,7 @@ export async function runNode(
 	const node: INode = {
 		id: 'test-node',
 		name: opts.nodeName ?? description.defaults.name ?? description.displayName,
-		type: `CUSTOM.${description.name}`,
+		type: `n8n-nodes-microsegments.${description.name}`,
 		typeVersion: Array.isArray(description.version) ? description.version[description.version.length - 1] : description.version,
 		position: [0, 0],
 		parameters: params as INode['parameters'],

@@ -20,7 +20,7 @@ import { HubSpotSendMock } from '../mocks/hubspot-send';
 let storage = '';
 beforeEach(() => (storage = fs.mkdtempSync(path.join(os.tmpdir(), 'campaign-send-storage-'))));
 afterEach(() => fs.rmSync(storage, { recursive: true, force: true }));
-const runCampaignSend = (items: INodeExecutionData[], opts: RunNodeOptions = {}) => runNode(new CampaignSend(), items, { storagePath: path.join(storage, 'CUSTOM.campaignSend'), ...opts });
+const runCampaignSend = (items: INodeExecutionData[], opts: RunNodeOptions = {}) => runNode(new CampaignSend(), items, { storagePath: path.join(storage, 'n8n-nodes-microsegments.campaignSend'), ...opts });
 
 const TEMPLATE = 'd-0123456789abcdef0123456789abcdef';
 
@@ -228,7 +228,7 @@ describe('Campaign Send node', () => {
 			{ customerId: 'b', email: 'not an email' },
 		];
 		const [out] = await runNode(withErrorOutput, toItems(items), {
-			storagePath: path.join(storage, 'CUSTOM.campaignSend'),
+			storagePath: path.join(storage, 'n8n-nodes-microsegments.campaignSend'),
 			credentials,
 			httpRequest: httpVia(credentials),
 			continueOnFail: true,

@@ -11,7 +11,7 @@ import { runNode, toItems, type RunNodeOptions } from '../helpers/runNode';
 let storage = '';
 beforeEach(() => (storage = fs.mkdtempSync(path.join(os.tmpdir(), 'campaign-send-storage-'))));
 afterEach(() => fs.rmSync(storage, { recursive: true, force: true }));
-const runCampaignSend = (items: INodeExecutionData[], opts: RunNodeOptions = {}) => runNode(new CampaignSend(), items, { storagePath: path.join(storage, 'CUSTOM.campaignSend'), ...opts });
+const runCampaignSend = (items: INodeExecutionData[], opts: RunNodeOptions = {}) => runNode(new CampaignSend(), items, { storagePath: path.join(storage, 'n8n-nodes-microsegments.campaignSend'), ...opts });
 
 const people: IDataObject[] = [
 	{ customerId: 'c1', email: 'ann@example.com', rfm: { segment: 'Champions' }, playbook: { offerCode: 'VIP10' } },

@@ -39,7 +39,7 @@ const week2 = [
 describe('inputs and outputs on the canvas', () => {
 	function ports(lib: typeof n8nWorkflow, parameters: IDataObject) {
 		const nodeTypes = { getByName: () => node, getByNameAndVersion: () => node, getKnownTypes: () => ({}) } as unknown as INodeTypes;
-		const wfNode = { id: '1', name: 'Segment Changes', type: 'CUSTOM.segmentChanges', typeVersion: 1, position: [0, 0] as [number, number], parameters: parameters as n8nWorkflow.INodeParameters };
+		const wfNode = { id: '1', name: 'Segment Changes', type: 'n8n-nodes-microsegments.segmentChanges', typeVersion: 1, position: [0, 0] as [number, number], parameters: parameters as n8nWorkflow.INodeParameters };
 		const wf = new lib.Workflow({ id: 'w', nodes: [wfNode], connections: {}, active: false, nodeTypes });
 		const n = wf.getNode('Segment Changes') as n8nWorkflow.INode;
 		const names = (list: Array<string | { displayName?: string }>) => list.map((o) => (typeof o === 'string' ? o : o.displayName));

@@ -28,7 +28,7 @@ const ids = (items: INodeExecutionData[]) => items.map((it) => it.json.customerI
 type WorkflowModule = typeof n8nWorkflow;
 function outputsWith(lib: WorkflowModule, parameters: IDataObject): string[] {
 	const nodeTypes = { getByName: () => node, getByNameAndVersion: () => node, getKnownTypes: () => ({}) } as unknown as INodeTypes;
-	const wfNode = { id: '1', name: 'Segment Router', type: 'CUSTOM.segmentRouter', typeVersion: 1, position: [0, 0] as [number, number], parameters: parameters as n8nWorkflow.INodeParameters };
+	const wfNode = { id: '1', name: 'Segment Router', type: 'n8n-nodes-microsegments.segmentRouter', typeVersion: 1, position: [0, 0] as [number, number], parameters: parameters as n8nWorkflow.INodeParameters };
 	const wf = new lib.Workflow({ id: 'w', nodes: [wfNode], connections: {}, active: false, nodeTypes });
 	const outs = lib.NodeHelpers.getNodeOutputs(wf, wf.getNode('Segment Router') as n8nWorkflow.INode, node.description);
 	return outs.map((o) => (typeof o === 'string' ? o : (o.displayName as string)));
