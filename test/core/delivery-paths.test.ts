@@ -73,7 +73,7 @@ describe('safe paths', () => {
 		expect(() => createSendGridProvider({ ...sg, nameField: 'constructor.name' })).toThrow('reserved');
 		expect(() => createBrevoProvider({ baseUrl: 'http://127.0.0.1:9', templateId: 1, paramFields: ['__proto__.x'] })).toThrow('Params Fields');
 		expect(() => createHubSpotProvider({ action: 'upsert', properties: [{ property: 'rfm_segment', field: 'prototype.x' }] })).toThrow('reserved');
-		expect(() => createOutboxProvider({ directory: '/tmp/x', fields: ['__proto__'] })).toThrow('reserved');
+		expect(() => createOutboxProvider({ directory: 'outbox-never-created', fields: ['__proto__'] })).toThrow('reserved');
 	});
 
 	test('a whole send of hostile items through the engine leaves Object.prototype alone', async () => {

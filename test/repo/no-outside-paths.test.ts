@@ -10,7 +10,9 @@
  *      in JavaScript, tempfile in Python, mktemp or ${TMPDIR:-/tmp} in shell); that shell fallback
  *      is the only place where it may appear.
  * System programs (/usr/bin/chromium, /usr/lib/postgresql/..., /usr/bin/python3), /dev/null and
- * /proc/loadavg are the operating system's, not data, and stay allowed.
+ * /proc/loadavg are the operating system's, not data, and stay allowed; so does /home/node/.n8n,
+ * the n8n user folder inside n8n's official Docker image (examples/deploy builds on it), which is
+ * a path in the container, not on this machine.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -31,6 +33,8 @@ const RULES: { name: string; re: RegExp }[] = [
 ];
 /** The shell's fallback for a temp folder made at run time. */
 const TMPDIR_FALLBACK = /\$\{TMPDIR:-\/tmp\}/g;
+/** The n8n user folder inside n8n's Docker image (a container path). */
+const N8N_IMAGE_HOME = /\/home\/node\/\.n8n(?![\w.-])/g;
 
 function listFiles(): string[] {
 	try {
@@ -54,7 +58,7 @@ function listFiles(): string[] {
 function violations(file: string, text: string): string[] {
 	const out: string[] = [];
 	text.split('\n').forEach((line, i) => {
-		const cleaned = line.replace(TMPDIR_FALLBACK, '${TMPDIR}');
+		const cleaned = line.replace(TMPDIR_FALLBACK, '${TMPDIR}').replace(N8N_IMAGE_HOME, '${N8N_IMAGE_HOME}');
 		for (const rule of RULES) if (rule.re.test(cleaned)) out.push(`${file}:${i + 1}: ${rule.name}: ${line.trim().slice(0, 160)}`);
 	});
 	return out;
@@ -88,6 +92,7 @@ describe('no test, bench, script, example or CI file names a path outside the re
 			`cat ${'/'}home/me/orders.csv`,
 			`DIR="${'/'}tmp/micro-pg"`,
 			`fs.writeFileSync('${'/'}tmp/out.json', s)`,
+			`cd ${'/'}home/node/orders`,
 		];
 		for (const line of bad) expect({ line, caught: violations('x', line).length > 0 }).toEqual({ line, caught: true });
 		const good = [
@@ -98,6 +103,7 @@ describe('no test, bench, script, example or CI file names a path outside the re
 			`const p = process.env.CHROMIUM_PATH || '${'/'}usr/bin/chromium';`,
 			`ls ${'/'}usr/lib/postgresql/*/bin`,
 			`cmd > ${'/'}dev/null`,
+			`RUN mkdir -p ${'/'}home/node/.n8n/nodes`,
 		];
 		for (const line of good) expect({ line, caught: violations('x', line).length > 0 }).toEqual({ line, caught: false });
 	});
