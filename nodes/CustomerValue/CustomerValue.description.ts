@@ -4,7 +4,7 @@ import { rfmScoreProperties } from '../RfmScore/RfmScore.description';
 const customersOnly = { show: { '/input': ['customers'] } };
 
 /** RFM Score's options for reading orders, shared so that both nodes read the same data the same way. */
-const READING_OPTIONS = ['excludedStatuses', 'refundedStatuses', 'keepCurrency', 'keepLatestOrderFields', 'skipInvalid'];
+const READING_OPTIONS = ['excludedStatuses', 'refundedStatuses', 'keepCurrency', 'keepLatestOrderFields', 'skipInvalid', 'dateFormat'];
 
 function rfmProperty(name: string): INodeProperties {
 	const p = rfmScoreProperties.find((q) => q.name === name);

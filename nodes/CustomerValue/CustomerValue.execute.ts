@@ -4,7 +4,7 @@ import {
 	type IExecuteFunctions,
 	type INodeExecutionData,
 } from 'n8n-workflow';
-import { parseDate } from '../core/dates';
+import { parseDate, type DateFormat } from '../core/dates';
 import { getPath, type Json } from '../core/fields';
 import { RfmInputError } from '../core/rfm/rfm';
 import { modelCustomerValue, type ClvOptions } from '../core/clv/clv';
@@ -100,6 +100,7 @@ export async function executeCustomerValue(this: IExecuteFunctions): Promise<INo
 			calibrationEnd: calibrationEnd(this),
 			keepCurrency: (options.keepCurrency as string) || undefined,
 			skipInvalid: options.skipInvalid === true,
+			dateFormat: ((options.dateFormat as string) || 'auto') as DateFormat,
 			excludedStatuses: options.excludedStatuses !== undefined ? list(options.excludedStatuses) : undefined,
 			refundedStatuses: options.refundedStatuses !== undefined ? list(options.refundedStatuses) : undefined,
 		});

@@ -240,6 +240,19 @@ describe('Customer Value node: rules and errors on small inputs', () => {
 		expect(out).toHaveLength(30);
 	});
 
+	test('Date Format: day-month-year dates give the same model as ISO dates; automatic refuses the ambiguous layout', async () => {
+		const iso = shop(40, 20);
+		const dmy = iso.map((r) => {
+			const [y, m, d] = String(r.created_at).split('-');
+			return { ...r, created_at: `${d}/${m}/${y}` };
+		});
+		const [want] = await runNode(node, toItems(iso), { parameters: { minRepeatCustomers: 10 } });
+		const [got] = await runNode(node, toItems(dmy), { parameters: { minRepeatCustomers: 10, options: { dateFormat: 'dmy' } } });
+		expect(got.map(clv)).toEqual(want.map(clv));
+		expect(clv(got[0]).daysFirstToLast).toBe(clv(want[0]).daysFirstToLast);
+		await expectError(runNode(node, toItems(dmy), { parameters: { minRepeatCustomers: 10 } }), /date/i);
+	});
+
 	test('same-day orders are one purchase: their amounts add up, the first day is not a repeat', async () => {
 		const rows = [
 			...shop(40, 20),

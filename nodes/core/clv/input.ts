@@ -4,6 +4,7 @@
  * Score's own output fields (rfm.firstOrderDate, rfm.lastOrderDate, rfm.frequency, rfm.monetary,
  * rfm.currency) among the guesses, so that Customer Value can follow RFM Score directly.
  */
+import type { DateFormat } from '../dates';
 import { resolveField, type Json } from '../fields';
 import { extractCustomers, extractOrders, type CustomerMapping, type OrderMapping } from '../rfm/rfm';
 import { CUSTOMER_FIELDS } from '../rfm/fieldGuesses';
@@ -34,14 +35,16 @@ export interface InputOptions extends PrepareOptions {
 	input: 'orders' | 'customers';
 	excludedStatuses?: string[];
 	refundedStatuses?: string[];
+	/** How date values are read (nodes/core/dates.ts); default automatic. */
+	dateFormat?: DateFormat;
 }
 
 /** Records -> the model's per-customer inputs; customers without orders (customers input) listed apart. */
 export function readInput(records: readonly Json[], mapping: OrderMapping & CustomerMapping, o: InputOptions): { data: ClvData; withoutOrders: number[] } {
 	if (o.input === 'orders') {
-		const rows = extractOrders(records, mapping, { skipInvalid: o.skipInvalid, excludedStatuses: o.excludedStatuses, refundedStatuses: o.refundedStatuses });
+		const rows = extractOrders(records, mapping, { skipInvalid: o.skipInvalid, excludedStatuses: o.excludedStatuses, refundedStatuses: o.refundedStatuses, dateFormat: o.dateFormat });
 		return { data: prepareOrders(rows, o), withoutOrders: [] };
 	}
-	const rows = extractCustomers(records, customerMapping(records, mapping), { skipInvalid: o.skipInvalid });
+	const rows = extractCustomers(records, customerMapping(records, mapping), { skipInvalid: o.skipInvalid, dateFormat: o.dateFormat });
 	return { data: prepareCustomers(rows, o), withoutOrders: rows.withoutOrders };
 }
