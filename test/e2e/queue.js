@@ -3,7 +3,8 @@
  * installed with apt-get when missing, started and stopped here), PostgreSQL as n8n's database
  * (a schema of its own in the test server of .ci/postgres.sh), one `n8n start` main and N
  * `n8n worker` processes, each with its own user folder (as separate containers would have), all
- * loading this package the way the harness loads it (test/e2e/harness.js: buildPackage, n8nEnv).
+ * loading this package the way the harness loads it: the packed tarball installed in each process's
+ * user folder `.n8n/nodes` (test/e2e/harness.js: installedPackage, linkNodes, n8nEnv).
  *
  *   const q = await startQueue({ version, workers: 2, workflows: [wf], credentials, activate: [wf.id], env });
  *   await fetch(`${q.url}/webhook/<path>`, ...);    // main enqueues, a worker runs it
@@ -127,7 +128,7 @@ function n8nProcess(version, args, env, name) {
  */
 async function startQueue({ version = harness.defaultVersion(), workers = 2, workflows = [], credentials = [], activate = [], env = {}, allowedPaths = [] } = {}) {
 	await harness.ensureN8n(version);
-	const extensions = harness.buildPackage();
+	const install = harness.installedPackage();
 	const redis = await startRedis();
 	const url = pgUrl();
 	const schema = `n8n_q_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
@@ -153,9 +154,10 @@ async function startQueue({ version = harness.defaultVersion(), workers = 2, wor
 		const dir = path.join(harness.WORK_DIR, `queue-${process.pid}-${name}`);
 		fs.rmSync(dir, { recursive: true, force: true });
 		fs.mkdirSync(dir, { recursive: true });
+		harness.linkNodes(dir, install);
 		return dir;
 	};
-	const envFor = async (name, extra = {}) => harness.n8nEnv({ userFolder: folder(name), allowedPaths, extensions, env: { ...shared, ...extra } });
+	const envFor = async (name, extra = {}) => harness.n8nEnv({ userFolder: folder(name), allowedPaths, env: { ...shared, ...extra } });
 	const mainEnv = await envFor('main', { N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_HOST: 'localhost', N8N_PROTOCOL: 'http', WEBHOOK_URL: `http://localhost:${port}/` });
 	const importDir = fs.mkdtempSync(path.join(harness.WORK_DIR, 'queue-import-'));
 	const loaded = workflows.map((w) => harness.normalizeWorkflow(harness.loadWorkflow(w).wf, { manualStart: false }));
