@@ -11,13 +11,7 @@ import { modelCustomerValue, type ClvOptions } from '../core/clv/clv';
 import { readInput } from '../core/clv/input';
 import { clvGroup, noOrdersGroup, parseFixedModel, summaryOf } from '../core/clv/output';
 import type { CalibrationEnd, ClvData } from '../core/clv/prepare';
-
-function list(value: unknown): string[] {
-	return String(value ?? '')
-		.split(',')
-		.map((s) => s.trim())
-		.filter(Boolean);
-}
+import { parseList as list } from '../core/list';
 
 function pairedItems(indexes: number[]) {
 	return indexes.length === 1 ? { item: indexes[0] } : indexes.map((item) => ({ item }));

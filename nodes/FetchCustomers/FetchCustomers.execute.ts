@@ -20,17 +20,11 @@ import { CREDENTIAL_TYPES, SERVICE_NAMES, fetchFromSource, type ApiSource, type 
 import { shopifyBaseUrl } from '../core/sources/shopify';
 import type { Clock } from '../core/net/clock';
 import type { FetchStats, IncrementalState, OutputMode, SkippedRecord } from '../core/sources/types';
+import { parseList as list } from '../core/list';
 
 type Source = ApiSource | 'csv';
 
 const STATE_KEY = 'fetchCustomers';
-
-function list(value: unknown): string[] {
-	return String(value ?? '')
-		.split(',')
-		.map((s) => s.trim())
-		.filter(Boolean);
-}
 
 function toError(ctx: IExecuteFunctions, error: unknown, itemIndex: number, secrets: readonly string[] = []): Error {
 	const node = ctx.getNode();

@@ -10,7 +10,7 @@ import { CUSTOMER_FIELDS } from '../core/rfm/fieldGuesses';
 import { RfmInputError, extractCustomerColumns, scoreRfm, type RfmResult, type ScoreOptions } from '../core/rfm/rfm';
 import type { CustomerTable } from '../core/table/table';
 import { readTable, tableItem } from '../shared/customerTable';
-import { scoreOptions, summaryItems } from './RfmScore.execute';
+import { scoreOptions, summaryItems } from './RfmScore.common';
 
 const NO_ORDERS = 'No Orders';
 

@@ -17,7 +17,8 @@ import { openDuckDb, openPostgres, type SqlSession } from '../core/warehouse/eng
 import { orderFiles } from '../core/warehouse/files';
 import { rfmSql, type OrderColumns, type WarehouseRfmSpec } from '../core/warehouse/rfmSql';
 import { runWarehouseRfm, type WarehouseRun } from '../core/warehouse/run';
-import { list, numbers, segmentMap } from '../RfmScore/RfmScore.execute';
+import { parseList as list } from '../core/list';
+import { numbers, segmentMap } from '../RfmScore/RfmScore.common';
 
 type Engine = DialectName;
 

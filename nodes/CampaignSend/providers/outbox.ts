@@ -2,6 +2,7 @@ import type { INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { allowedMessage, createOutboxProvider, outboxFolderProblem, realPathOf, resolveOutboxDirectory } from '../../core/delivery/providers/outbox';
 import type { ProviderModule } from './module';
+import { parseList } from '../../core/list';
 
 const show = { show: { provider: ['outbox'] } };
 
@@ -37,10 +38,7 @@ export const outboxModule: ProviderModule = {
 	properties,
 	async create(ctx, itemIndex) {
 		const dir = String(ctx.getNodeParameter('outboxDirectory', itemIndex, '') || '').trim();
-		const fields = String(ctx.getNodeParameter('outboxFields', itemIndex, '') || '')
-			.split(',')
-			.map((s) => s.trim())
-			.filter(Boolean);
+		const fields = parseList(ctx.getNodeParameter('outboxFields', itemIndex, ''));
 		const directory = resolveOutboxDirectory(dir);
 		// n8n's own rule for files written by nodes (1.x: async on the path; 2.x: on the resolved path).
 		const blocked = (ctx.helpers as unknown as { isFilePathBlocked?: (path: string) => boolean | Promise<boolean> }).isFilePathBlocked;

@@ -14,6 +14,7 @@
  *   only counts when the item has no consent.email.
  */
 import { getPath } from '../fields';
+import { parseList } from '../list';
 
 export type Channel = 'email' | 'sms' | 'push';
 export const CHANNELS: readonly Channel[] = ['email', 'sms', 'push'];
@@ -121,10 +122,7 @@ export function consentText(value: unknown): string | null {
 
 /** Parses "false, no, 0" (commas or new lines) into trimmed lower-case values. */
 export function parseValueList(text: string): string[] {
-	return text
-		.split(/[,\n]/)
-		.map((s) => s.trim().toLowerCase())
-		.filter((s) => s !== '');
+	return parseList(text, { lowerCase: true });
 }
 
 export function normalizeChannel(value: unknown): Channel | null {

@@ -13,6 +13,7 @@ import { parseDate } from '../dates';
 import { getPath, parseAmount } from '../fields';
 import { checkConsent, consentText, normalizeChannel, CHANNELS, type Channel, type ConsentOptions } from './consent';
 import { holdoutThreshold, isHeldOut } from './holdout';
+import { parseList } from '../list';
 
 /** The 10 segment names RFM Score emits (R+F map), in the order of the "RFM segments" preset. */
 export const RFM_SEGMENT_NAMES: readonly string[] = [
@@ -65,10 +66,7 @@ export function textOf(value: unknown): string | null {
 
 /** Splits "a, b" or one value per line; keeps case (comparison lower-cases). */
 export function splitList(text: string): string[] {
-	return text
-		.split(/[,\n]/)
-		.map((s) => s.trim())
-		.filter((s) => s !== '');
+	return parseList(text);
 }
 
 function isEmptyValue(v: unknown): boolean {

@@ -2,6 +2,7 @@
 import { parseDate } from '../dates';
 import { parseAmount } from '../fields';
 import type { ConsentState, NormalizedCustomer } from './types';
+import { parseList } from '../list';
 
 export function isoOrNull(value: unknown): string | null {
 	const t = parseDate(value);
@@ -85,11 +86,7 @@ export function consentFrom(value: unknown): ConsentState {
 
 export function splitTags(value: unknown): string[] {
 	if (Array.isArray(value)) return value.map((t) => String(t).trim()).filter(Boolean);
-	if (typeof value === 'string')
-		return value
-			.split(/[,;]/)
-			.map((t) => t.trim())
-			.filter(Boolean);
+	if (typeof value === 'string') return parseList(value, { separators: /[,;]/ });
 	return [];
 }
 

@@ -6,6 +6,7 @@
 // eslint-disable-next-line @n8n/community-nodes/no-restricted-imports -- file paths on the n8n server (the embedded engine reads local files)
 import { isAbsolute, resolve, sep, dirname } from 'path';
 import { WarehouseSqlError } from './dialects';
+import { parseList } from '../list';
 
 export interface OrderFiles {
 	paths: string[];
@@ -33,10 +34,7 @@ function formatOf(path: string): 'csv' | 'parquet' | undefined {
 }
 
 export function orderFiles(raw: string, format: 'auto' | 'csv' | 'parquet', cwd = process.cwd()): OrderFiles {
-	const list = String(raw ?? '')
-		.split(/[\n,]/)
-		.map((s) => s.trim())
-		.filter(Boolean);
+	const list = parseList(raw);
 	if (!list.length) throw new WarehouseSqlError('No orders file given', 'Type the path of a CSV or Parquet file under "File Paths", e.g. /data/orders.parquet');
 	const paths = list.map((p) => {
 		if (p.split(/[\\/]/).includes('..')) throw new WarehouseSqlError(`File path "${p}" contains "..": give the folder itself`);
