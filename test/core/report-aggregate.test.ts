@@ -157,6 +157,15 @@ describe('Segment Report numbers: campaigns', () => {
 		expect(c.totals).toMatchObject({ sent: 2, total: 10 });
 	});
 
+	it('unconfirmed sends (Campaign Send\'s third output, and the summary\'s count) are a state of their own, not unreadable', () => {
+		const items = [recipient('Spring', 'sent'), recipient('Spring', 'unconfirmed', 'timeout'), recipient('Spring', 'unconfirmed', 'unconfirmed')];
+		const data = aggregateReport(items);
+		expect(data.campaigns!.rows[0]).toMatchObject({ campaign: 'Spring', sent: 1, unconfirmed: 2, otherSkipped: 0, failed: 0, total: 3 });
+		expect(data.notices.join(' ')).not.toMatch(/unreadable/);
+		const summary = { summary: { provider: 'outbox', campaignKey: 'Fall', dryRun: false, total: 7, sent: 4, skipped: 1, failed: 0, unconfirmed: 2, skippedByReason: { frequency_cap: 1 }, failedByReason: {}, unconfirmedByReason: { timeout: 2 } } };
+		expect(aggregateReport([summary]).campaigns!.rows[0]).toMatchObject({ campaign: 'Fall', sent: 4, capped: 1, unconfirmed: 2, total: 7 });
+	});
+
 	it('a Campaign Send summary wins over the recipients of the same campaign; Router holdouts are added', () => {
 		const summary = { summary: { provider: 'brevo', campaignKey: 'Spring', dryRun: false, total: 5, sent: 3, skipped: 2, failed: 0, skippedByReason: { holdout: 1, frequency_cap: 1 }, failedByReason: {} } };
 		const holdout = { customerId: 'h', route: { output: 'Holdout', segment: 'Champions', campaignKey: 'Spring', holdout: true, suppressed: false } };
