@@ -12,6 +12,7 @@
  *
  *   npm run demo
  *   N8N_VERSION=2.8.4 npm run demo
+ *   npm run demo -- --picture    # also copies report.png to docs/img/segment-report.png (the README's picture)
  *
  * test/e2e/demo.e2e.test.js runs runDemo() below and checks its figures against the nodes' items.
  */
@@ -22,6 +23,7 @@ const path = require('path');
 const harness = require('../test/e2e/harness');
 
 const WORKFLOW = 'examples/flagship-playbook.json';
+const PICTURE = path.join(harness.ROOT, 'docs', 'img', 'segment-report.png');
 const REPORT_NODE = 'Segment Report';
 
 function secs(ms) {
@@ -177,6 +179,10 @@ async function main() {
 	console.log(`Report image: ${rel(demo.files.png)} (${Math.round(demo.png.length / 1024)} kB, ${demo.png.readUInt32BE(16)} x ${demo.png.readUInt32BE(20)} px)`);
 	console.log(`Outbox:       ${rel(demo.outboxDir)}/ (${count(demo.outbox.length)} messages that a provider would have sent)`);
 	console.log(`Items:        ${rel(demo.files.items)}/<node>.json (what each node emitted)`);
+	if (process.argv.includes('--picture')) {
+		fs.copyFileSync(demo.files.png, PICTURE);
+		console.log(`README picture: ${rel(PICTURE)} (copied from the report image)`);
+	}
 	console.log(`\nDone in ${secs(Date.now() - started)}. Open the workflow in the n8n editor with: npm run dev (then "Microsegments: Flagship Playbook...")`);
 }
 
