@@ -167,7 +167,12 @@ async function main() {
 	const { run, report } = demo;
 	const raw = run.raw;
 	const n8nMs = raw && raw.startedAt && raw.stoppedAt ? new Date(raw.stoppedAt) - new Date(raw.startedAt) : null;
-	console.log(`    ${run.nodesRun.length} nodes ran${n8nMs !== null ? ` in ${secs(n8nMs)} inside n8n` : ''} (${secs(demo.ms)} with n8n's start, import and reading the run back)\n`);
+	const slowest = run.nodesRun
+		.map((name) => [name, run.runData[name].reduce((n, r) => n + (r.executionTime || 0), 0)])
+		.sort((a, b) => b[1] - a[1])
+		.slice(0, 3)
+		.map(([name, ms]) => `${name} ${secs(ms)}`);
+	console.log(`    ${run.nodesRun.length} nodes ran${n8nMs !== null ? ` in ${secs(n8nMs)} inside n8n` : ''} (slowest: ${slowest.join(', ')}; ${secs(demo.ms)} with n8n's start, import and reading the run back)\n`);
 
 	console.log(`Segments (${count(report.summary.customers)} customers of the CDNOW sample, as of ${report.asOf}):\n`);
 	for (const l of segmentLines(report)) console.log(`  ${l}`);
