@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { IDataObject } from 'n8n-workflow';
 import { aggregateReport, ReportAggregator } from '../../nodes/core/report';
-import { changedCustomers, clusteredCustomers, rfmCustomers, routedCustomers, withClv } from './report-items';
+import { changedCustomers, clusteredCustomers, rfmCustomers, routedCustomers, valuedCustomers } from './report-items';
 
 const expected = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../e2e/fixtures/rfm-cdnow-expected.json'), 'utf8'));
 const RFM_ORDER = ['Champions', 'Loyal Customers', 'Potential Loyalists', 'New Customers', 'Promising', 'Need Attention', 'About To Sleep', 'At Risk', "Can't Lose Them", 'Hibernating'];
@@ -78,7 +78,8 @@ describe('Segment Report numbers on the CDNOW sample', () => {
 		const previous = rfm.map((c, i) => (i % 9 === 0 ? { ...c, rfm: { ...(c.rfm as IDataObject), segment: 'Hibernating' } } : c));
 		const changes = await changedCustomers(previous.slice(0, 2300), rfm.slice(40));
 		const routed = await routedCustomers(rfm);
-		const items = [...withClv(clustered), ...changes.map((c) => ({ change: c.change })), ...routed.map((r) => ({ route: r.route, playbook: r.playbook }))];
+		const valued = await valuedCustomers(clustered);
+		const items = [...valued, ...changes.map((c) => ({ change: c.change })), ...routed.map((r) => ({ route: r.route, playbook: r.playbook }))];
 		const a = aggregateReport(items);
 		const b = aggregateReport(shuffled(items, 7));
 		expect(b).toEqual(a);
@@ -114,11 +115,15 @@ describe('Segment Report numbers on the CDNOW sample', () => {
 		const v = a.predictedValue!;
 		expect(v.groupedBy).toBe('rfm.segment');
 		expect(v.horizonDays).toBe(365);
-		const champions = withClv(clustered).filter((c) => (c.rfm as IDataObject).segment === 'Champions');
+		const champions = valued.filter((c) => (c.rfm as IDataObject).segment === 'Champions');
 		const row = v.segments.find((s) => s.segment === 'Champions')!;
 		expect(row.customers).toBe(415);
 		expect(row.predictedValue).toBeCloseTo(champions.reduce((s, c) => s + Number((c.clv as IDataObject).predictedValue), 0), 2);
-		expect(v.tiers.map((t) => t.tier).sort()).toEqual(['Middle', 'Rest', 'Top']);
+		// Customer Value's own tiers, with its own counts.
+		const tierCount = (t: string) => valued.filter((c) => (c.clv as IDataObject).tier === t).length;
+		expect(v.tiers.map((t) => [t.tier, t.customers])).toEqual(['High', 'Medium', 'Low'].map((t) => [t, tierCount(t)]));
+		expect(v.customers).toBe(2357);
+		expect(v.segments.reduce((n, s) => n + s.customers, 0)).toBe(2357);
 
 		// Router: the holdout share is about 10 % of each campaign.
 		const camp = a.campaigns!;
@@ -157,6 +162,15 @@ describe('Segment Report numbers: campaigns', () => {
 		expect(c.totals).toMatchObject({ sent: 2, total: 10 });
 	});
 
+	it('unconfirmed sends (Campaign Send\'s third output, and the summary\'s count) are a state of their own, not unreadable', () => {
+		const items = [recipient('Spring', 'sent'), recipient('Spring', 'unconfirmed', 'timeout'), recipient('Spring', 'unconfirmed', 'unconfirmed')];
+		const data = aggregateReport(items);
+		expect(data.campaigns!.rows[0]).toMatchObject({ campaign: 'Spring', sent: 1, unconfirmed: 2, otherSkipped: 0, failed: 0, total: 3 });
+		expect(data.notices.join(' ')).not.toMatch(/unreadable/);
+		const summary = { summary: { provider: 'outbox', campaignKey: 'Fall', dryRun: false, total: 7, sent: 4, skipped: 1, failed: 0, unconfirmed: 2, skippedByReason: { frequency_cap: 1 }, failedByReason: {}, unconfirmedByReason: { timeout: 2 } } };
+		expect(aggregateReport([summary]).campaigns!.rows[0]).toMatchObject({ campaign: 'Fall', sent: 4, capped: 1, unconfirmed: 2, total: 7 });
+	});
+
 	it('a Campaign Send summary wins over the recipients of the same campaign; Router holdouts are added', () => {
 		const summary = { summary: { provider: 'brevo', campaignKey: 'Spring', dryRun: false, total: 5, sent: 3, skipped: 2, failed: 0, skippedByReason: { holdout: 1, frequency_cap: 1 }, failedByReason: {} } };
 		const holdout = { customerId: 'h', route: { output: 'Holdout', segment: 'Champions', campaignKey: 'Spring', holdout: true, suppressed: false } };
@@ -176,6 +190,18 @@ describe('Segment Report numbers: campaigns', () => {
 });
 
 describe('Segment Report numbers: edge cases and bad input', () => {
+	it('a customer Customer Value kept without orders (empty prediction, tier "No Orders") is counted as such, not as an unreadable value', async () => {
+		const customers = await rfmCustomers();
+		const none = { customerId: 'no-orders', rfm: { ...(customers[0].rfm as IDataObject), frequency: 0, monetary: 0, averageOrderValue: null, firstOrderDate: null, lastOrderDate: null } };
+		const valued = await valuedCustomers([...customers, none]);
+		const kept = valued.find((c) => c.customerId === 'no-orders')!;
+		expect(kept.clv).toMatchObject({ predictedValue: null, tier: 'No Orders' });
+		const data = aggregateReport(valued);
+		expect(data.predictedValue!.customers).toBe(customers.length);
+		expect(data.notices.join('\n')).toContain('1 Customer Value item: customers without a prediction (no orders');
+		expect(data.notices.join('\n')).not.toMatch(/unreadable/);
+	});
+
 	it('0 items: an empty report that says so', () => {
 		const data = aggregateReport([]);
 		expect(data.summary.items).toBe(0);

@@ -18,7 +18,7 @@ import * as path from 'path';
 import type { IDataObject } from 'n8n-workflow';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { aggregateReport, drawReport, type RenderedReport, type ReportData } from '../../nodes/core/report';
-import { changedCustomers, clusteredCustomers, rfmCustomers, routedCustomers, withClv } from './report-items';
+import { changedCustomers, clusteredCustomers, rfmCustomers, routedCustomers, valuedCustomers } from './report-items';
 
 // Browser globals used inside page.evaluate (run in Chromium; not part of this Node program's types).
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -126,7 +126,7 @@ describe('Segment Report in headless Chromium', () => {
 		const previous = rfm.map((c, i) => (i % 6 === 0 ? { ...c, rfm: { ...(c.rfm as IDataObject), segment: 'Champions' } } : c));
 		const changes = await changedCustomers(previous, rfm);
 		const routed = await routedCustomers(rfm);
-		data = aggregateReport([...withClv(await clusteredCustomers(4)), ...changes.map((c) => ({ change: c.change })), ...routed.map((r) => ({ route: r.route }))], { title: 'CDNOW sample' });
+		data = aggregateReport([...await valuedCustomers(await clusteredCustomers(4)), ...changes.map((c) => ({ change: c.change })), ...routed.map((r) => ({ route: r.route }))], { title: 'CDNOW sample' });
 		report = await drawReport(data, { imageScale: SCALE });
 		dir = fs.mkdtempSync(path.join(os.tmpdir(), 'segment-report-'));
 		fs.writeFileSync(path.join(dir, 'report.html'), report.html);

@@ -1,12 +1,13 @@
 /**
  * Inputs for the Segment Report tests, made by the real upstream nodes (RFM Score, Cluster
- * Customers, Segment Changes, Segment Router) from the CDNOW sample in examples/data (MIT, see the
- * NOTICE there), plus Customer Value and Campaign Send shaped items as their docs define them.
+ * Customers, Customer Value, Segment Changes, Segment Router) from the CDNOW sample in examples/data
+ * (MIT, see the NOTICE there), plus Campaign Send shaped items as its docs define them.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import type { IDataObject } from 'n8n-workflow';
 import { ClusterCustomers } from '../../nodes/ClusterCustomers/ClusterCustomers.node';
+import { CustomerValue } from '../../nodes/CustomerValue/CustomerValue.node';
 import { RfmScore } from '../../nodes/RfmScore/RfmScore.node';
 import { SegmentChanges } from '../../nodes/SegmentChanges/SegmentChanges.node';
 import { SegmentRouter } from '../../nodes/SegmentRouter/SegmentRouter.node';
@@ -51,13 +52,12 @@ export async function routedCustomers(customers: IDataObject[]): Promise<IDataOb
 	return outputs.flat().map((i) => i.json);
 }
 
-/** A deterministic stand-in for Customer Value's `clv` group (fields as issue 15 specifies). */
-export function withClv(customers: IDataObject[]): IDataObject[] {
-	return customers.map((c) => {
-		const rfm = c.rfm as IDataObject;
-		const alive = Math.round((1 / (1 + Number(rfm.recencyDays) / 200)) * 1e4) / 1e4;
-		const expectedOrders = Math.round(alive * Number(rfm.frequency) * 0.8 * 100) / 100;
-		const predictedValue = Math.round(expectedOrders * Number(rfm.averageOrderValue) * 100) / 100;
-		return { ...c, clv: { predictedValue, probabilityAlive: alive, churnRisk: Math.round((1 - alive) * 1e4) / 1e4, expectedOrders, horizonDays: 365, tier: predictedValue > 100 ? 'Top' : predictedValue > 20 ? 'Middle' : 'Rest' } };
-	});
+/**
+ * The customers through the real Customer Value node (customers input, model fitted on them, 365
+ * days, the parameters of examples/flagship-playbook.json): every customer gets its `clv` group.
+ */
+export async function valuedCustomers(customers: IDataObject[]): Promise<IDataObject[]> {
+	const parameters = { input: 'customers', calibrationEnd: 'dayAfterLatest', horizonDays: 365, monthlyDiscountRate: 1, timeUnit: 'days', model: 'fit', minRepeatCustomers: 100, options: { riskThreshold: 0.5 } };
+	const [out] = await runNode(new CustomerValue(), toItems(customers), { parameters });
+	return out.map((i) => i.json);
 }

@@ -8,7 +8,7 @@
 import type { IDataObject } from 'n8n-workflow';
 import { aggregateReport, drawReport, type ReportData } from '../../nodes/core/report';
 import { RAMPS } from '../../nodes/core/report/svg';
-import { changedCustomers, clusteredCustomers, rfmCustomers, routedCustomers, withClv } from './report-items';
+import { changedCustomers, clusteredCustomers, rfmCustomers, routedCustomers, valuedCustomers } from './report-items';
 
 interface SvgText {
 	text: string;
@@ -93,7 +93,7 @@ describe('Segment Report SVG: every number equals the json', () => {
 		const changes = await changedCustomers(previous, rfm.slice(0, 2200));
 		const routed = await routedCustomers(rfm);
 		const sends = routed.slice(0, 600).map((r, i) => ({ route: r.route, delivery: { status: i % 11 === 0 ? 'failed' : 'sent', reason: null, provider: 'outbox' } }));
-		full = aggregateReport([...withClv(clustered), ...changes.map((c) => ({ change: c.change })), ...routed.slice(600).map((r) => ({ route: r.route })), ...sends]);
+		full = aggregateReport([...await valuedCustomers(clustered), ...changes.map((c) => ({ change: c.change })), ...routed.slice(600).map((r) => ({ route: r.route })), ...sends]);
 	});
 
 	it('draws all six charts from the CDNOW playbook and every drawn number reads back to the json', async () => {

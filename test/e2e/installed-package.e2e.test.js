@@ -58,6 +58,11 @@ const FIGURES = {
 	'shopify-rfm.json': (run) => expect(run.items('Fetch Shopify Customers').length).toBe(120),
 	'woocommerce-rfm.json': (run, stats) => expect(run.items('Fetch WooCommerce Orders').length).toBe(stats.woocommerce.orders),
 	'campaign-send.json': (run, stats) => expect(stats.sendgrid.messages).toBeGreaterThan(0),
+	'flagship-playbook.json': (run) => {
+		const [report] = run.items('Segment Report');
+		expect(report.summary.customers).toBe(2357);
+		expect(report.campaigns.totals.sent).toBe(run.items('Campaign Send (Local Outbox)').filter((r) => r.delivery.status === 'sent').length);
+	},
 };
 
 function credentialsFor(wf, urls) {

@@ -26,7 +26,7 @@ const harness = require('../e2e/harness');
 
 const ROOT = harness.ROOT;
 const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
-const FLAGSHIP = 'examples/rfm-basic.json';
+const FLAGSHIP = 'examples/flagship-playbook.json';
 /** The README picture: the playbook from orders to per-segment sends, as the editor draws it. */
 const PICTURE = { workflow: 'examples/campaign-send.json', file: path.join(ROOT, 'docs', 'img', 'campaign-playbook-in-n8n.png') };
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];

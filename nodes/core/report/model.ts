@@ -118,7 +118,7 @@ export interface PredictedValue {
 	tiers: { tier: string; customers: number; predictedValue: number }[];
 }
 
-export const DELIVERY_STATES = ['sent', 'wouldSend', 'routed', 'alreadySent', 'heldOut', 'suppressed', 'capped', 'otherSkipped', 'failed'] as const;
+export const DELIVERY_STATES = ['sent', 'wouldSend', 'routed', 'alreadySent', 'heldOut', 'suppressed', 'capped', 'otherSkipped', 'unconfirmed', 'failed'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 export type CampaignRow = {

@@ -1,7 +1,8 @@
 /**
  * Per-campaign delivery counts. Three sources:
  *   1. Campaign Send summary items `{ summary: { campaignKey, sent, skippedByReason, ... } }`;
- *   2. Campaign Send recipients (`delivery` group), campaign from route.campaignKey / playbook.campaign;
+ *   2. Campaign Send recipients (`delivery` group: sent, skipped, failed or unconfirmed, from its
+ *      Recipients and Unconfirmed outputs), campaign from route.campaignKey / playbook.campaign;
  *   3. Segment Router items (`route` group, no `delivery`): customers held out, suppressed or not
  *      sent yet; added to the campaign's counts (they did not go through Campaign Send).
  */
@@ -59,6 +60,7 @@ export class CampaignAccumulator {
 		const dry = field(summary, 'dryRun') === true;
 		c[dry ? 'wouldSend' : 'sent'] += num(field(summary, 'sent')) ?? 0;
 		c.failed += num(field(summary, 'failed')) ?? 0;
+		c.unconfirmed += num(field(summary, 'unconfirmed')) ?? 0;
 		const reasons = field(summary, 'skippedByReason');
 		let byReason = 0;
 		if (reasons !== null && typeof reasons === 'object')
@@ -72,7 +74,7 @@ export class CampaignAccumulator {
 
 	addRecipient(json: Json, delivery: Json): void {
 		const status = name(field(delivery, 'status'));
-		if (status !== 'sent' && status !== 'skipped' && status !== 'failed') {
+		if (status !== 'sent' && status !== 'skipped' && status !== 'failed' && status !== 'unconfirmed') {
 			this.skipped.inc('unreadable delivery.status');
 			return;
 		}
@@ -82,6 +84,7 @@ export class CampaignAccumulator {
 		c.provider ??= provider;
 		if (status === 'sent') c.sent++;
 		else if (status === 'failed') c.failed++;
+		else if (status === 'unconfirmed') c.unconfirmed++;
 		else c[skipState(name(field(delivery, 'reason')))]++;
 	}
 

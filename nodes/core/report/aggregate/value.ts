@@ -32,9 +32,12 @@ export class ValueAccumulator {
 	constructor(private readonly segmentField: string) {}
 
 	add(json: Json, clv: Json): void {
-		const value = num(field(clv, 'predictedValue'));
+		const raw = field(clv, 'predictedValue');
+		const value = num(raw);
 		if (value === undefined) {
-			this.skipped.inc('unreadable clv.predictedValue');
+			// Customer Value keeps customers without orders with empty predictions (tier "No Orders"):
+			// not a bad value, a customer the model has nothing to say about.
+			this.skipped.inc(raw === null || raw === undefined ? 'customers without a prediction (no orders: Customer Value leaves their value empty)' : 'unreadable clv.predictedValue');
 			return;
 		}
 		this.count++;

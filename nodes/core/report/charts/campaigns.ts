@@ -16,6 +16,7 @@ export const STATE_STYLE: Record<DeliveryState, { color: string; name: string; s
 	suppressed: { color: PALETTE.vermillion, name: 'Suppressed (no consent)', short: 'suppressed' },
 	capped: { color: PALETTE.purple, name: 'Capped (frequency cap)', short: 'capped' },
 	otherSkipped: { color: PALETTE.grey, name: 'Skipped (other reasons)', short: 'skipped' },
+	unconfirmed: { color: PALETTE.yellow, name: 'Unconfirmed (answer lost: check the provider)', short: 'unconfirmed' },
 	failed: { color: PALETTE.black, name: 'Failed', short: 'failed' },
 };
 
