@@ -20,5 +20,8 @@ module.exports = {
   // Installing n8n takes minutes the first time; one workflow run takes 10-30 s.
   testTimeout: 30 * 60 * 1000,
   maxWorkers: 1,
+  // A test that fails half-way may leave a server it started (n8n, Redis, a mock) holding the event
+  // loop; the run must still end (the harness kills every process it started when jest exits).
+  forceExit: true,
   verbose: true,
 };

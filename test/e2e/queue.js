@@ -130,114 +130,122 @@ async function startQueue({ version = harness.defaultVersion(), workers = 2, wor
 	await harness.ensureN8n(version);
 	const install = harness.installedPackage();
 	const redis = await startRedis();
-	const url = pgUrl();
-	const schema = `n8n_q_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
-	await pgQuery(url, `CREATE SCHEMA ${schema}`);
-	const u = new URL(url);
-	const shared = {
-		DB_TYPE: 'postgresdb',
-		DB_POSTGRESDB_HOST: u.hostname,
-		DB_POSTGRESDB_PORT: u.port || '5432',
-		DB_POSTGRESDB_DATABASE: u.pathname.slice(1),
-		DB_POSTGRESDB_USER: decodeURIComponent(u.username),
-		DB_POSTGRESDB_PASSWORD: decodeURIComponent(u.password),
-		DB_POSTGRESDB_SCHEMA: schema,
-		EXECUTIONS_MODE: 'queue',
-		QUEUE_BULL_REDIS_HOST: '127.0.0.1',
-		QUEUE_BULL_REDIS_PORT: String(redis.port),
-		OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
-		N8N_LOG_LEVEL: 'info',
-		...env,
-	};
-	const port = await harness.freePort();
-	const folder = (name) => {
-		const dir = path.join(harness.WORK_DIR, `queue-${process.pid}-${name}`);
-		fs.rmSync(dir, { recursive: true, force: true });
-		fs.mkdirSync(dir, { recursive: true });
-		harness.linkNodes(dir, install);
-		return dir;
-	};
-	const envFor = async (name, extra = {}) => harness.n8nEnv({ userFolder: folder(name), allowedPaths, env: { ...shared, ...extra } });
-	const mainEnv = await envFor('main', { N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_HOST: 'localhost', N8N_PROTOCOL: 'http', WEBHOOK_URL: `http://localhost:${port}/` });
-	const importDir = fs.mkdtempSync(path.join(harness.WORK_DIR, 'queue-import-'));
-	const loaded = workflows.map((w) => harness.normalizeWorkflow(harness.loadWorkflow(w).wf, { manualStart: false }));
-	await harness.importInto(version, mainEnv, { credentials, dir: importDir });
-	fs.rmSync(importDir, { recursive: true, force: true });
-
 	const procs = [];
-	const main = n8nProcess(version, ['start'], mainEnv, 'main');
-	procs.push(main);
-	const base = `http://localhost:${port}`;
-	await waitFor(
-		`n8n ${version} main`,
-		async () => {
-			try {
-				return (await harness.httpJson(`${base}/healthz/readiness`, { timeoutMs: 3000 })).status === 200;
-			} catch {
-				return false;
-			}
-		},
-		240000,
-		main.exited,
-	).catch((e) => {
-		throw new Error(`${e.message}\n${main.logs().slice(-3000)}`);
-	});
+	// A setup that fails half-way (an n8n that does not start, a workflow that does not activate)
+	// stops what it started: a Redis or n8n left running would keep the test process alive.
+	try {
+		const url = pgUrl();
+		const schema = `n8n_q_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
+		await pgQuery(url, `CREATE SCHEMA ${schema}`);
+		const u = new URL(url);
+		const shared = {
+			DB_TYPE: 'postgresdb',
+			DB_POSTGRESDB_HOST: u.hostname,
+			DB_POSTGRESDB_PORT: u.port || '5432',
+			DB_POSTGRESDB_DATABASE: u.pathname.slice(1),
+			DB_POSTGRESDB_USER: decodeURIComponent(u.username),
+			DB_POSTGRESDB_PASSWORD: decodeURIComponent(u.password),
+			DB_POSTGRESDB_SCHEMA: schema,
+			EXECUTIONS_MODE: 'queue',
+			QUEUE_BULL_REDIS_HOST: '127.0.0.1',
+			QUEUE_BULL_REDIS_PORT: String(redis.port),
+			OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
+			N8N_LOG_LEVEL: 'info',
+			...env,
+		};
+		const port = await harness.freePort();
+		const folder = (name) => {
+			const dir = path.join(harness.WORK_DIR, `queue-${process.pid}-${name}`);
+			fs.rmSync(dir, { recursive: true, force: true });
+			fs.mkdirSync(dir, { recursive: true });
+			harness.linkNodes(dir, install);
+			return dir;
+		};
+		const envFor = async (name, extra = {}) => harness.n8nEnv({ userFolder: folder(name), allowedPaths, env: { ...shared, ...extra } });
+		const mainEnv = await envFor('main', { N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_HOST: 'localhost', N8N_PROTOCOL: 'http', WEBHOOK_URL: `http://localhost:${port}/` });
+		const importDir = fs.mkdtempSync(path.join(harness.WORK_DIR, 'queue-import-'));
+		const loaded = workflows.map((w) => harness.normalizeWorkflow(harness.loadWorkflow(w).wf, { manualStart: false }));
+		await harness.importInto(version, mainEnv, { credentials, dir: importDir });
+		fs.rmSync(importDir, { recursive: true, force: true });
 
-	// Workflows are created and activated through the editor's own REST calls (a workflow imported
-	// by the CLI has no saved version, which activation needs); `ids` maps name -> id.
-	const { cookie } = await harness.setupOwner(base);
-	const ids = {};
-	for (const wf of loaded) {
-		const created = await harness.httpJson(`${base}/rest/workflows`, { method: 'POST', cookie, body: { name: wf.name, nodes: wf.nodes, connections: wf.connections, settings: wf.settings || {}, active: false } });
-		const data = created.json && created.json.data;
-		if (created.status !== 200 || !data) throw new Error(`creating workflow "${wf.name}" failed (${created.status}): ${created.text.slice(0, 800)}`);
-		ids[wf.name] = data.id;
-		if (!activate.includes(wf.name) && !activate.includes(wf.id)) continue;
-		const res = await harness.httpJson(`${base}/rest/workflows/${data.id}/activate`, { method: 'POST', cookie, body: { versionId: data.versionId } });
-		if (res.status !== 200) throw new Error(`activating workflow "${wf.name}" failed (${res.status}): ${res.text.slice(0, 800)}`);
-	}
-
-	const workerList = [];
-	let next = 0;
-	const addWorker = async () => {
-		const name = `worker${++next}`;
-		const w = n8nProcess(version, ['worker', '--concurrency=5'], await envFor(name), name);
-		procs.push(w);
-		workerList.push(w);
-		await waitFor(`n8n ${version} ${name}`, () => /n8n worker is now ready|Worker ready|worker is now ready/i.test(w.logs()), 240000, w.exited).catch((e) => {
-			throw new Error(`${e.message}\n${w.logs().slice(-3000)}`);
+		const main = n8nProcess(version, ['start'], mainEnv, 'main');
+		procs.push(main);
+		const base = `http://localhost:${port}`;
+		await waitFor(
+			`n8n ${version} main`,
+			async () => {
+				try {
+					return (await harness.httpJson(`${base}/healthz/readiness`, { timeoutMs: 3000 })).status === 200;
+				} catch {
+					return false;
+				}
+			},
+			240000,
+			main.exited,
+		).catch((e) => {
+			throw new Error(`${e.message}\n${main.logs().slice(-3000)}`);
 		});
-		return w;
-	};
-	for (let i = 0; i < workers; i++) await addWorker();
 
-	return {
-		version,
-		url: base,
-		schema,
-		pgUrl: url,
-		redis,
-		main,
-		cookie,
-		ids,
-		workers: workerList,
-		addWorker,
-		query: (sql, values) => pgQuery(url, sql, values),
-		async stop() {
-			for (const p of procs) p.kill('SIGTERM');
-			await Promise.race([Promise.all(procs.map((p) => p.stopped())), new Promise((r) => setTimeout(r, 15000))]);
-			for (const p of procs) p.kill('SIGKILL');
-			await redis.stop();
-			// n8n's migrations may have created the uuid-ossp extension in this schema; another setup's
-			// column defaults use its functions, so it moves to public instead of being dropped with us
-			await pgQuery(
-				url,
-				`DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'uuid-ossp' AND n.nspname = '${schema}') THEN ALTER EXTENSION "uuid-ossp" SET SCHEMA public; END IF; END $$`,
-			).catch(() => undefined);
-			await pgQuery(url, `DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
-			for (const name of fs.readdirSync(harness.WORK_DIR)) if (name.startsWith(`queue-${process.pid}-`)) fs.rmSync(path.join(harness.WORK_DIR, name), { recursive: true, force: true });
-		},
-	};
+		// Workflows are created and activated through the editor's own REST calls (a workflow imported
+		// by the CLI has no saved version, which activation needs); `ids` maps name -> id.
+		const { cookie } = await harness.setupOwner(base);
+		const ids = {};
+		for (const wf of loaded) {
+			const created = await harness.httpJson(`${base}/rest/workflows`, { method: 'POST', cookie, body: { name: wf.name, nodes: wf.nodes, connections: wf.connections, settings: wf.settings || {}, active: false } });
+			const data = created.json && created.json.data;
+			if (created.status !== 200 || !data) throw new Error(`creating workflow "${wf.name}" failed (${created.status}): ${created.text.slice(0, 800)}`);
+			ids[wf.name] = data.id;
+			if (!activate.includes(wf.name) && !activate.includes(wf.id)) continue;
+			const res = await harness.httpJson(`${base}/rest/workflows/${data.id}/activate`, { method: 'POST', cookie, body: { versionId: data.versionId } });
+			if (res.status !== 200) throw new Error(`activating workflow "${wf.name}" failed (${res.status}): ${res.text.slice(0, 800)}`);
+		}
+
+		const workerList = [];
+		let next = 0;
+		const addWorker = async () => {
+			const name = `worker${++next}`;
+			const w = n8nProcess(version, ['worker', '--concurrency=5'], await envFor(name), name);
+			procs.push(w);
+			workerList.push(w);
+			await waitFor(`n8n ${version} ${name}`, () => /n8n worker is now ready|Worker ready|worker is now ready/i.test(w.logs()), 240000, w.exited).catch((e) => {
+				throw new Error(`${e.message}\n${w.logs().slice(-3000)}`);
+			});
+			return w;
+		};
+		for (let i = 0; i < workers; i++) await addWorker();
+
+		return {
+			version,
+			url: base,
+			schema,
+			pgUrl: url,
+			redis,
+			main,
+			cookie,
+			ids,
+			workers: workerList,
+			addWorker,
+			query: (sql, values) => pgQuery(url, sql, values),
+			async stop() {
+				for (const p of procs) p.kill('SIGTERM');
+				await Promise.race([Promise.all(procs.map((p) => p.stopped())), new Promise((r) => setTimeout(r, 15000))]);
+				for (const p of procs) p.kill('SIGKILL');
+				await redis.stop();
+				// n8n's migrations may have created the uuid-ossp extension in this schema; another setup's
+				// column defaults use its functions, so it moves to public instead of being dropped with us
+				await pgQuery(
+					url,
+					`DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'uuid-ossp' AND n.nspname = '${schema}') THEN ALTER EXTENSION "uuid-ossp" SET SCHEMA public; END IF; END $$`,
+				).catch(() => undefined);
+				await pgQuery(url, `DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+				for (const name of fs.readdirSync(harness.WORK_DIR)) if (name.startsWith(`queue-${process.pid}-`)) fs.rmSync(path.join(harness.WORK_DIR, name), { recursive: true, force: true });
+			},
+		};
+	} catch (error) {
+		for (const p of procs) p.kill('SIGKILL');
+		await redis.stop().catch(() => undefined);
+		throw error;
+	}
 }
 
 module.exports = { startQueue, startRedis, redisPing, pgUrl, pgQuery };
