@@ -13,7 +13,7 @@ export class CampaignSend implements INodeType {
 		group: ['output'],
 		version: 1,
 		subtitle: '={{$parameter["dryRun"] ? "dry run: " : ""}}{{$parameter["provider"]}}',
-		description: 'Send each customer a campaign by email, push or HubSpot: batched, rate-limited, retried, consent-checked, capped, and never twice',
+		description: 'Send each customer their campaign by email, push or HubSpot: consent-checked, capped, never twice',
 		defaults: { name: 'Campaign Send' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
