@@ -49,7 +49,7 @@ export function readOptions(ctx: IExecuteFunctions): { options: ClusterOptions; 
 		});
 		if (specs.length === 0)
 			throw new NodeOperationError(node, 'No custom features', {
-				description: 'Add at least one numeric field under "Custom Features", or use the RFM fields',
+				description: 'Add at least one numeric field under "Fields to Compare", or compare on recency, frequency and spend',
 			});
 	}
 	const opts = ctx.getNodeParameter('options', 0, {}) as IDataObject;
@@ -141,7 +141,7 @@ export async function executeClusterCustomers(this: IExecuteFunctions): Promise<
 	} catch (error) {
 		if (error instanceof ClusterConfigError)
 			throw new NodeOperationError(node, error.message, {
-				description: 'Change the number of clusters, or switch Number of Clusters to Automatic',
+				description: 'Change the number of groups, or switch Number of Groups to Automatic (Best Fit)',
 			});
 		if (error instanceof ClusterInputError) {
 			const table = isTableInput(items);

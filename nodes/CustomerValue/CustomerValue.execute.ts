@@ -30,7 +30,7 @@ function calibrationEnd(ctx: IExecuteFunctions): CalibrationEnd {
 	const raw = ctx.getNodeParameter('fixedDate', 0) as string;
 	const t = parseDate(raw);
 	if (t === null)
-		throw new NodeOperationError(ctx.getNode(), `Calibration End Date "${raw}" is not a date`, {
+		throw new NodeOperationError(ctx.getNode(), `Predict From Date "${raw}" is not a date`, {
 			description: 'Pick a date, or use an ISO date such as 1997-09-30',
 		});
 	return { kind: 'fixed', time: t };

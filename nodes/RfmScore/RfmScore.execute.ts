@@ -120,7 +120,7 @@ export function scoreOptions(
 				? {
 						recency: numbers(ctx, 'recencyThresholds', 'Recency Thresholds'),
 						frequency: numbers(ctx, 'frequencyThresholds', 'Frequency Thresholds'),
-						monetary: numbers(ctx, 'monetaryThresholds', 'Monetary Thresholds'),
+						monetary: numbers(ctx, 'monetaryThresholds', 'Spend Thresholds'),
 					}
 				: undefined,
 		reference,

@@ -265,14 +265,14 @@ export const segmentRouterProperties: INodeProperties[] = [
 						description: 'Priority of the campaign (higher first) for send nodes that cap messages per customer',
 					},
 					{
-						displayName: 'Use Default Holdout',
+						displayName: 'Use Default Control Group',
 						name: 'useDefaultHoldout',
 						type: 'boolean',
 						default: true,
 						description: 'Whether this segment keeps the node\'s Default Holdout share; turn off to set its own',
 					},
 					{
-						displayName: 'Holdout (%)',
+						displayName: 'Control Group (%)',
 						name: 'holdoutPercent',
 						type: 'number',
 						typeOptions: { minValue: 0, maxValue: 100, numberPrecision: 2 },
@@ -304,7 +304,7 @@ export const segmentRouterProperties: INodeProperties[] = [
 		],
 	},
 	{
-		displayName: 'Default Holdout (%)',
+		displayName: 'Default Control Group (%)',
 		name: 'holdoutPercent',
 		type: 'number',
 		typeOptions: { minValue: 0, maxValue: 100, numberPrecision: 2 },
@@ -398,7 +398,7 @@ export const segmentRouterProperties: INodeProperties[] = [
 				description: 'What happens to items that match no segment',
 			},
 			{
-				displayName: 'Holdout Items',
+				displayName: 'Control Group Customers',
 				name: 'holdoutHandling',
 				type: 'options',
 				options: [
@@ -433,7 +433,7 @@ export const segmentRouterProperties: INodeProperties[] = [
 					'Whether to suppress customers with no recorded opt-in for the channel (consent.email "subscribed", Shopify SUBSCRIBED, accepts_marketing true...). Use it for audiences where only opted-in customers may be contacted, as under GDPR.',
 			},
 			{
-				displayName: 'Suppressed Items',
+				displayName: 'Opted-Out Customers',
 				name: 'suppressedHandling',
 				type: 'options',
 				options: [
