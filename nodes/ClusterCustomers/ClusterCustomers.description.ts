@@ -187,15 +187,6 @@ export const clusterCustomersProperties: INodeProperties[] = [
 				description: 'Upper limit of k-means iterations per run (it usually settles in 10–60)',
 			},
 			{
-				displayName: 'Restarts',
-				name: 'restarts',
-				type: 'number',
-				typeOptions: { minValue: 0 },
-				default: 0,
-				description:
-					'How many times to start over from different seeds and keep the tightest clusters. 0 = automatic: 3 for a fixed number of clusters, 1 per number tried in automatic mode.',
-			},
-			{
 				displayName: 'Measure Separation of a Fixed Number',
 				name: 'silhouette',
 				type: 'boolean',
@@ -203,6 +194,15 @@ export const clusterCustomersProperties: INodeProperties[] = [
 				displayOptions: { show: { '/clusterCount': ['fixed'] } },
 				description:
 					'Whether to compute the silhouette (how well the clusters are separated) when the number of clusters is fixed. Automatic always computes it, to choose the number.',
+			},
+			{
+				displayName: 'Restarts',
+				name: 'restarts',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 0,
+				description:
+					'How many times to start over from different seeds and keep the tightest clusters. 0 = automatic: 3 for a fixed number of clusters, 1 per number tried in automatic mode.',
 			},
 			{
 				displayName: 'Seed',
@@ -229,6 +229,14 @@ export const clusterCustomersProperties: INodeProperties[] = [
 					'Whether to pass customers with a missing or non-numeric feature through without a cluster (and count them) instead of stopping the workflow',
 			},
 			{
+				displayName: 'Stop When Groups Settle Within',
+				name: 'tolerance',
+				type: 'number',
+				typeOptions: { minValue: 0, numberPrecision: 6 },
+				default: 0.0001,
+				description: 'Convergence tolerance: stop refining when the group centres move less than this (relative to the spread of the data)',
+			},
+			{
 				displayName: 'Threads',
 				name: 'threads',
 				type: 'number',
@@ -236,14 +244,6 @@ export const clusterCustomersProperties: INodeProperties[] = [
 				default: 0,
 				description:
 					'CPU threads for large inputs. 0 = automatic (up to 2). The clusters are exactly the same for any number; only the speed changes.',
-			},
-			{
-				displayName: 'Stop When Groups Settle Within',
-				name: 'tolerance',
-				type: 'number',
-				typeOptions: { minValue: 0, numberPrecision: 6 },
-				default: 0.0001,
-				description: 'Convergence tolerance: stop refining when the group centres move less than this (relative to the spread of the data)',
 			},
 		],
 	},

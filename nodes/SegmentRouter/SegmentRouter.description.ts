@@ -375,6 +375,17 @@ export const segmentRouterProperties: INodeProperties[] = [
 				],
 			},
 			{
+				displayName: 'Control Group Customers',
+				name: 'holdoutHandling',
+				type: 'options',
+				options: [
+					{ name: 'Send to Holdout Output', value: 'output', description: 'Control-group customers leave their branch (route.segment keeps their segment)' },
+					{ name: 'Keep in Segment Output, Flagged', value: 'flag', description: 'They stay in their branch with route.holdout = true; the send node must skip them' },
+				],
+				default: 'output',
+				description: 'Where control-group customers go',
+			},
+			{
 				displayName: 'Default Channel',
 				name: 'defaultChannel',
 				type: 'options',
@@ -398,17 +409,6 @@ export const segmentRouterProperties: INodeProperties[] = [
 				description: 'What happens to items that match no segment',
 			},
 			{
-				displayName: 'Control Group Customers',
-				name: 'holdoutHandling',
-				type: 'options',
-				options: [
-					{ name: 'Send to Holdout Output', value: 'output', description: 'Control-group customers leave their branch (route.segment keeps their segment)' },
-					{ name: 'Keep in Segment Output, Flagged', value: 'flag', description: 'They stay in their branch with route.holdout = true; the send node must skip them' },
-				],
-				default: 'output',
-				description: 'Where control-group customers go',
-			},
-			{
 				displayName: 'Items From a Customer Table',
 				name: 'tableItems',
 				type: 'options',
@@ -425,14 +425,6 @@ export const segmentRouterProperties: INodeProperties[] = [
 					'When the input is a customer table (large runs, from Fetch Customers): which customers become items. Customers routed elsewhere are counted in the run notice.',
 			},
 			{
-				displayName: 'Require Explicit Opt-In',
-				name: 'requireOptIn',
-				type: 'boolean',
-				default: false,
-				description:
-					'Whether to suppress customers with no recorded opt-in for the channel (consent.email "subscribed", Shopify SUBSCRIBED, accepts_marketing true...). Use it for audiences where only opted-in customers may be contacted, as under GDPR.',
-			},
-			{
 				displayName: 'Opted-Out Customers',
 				name: 'suppressedHandling',
 				type: 'options',
@@ -442,6 +434,14 @@ export const segmentRouterProperties: INodeProperties[] = [
 				],
 				default: 'output',
 				description: 'Where opted-out customers go. They never reach a segment output.',
+			},
+			{
+				displayName: 'Require Explicit Opt-In',
+				name: 'requireOptIn',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to suppress customers with no recorded opt-in for the channel (consent.email "subscribed", Shopify SUBSCRIBED, accepts_marketing true...). Use it for audiences where only opted-in customers may be contacted, as under GDPR.',
 			},
 			{
 				displayName: 'Use Default Consent Checks',
