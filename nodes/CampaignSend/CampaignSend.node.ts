@@ -12,7 +12,7 @@ export class CampaignSend implements INodeType {
 		icon: 'file:campaignSend.svg',
 		group: ['output'],
 		version: 1,
-		subtitle: '={{$parameter["dryRun"] ? "dry run: " : ""}}{{$parameter["provider"]}}',
+		subtitle: '={{$parameter["dryRun"] || $parameter["sendForReal"] === false ? "dry run: " : ""}}{{$parameter["provider"]}}',
 		description: 'Send each customer their campaign by email, push or HubSpot: consent-checked, capped, never twice',
 		defaults: { name: 'Campaign Send' },
 		usableAsTool: true,
