@@ -227,11 +227,10 @@ export const segmentRouterProperties: INodeProperties[] = [
 						type: 'options',
 						options: [
 							{ name: 'Email', value: 'email' },
-							{ name: 'SMS', value: 'sms' },
 							{ name: 'Push', value: 'push' },
 						],
 						default: 'email',
-						description: 'Channel of the campaign. Consent is checked for this channel.',
+						description: 'Channel of the campaign: the ones Campaign Send delivers (SMS is not offered: no sender serves it). Consent is checked for this channel.',
 					},
 					{
 						displayName: 'Template ID',
@@ -356,7 +355,6 @@ export const segmentRouterProperties: INodeProperties[] = [
 								options: [
 									{ name: 'All Channels', value: 'all' },
 									{ name: 'Email', value: 'email' },
-									{ name: 'SMS', value: 'sms' },
 									{ name: 'Push', value: 'push' },
 								],
 								default: 'all',
@@ -391,7 +389,6 @@ export const segmentRouterProperties: INodeProperties[] = [
 				type: 'options',
 				options: [
 					{ name: 'Email', value: 'email' },
-					{ name: 'SMS', value: 'sms' },
 					{ name: 'Push', value: 'push' },
 				],
 				default: 'email',
