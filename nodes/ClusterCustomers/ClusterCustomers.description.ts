@@ -172,6 +172,22 @@ export const clusterCustomersProperties: INodeProperties[] = [
 		description: 'What the node emits',
 	},
 	{
+		displayName: 'Output Fields',
+		name: 'outputFields',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'Nested', value: 'nested', description: 'All fields under one "cluster" field (the default)' },
+			{
+				name: 'Flat Columns',
+				value: 'flat',
+				description: 'One column per field (cluster_label, cluster_index, cluster_distance, ...) and a short summary item with the rest under "details": best for the table view, Google Sheets and CSV',
+			},
+		],
+		default: 'nested',
+		description: 'How the fields this node adds are written',
+	},
+	{
 		displayName: 'Options',
 		name: 'options',
 		type: 'collection',

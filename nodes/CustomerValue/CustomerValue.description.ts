@@ -166,6 +166,22 @@ export const customerValueProperties: INodeProperties[] = [
 	},
 	rfmProperty('customerFields'),
 	{
+		displayName: 'Output Fields',
+		name: 'outputFields',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'Nested', value: 'nested', description: 'All fields under one "clv" field (the default)' },
+			{
+				name: 'Flat Columns',
+				value: 'flat',
+				description: 'One column per field (clv_predicted_value, clv_churn_risk, clv_segment, ...) and a short summary item with the rest under "details": best for the table view, Google Sheets and CSV',
+			},
+		],
+		default: 'nested',
+		description: 'How the fields this node adds are written',
+	},
+	{
 		displayName: 'Options',
 		name: 'options',
 		type: 'collection',

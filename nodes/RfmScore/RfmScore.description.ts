@@ -300,6 +300,22 @@ export const rfmScoreProperties: INodeProperties[] = [
 		description: 'What the node emits',
 	},
 	{
+		displayName: 'Output Fields',
+		name: 'outputFields',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'Nested', value: 'nested', description: 'All fields under one "rfm" field (the default)' },
+			{
+				name: 'Flat Columns',
+				value: 'flat',
+				description: 'One column per field (rfm_segment, rfm_r, rfm_f, rfm_m, rfm_score, ...) and a short summary item with the rest under "details": best for the table view, Google Sheets and CSV',
+			},
+		],
+		default: 'nested',
+		description: 'How the fields this node adds are written',
+	},
+	{
 		displayName: 'Customer Fields to Keep',
 		name: 'customerFields',
 		type: 'string',

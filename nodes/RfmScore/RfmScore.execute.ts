@@ -14,6 +14,7 @@ import {
 	type RfmResult,
 	type ScoreOptions,
 } from '../core/rfm/rfm';
+import { compactSummary, outputFieldsMode, SUMMARY_FIELDS, withGroup, type OutputFields } from '../core/output/flat';
 import { RF_MAP, RFM_PACKAGE_MAP, type SegmentMap } from '../core/rfm/segmentMaps';
 import { isTableInput } from '../shared/customerTable';
 import { scoreTable } from './RfmScore.table';
@@ -77,7 +78,7 @@ function pairedItems(indexes: number[]) {
 	return indexes.length === 1 ? { item: indexes[0] } : indexes.map((item) => ({ item }));
 }
 
-export function summaryItems(result: RfmResult, extra: IDataObject): INodeExecutionData[] {
+export function summaryItems(result: RfmResult, extra: IDataObject, fields: OutputFields = 'nested'): INodeExecutionData[] {
 	const details = {
 		referenceDate: iso(result.referenceTime),
 		scoring: result.scoring,
@@ -88,7 +89,10 @@ export function summaryItems(result: RfmResult, extra: IDataObject): INodeExecut
 		currency: result.currency ?? null,
 		...extra,
 	};
-	return result.segments.map((s) => ({ json: { ...s, details } as unknown as IDataObject }));
+	return result.segments.map((s) => {
+		const json = { ...s, details };
+		return { json: (fields === 'flat' ? compactSummary(json, SUMMARY_FIELDS.rfm) : json) as unknown as IDataObject };
+	});
 }
 
 function readReference(ctx: IExecuteFunctions, kind: string): ScoreOptions['reference'] {
@@ -134,6 +138,7 @@ export function scoreOptions(
 export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const mode = this.getNodeParameter('output', 0) as 'customers' | 'summary' | 'both';
+	const fields = outputFieldsMode(this.getNodeParameter('outputFields', 0, 'nested'));
 	const outputs = mode === 'both' ? 2 : 1;
 	if (items.length === 0) return Array.from({ length: outputs }, () => []);
 
@@ -216,7 +221,7 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 				};
 				const latestItemIndex = col.latestItemIndex[k];
 				let json: IDataObject;
-				if (input === 'customers') json = { ...items[latestItemIndex].json, rfm };
+				if (input === 'customers') json = withGroup(items[latestItemIndex].json, 'rfm', rfm, fields);
 				else {
 					const latest = items[latestItemIndex].json;
 					json = keepAll ? { ...latest } : {};
@@ -224,7 +229,7 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 						const v = getPath(latest, field);
 						if (v !== undefined && v !== null && v !== '') json[field] = v as IDataObject[string];
 					}
-					json = { customerId: col.customerId[k], ...json, rfm };
+					json = withGroup({ customerId: col.customerId[k], ...json }, 'rfm', rfm, fields);
 				}
 				customerItems.push({
 					json,
@@ -234,14 +239,11 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 			if (keepWithoutOrders)
 				for (const i of withoutOrders)
 					customerItems.push({
-						json: {
-							...items[i].json,
-							rfm: {
-								recencyDays: null, frequency: 0, monetary: 0, averageOrderValue: null, r: null, f: null, m: null,
-								cell: null, score: null, segment: NO_ORDERS, lastOrderDate: null, firstOrderDate: null,
-								currency: null, referenceDate,
-							},
-						},
+						json: withGroup(items[i].json, 'rfm', {
+							recencyDays: null, frequency: 0, monetary: 0, averageOrderValue: null, r: null, f: null, m: null,
+							cell: null, score: null, segment: NO_ORDERS, lastOrderDate: null, firstOrderDate: null,
+							currency: null, referenceDate,
+						}, fields) as IDataObject,
 						pairedItem: { item: i },
 					});
 		}
@@ -250,7 +252,7 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 			fields: rows.fields as IDataObject,
 		};
 		if (keepWithoutOrders) extra.customersWithoutOrders = withoutOrders.length;
-		const summary = mode === 'customers' ? [] : summaryItems(result, extra);
+		const summary = mode === 'customers' ? [] : summaryItems(result, extra, fields);
 
 		const skippedTotal = Object.values(result.skipped).reduce((a, b) => a + (b ?? 0), 0);
 		const addHints = (this as unknown as { addExecutionHints?: (...h: { message: string; location?: string }[]) => void })
