@@ -10,7 +10,8 @@
  *   the node is not installed, or it lacks a top-level parameter of the node's description;
  * - the browser logs an error about our nodes;
  * - the node picker, searched for "rfm", "segment", "churn" or "campaign", does not list our nodes
- *   for it (PICKER_QUERIES; their rank is logged).
+ *   for it (PICKER_QUERIES; their rank is logged);
+ * - n8n does not offer Campaign Send as an AI-agent tool that defaults to a dry run.
  *
  *   node test/editor/editor-check.js [--version 2.8.4] [--picture] [examples/rfm-basic.json ...]
  *
@@ -351,6 +352,31 @@ async function pickerCheck(page, descriptions) {
 }
 
 /**
+ * Campaign Send as n8n offers it to an AI agent: n8n builds the tool variant `<type>Tool` of every
+ * `usableAsTool` node. Reads the node types the editor loads (/types/nodes.json, with the session
+ * cookie) and checks that the variant exists and that its "Send for Real" switch (shown only on
+ * the tool, @tool) defaults to off while the ordinary node keeps its "Dry Run" switch. Returns
+ * problems (empty when fine).
+ */
+async function agentToolCheck(page, server) {
+	const res = await page.request.get(`${server.url}/types/nodes.json`);
+	if (res.status() !== 200) return [`/types/nodes.json -> ${res.status()}`];
+	const types = await res.json();
+	const find = (name) => types.find((t) => t.name === `${harness.NODE_TYPE_PREFIX}${name}`);
+	const tool = find('campaignSendTool');
+	const plain = find('campaignSend');
+	if (!plain) return ['n8n does not list n8n-nodes-microsegments.campaignSend'];
+	if (!tool) return ['n8n built no AI-agent tool variant n8n-nodes-microsegments.campaignSendTool (usableAsTool)'];
+	const problems = [];
+	const real = (tool.properties || []).find((p) => p.name === 'sendForReal');
+	if (!real || real.default !== false || JSON.stringify(real.displayOptions) !== JSON.stringify({ show: { '@tool': [true] } }))
+		problems.push(`Campaign Send Tool: "Send for Real" must exist, default false, shown only on the tool (got ${JSON.stringify(real)})`);
+	const dry = (plain.properties || []).find((p) => p.name === 'dryRun');
+	if (!dry || JSON.stringify(dry.displayOptions) !== JSON.stringify({ hide: { '@tool': [true] } })) problems.push(`Campaign Send: "Dry Run" must be hidden on the tool only (got ${JSON.stringify(dry && dry.displayOptions)})`);
+	return problems;
+}
+
+/**
  * Checks the given workflows (repository paths of examples: opened from the installed package's
  * copy) on one n8n version. Resolves { ok, version, results, problems, screenshots, timings };
  * never throws for a failed check (only for setup failures). `picture`: also write the README
@@ -384,6 +410,9 @@ async function checkEditor({ version = harness.defaultVersion(), workflows = exa
 		}
 		const pickerPage = (await openWorkflow(session.context, server, server.workflows[0])).page;
 		const picker = await pickerCheck(pickerPage, descriptions);
+		const toolProblems = await agentToolCheck(pickerPage, server);
+		log(`AI-agent tool variant: ${toolProblems.length ? toolProblems.join('; ') : 'n8n-nodes-microsegments.campaignSendTool listed, Send for Real defaults to off (dry run)'}`);
+		out.problems.push(...toolProblems);
 		await pickerPage.close();
 		out.picker = picker.ranks;
 		out.problems.push(...picker.problems);
