@@ -62,7 +62,7 @@ describe(`Output Fields: Flat Columns on n8n ${version}`, () => {
 		for (const c of customers) {
 			expect(c.cluster).toBeUndefined();
 			expect(typeof c.cluster_label).toBe('string');
-			expect([0, 1, 2]).toContain(c.cluster_index);
+			expect([1, 2, 3]).toContain(c.cluster_index);
 			expect(typeof c.rfm.segment).toBe('string');
 		}
 		const summary = run.items('Cluster Flat', 1);
