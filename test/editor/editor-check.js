@@ -206,7 +206,16 @@ async function closePanel(page) {
  * Returns { problem, parameters }.
  */
 async function panelCheck(page, sel, description, shotFile) {
-	await page.dblclick(`${sel} [data-test-id="canvas-default-node"], ${sel} [data-test-id="canvas-trigger-node"], ${sel}`, { timeout: WAIT_MS });
+	const opened = await page
+		.dblclick(`${sel} [data-test-id="canvas-default-node"], ${sel} [data-test-id="canvas-trigger-node"], ${sel}`, { timeout: WAIT_MS })
+		.then(() => null)
+		.catch((e) => e);
+	if (opened) {
+		// Say what covers the canvas (a dialog of the editor) instead of a bare click timeout.
+		await page.screenshot({ path: shotFile }).catch(() => {});
+		const modal = await page.$eval('#app-modals', (e) => e.innerText.trim().slice(0, 300)).catch(() => '');
+		return { problem: `could not double-click the node${modal ? `: a dialog covers the canvas ("${modal.replace(/\s+/g, ' ')}")` : ` (${String(opened.message).split('\n')[0]})`}` };
+	}
 	const ndv = await page.waitForSelector(NDV, { timeout: WAIT_MS }).catch(() => null);
 	if (!ndv) return { problem: 'the parameters panel did not open on double-click' };
 	const labels = description ? alwaysVisibleLabels(description) : [];
