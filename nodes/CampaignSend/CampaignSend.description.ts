@@ -94,8 +94,20 @@ export const campaignSendProperties: INodeProperties[] = [
 		name: 'dryRun',
 		type: 'boolean',
 		default: false,
+		displayOptions: { hide: { '@tool': [true] } },
 		description:
 			'Whether to only show what would be sent: the Summary output lists exactly the requests (keys hidden), nothing is sent and nothing is recorded',
+	},
+	{
+		// Only on the AI-agent tool variant (Campaign Send Tool): it plans unless the author turns this on.
+		displayName: 'Send for Real',
+		name: 'sendForReal',
+		type: 'boolean',
+		default: false,
+		noDataExpression: true,
+		displayOptions: { show: { '@tool': [true] } },
+		description:
+			'Whether the AI agent really sends. Off (the default): every call is a dry run that only reports what would be sent. The agent cannot change this.',
 	},
 	{
 		displayName: 'Max Messages per Customer',

@@ -10,6 +10,7 @@ import { checkConsent, consentText, DEFAULT_CONSENT_RULES, parseValueList, type 
 import { n8nTransport } from '../shared/n8nTransport';
 import { closeLedger, openLedger, type LedgerKind } from './ledger';
 import { findProviderModule, type ModuleProvider, type ProviderModule } from './providers';
+import { isAgentToolVariant, isDryRun } from '../core/delivery/agentTool';
 
 const ID_FALLBACKS = ['customerId', 'customer_id', 'id', 'email'];
 
@@ -124,7 +125,11 @@ function readSettings(ctx: IExecuteFunctions): Settings {
 		module,
 		customerIdField: String(ctx.getNodeParameter('customerIdField', 0, 'customerId') ?? '').trim() || 'customerId',
 		addressField: String(ctx.getNodeParameter('addressField', 0, '') ?? '').trim(),
-		dryRun: ctx.getNodeParameter('dryRun', 0, false) === true,
+		dryRun: isDryRun({
+			nodeType: node.type,
+			dryRun: ctx.getNodeParameter('dryRun', 0, false),
+			sendForReal: isAgentToolVariant(node.type) ? ctx.getNodeParameter('sendForReal', 0, false) : undefined,
+		}),
 		cap: capMessages > 0 ? { maxMessages: capMessages, days: Math.floor(Number(ctx.getNodeParameter('frequencyCapDays', 0, 7)) || 7) } : null,
 		ledgerKind: ctx.getNodeParameter('ledger', 0, 'journal') as LedgerKind,
 		consent,

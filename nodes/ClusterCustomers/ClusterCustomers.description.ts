@@ -4,27 +4,27 @@ const customOnly = { show: { features: ['custom'] } };
 
 export const clusterCustomersProperties: INodeProperties[] = [
 	{
-		displayName: 'Features',
+		displayName: 'Compare Customers On',
 		name: 'features',
 		type: 'options',
 		noDataExpression: true,
 		options: [
 			{
-				name: 'RFM Fields (From RFM Score)',
+				name: 'Recency, Frequency and Spend (From RFM Score)',
 				value: 'rfm',
 				description:
 					'Recency days, frequency and monetary from the RFM Score node, plus average order value when every customer has one',
 			},
-			{ name: 'Custom Fields', value: 'custom', description: 'Pick the numeric fields yourself' },
+			{ name: 'Fields You Choose', value: 'custom', description: 'Pick the numeric fields yourself (the k-means features)' },
 		],
 		default: 'rfm',
-		description: 'The numbers that describe each customer; customers with similar numbers end up in the same cluster',
+		description: 'The numbers that describe each customer (the k-means features); customers with similar numbers end up in the same group',
 	},
 	{
-		displayName: 'Custom Features',
+		displayName: 'Fields to Compare',
 		name: 'customFeatures',
 		type: 'fixedCollection',
-		placeholder: 'Add Feature',
+		placeholder: 'Add Field',
 		typeOptions: { multipleValues: true, sortable: true },
 		displayOptions: customOnly,
 		default: {
@@ -37,7 +37,7 @@ export const clusterCustomersProperties: INodeProperties[] = [
 		description: 'Numeric fields to cluster on. Dotted paths such as rfm.monetary read nested fields.',
 		options: [
 			{
-				displayName: 'Feature',
+				displayName: 'Field',
 				name: 'feature',
 				values: [
 					{
@@ -61,9 +61,9 @@ export const clusterCustomersProperties: INodeProperties[] = [
 									'None for recency (days), log for order counts and money, and for other fields log when the values are all positive and a few customers have very large values',
 							},
 							{
-								name: 'Log (Log1p)',
+								name: 'Tame Very Large Values',
 								value: 'log1p',
-								description: 'Natural logarithm of 1 + value: tames a long tail so a few big spenders do not decide the clusters alone',
+								description: 'Logarithm (log1p: natural logarithm of 1 + value): tames a long tail so a few big spenders do not decide the clusters alone',
 							},
 							{ name: 'None', value: 'none', description: 'Use the value as it is' },
 						],
@@ -75,70 +75,70 @@ export const clusterCustomersProperties: INodeProperties[] = [
 		],
 	},
 	{
-		displayName: 'Scaling',
+		displayName: 'Weighting of Fields',
 		name: 'scaling',
 		type: 'options',
 		options: [
 			{
-				name: 'Z-Score (Recommended)',
+				name: 'Balanced (Recommended)',
 				value: 'zscore',
-				description: 'Subtract the mean, divide by the standard deviation: every feature counts about equally',
+				description: 'Z-score scaling: subtract the mean, divide by the standard deviation, so every field counts about equally',
 			},
-			{ name: 'Min-Max', value: 'minmax', description: 'Rescale every feature to 0–1' },
+			{ name: 'Stretch to 0–1', value: 'minmax', description: 'Min-max scaling: rescale every field to 0–1' },
 			{
-				name: 'Robust',
+				name: 'Balanced, Ignoring Outliers',
 				value: 'robust',
-				description: 'Subtract the median, divide by the interquartile range: least affected by outliers',
+				description: 'Robust scaling: subtract the median, divide by the interquartile range; least affected by a few extreme customers',
 			},
-			{ name: 'None', value: 'none', description: 'Use the (transformed) values as they are; the feature with the biggest numbers dominates' },
+			{ name: 'As They Are', value: 'none', description: 'No scaling: the field with the biggest numbers dominates' },
 		],
 		default: 'zscore',
-		description: 'How features are put on a common scale after the transform, so that days and dollars can be compared',
+		description: 'How the fields are put on a common scale (feature scaling), so that days and dollars can be compared',
 	},
 	{
-		displayName: 'Number of Clusters',
+		displayName: 'Number of Groups',
 		name: 'clusterCount',
 		type: 'options',
 		options: [
 			{
-				name: 'Automatic (Best Silhouette)',
+				name: 'Automatic (Best Fit)',
 				value: 'auto',
-				description: 'Try every number in a range and keep the one whose clusters are best separated',
+				description: 'Try every number in a range and keep the one whose groups are best separated (highest silhouette score)',
 			},
-			{ name: 'Fixed', value: 'fixed', description: 'Always make the number of clusters you type' },
+			{ name: 'Fixed Number', value: 'fixed', description: 'Always make the number of groups you type' },
 		],
 		default: 'auto',
 		description: 'How many groups of customers to make',
 	},
 	{
-		displayName: 'Clusters',
+		displayName: 'Groups',
 		name: 'numberOfClusters',
 		type: 'number',
 		typeOptions: { minValue: 1, maxValue: 50 },
 		default: 4,
 		displayOptions: { show: { clusterCount: ['fixed'] } },
-		description: 'How many clusters to make. Fewer customers than this stops the node (within groups, small groups get fewer clusters).',
+		description: 'How many groups (k-means clusters) to make. Fewer customers than this stops the node (within groups, small groups get fewer clusters).',
 	},
 	{
-		displayName: 'Minimum Clusters',
+		displayName: 'Fewest Groups',
 		name: 'minClusters',
 		type: 'number',
 		typeOptions: { minValue: 2, maxValue: 50 },
 		default: 2,
 		displayOptions: { show: { clusterCount: ['auto'] } },
-		description: 'Smallest number of clusters to try. Use 3 or more if two broad groups are not useful to you.',
+		description: 'Smallest number of groups (clusters) to try. Use 3 or more if two broad groups are not useful to you.',
 	},
 	{
-		displayName: 'Maximum Clusters',
+		displayName: 'Most Groups',
 		name: 'maxClusters',
 		type: 'number',
 		typeOptions: { minValue: 2, maxValue: 50 },
 		default: 8,
 		displayOptions: { show: { clusterCount: ['auto'] } },
-		description: 'Largest number of clusters to try. Lowered automatically when there are too few customers.',
+		description: 'Largest number of groups (clusters) to try. Lowered automatically when there are too few customers.',
 	},
 	{
-		displayName: 'Cluster Within Groups',
+		displayName: 'Group Within Each Segment',
 		name: 'withinGroups',
 		type: 'boolean',
 		default: false,
@@ -162,14 +162,30 @@ export const clusterCustomersProperties: INodeProperties[] = [
 		options: [
 			{ name: 'Customers', value: 'customers', description: 'Every customer item with a cluster group of fields added' },
 			{
-				name: 'Cluster Summary',
+				name: 'Group Summary',
 				value: 'summary',
-				description: 'One item per cluster: size, share, centre and average values, silhouette',
+				description: 'One item per group: size, share, typical values and how well it is separated (silhouette)',
 			},
 			{ name: 'Customers and Summary', value: 'both', description: 'Customers on the first output, the summary on a second output' },
 		],
 		default: 'customers',
 		description: 'What the node emits',
+	},
+	{
+		displayName: 'Output Fields',
+		name: 'outputFields',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'Nested', value: 'nested', description: 'All fields under one "cluster" field (the default)' },
+			{
+				name: 'Flat Columns',
+				value: 'flat',
+				description: 'One column per field (cluster_label, cluster_index, cluster_distance, ...) and a short summary item with the rest under "details": best for the table view, Google Sheets and CSV',
+			},
+		],
+		default: 'nested',
+		description: 'How the fields this node adds are written',
 	},
 	{
 		displayName: 'Options',
@@ -179,12 +195,21 @@ export const clusterCustomersProperties: INodeProperties[] = [
 		default: {},
 		options: [
 			{
-				displayName: 'Max Iterations',
+				displayName: 'Max Refinement Rounds',
 				name: 'maxIterations',
 				type: 'number',
 				typeOptions: { minValue: 1 },
 				default: 300,
-				description: 'Upper limit of refinement rounds per run (the algorithm usually settles in 10–60)',
+				description: 'Upper limit of k-means iterations per run (it usually settles in 10–60)',
+			},
+			{
+				displayName: 'Measure Separation of a Fixed Number',
+				name: 'silhouette',
+				type: 'boolean',
+				default: false,
+				displayOptions: { show: { '/clusterCount': ['fixed'] } },
+				description:
+					'Whether to compute the silhouette (how well the clusters are separated) when the number of clusters is fixed. Automatic always computes it, to choose the number.',
 			},
 			{
 				displayName: 'Restarts',
@@ -196,15 +221,6 @@ export const clusterCustomersProperties: INodeProperties[] = [
 					'How many times to start over from different seeds and keep the tightest clusters. 0 = automatic: 3 for a fixed number of clusters, 1 per number tried in automatic mode.',
 			},
 			{
-				displayName: 'Score a Fixed Number of Clusters',
-				name: 'silhouette',
-				type: 'boolean',
-				default: false,
-				displayOptions: { show: { '/clusterCount': ['fixed'] } },
-				description:
-					'Whether to compute the silhouette (how well the clusters are separated) when the number of clusters is fixed. Automatic always computes it, to choose the number.',
-			},
-			{
 				displayName: 'Seed',
 				name: 'seed',
 				type: 'number',
@@ -212,13 +228,13 @@ export const clusterCustomersProperties: INodeProperties[] = [
 				description: 'The same customers and seed always give the same clusters and names; change it to try another starting point',
 			},
 			{
-				displayName: 'Silhouette Sample Size',
+				displayName: 'Separation Check Sample Size',
 				name: 'sampleSize',
 				type: 'number',
 				typeOptions: { minValue: 2 },
 				default: 10000,
 				description:
-					'Customers (picked the same way on every run) used to score how well clusters are separated. Larger is more precise and slower.',
+					'Customers (picked the same way on every run) used to score how well groups are separated (silhouette). Larger is more precise and slower.',
 			},
 			{
 				displayName: 'Skip Invalid Items',
@@ -229,6 +245,14 @@ export const clusterCustomersProperties: INodeProperties[] = [
 					'Whether to pass customers with a missing or non-numeric feature through without a cluster (and count them) instead of stopping the workflow',
 			},
 			{
+				displayName: 'Stop When Groups Settle Within',
+				name: 'tolerance',
+				type: 'number',
+				typeOptions: { minValue: 0, numberPrecision: 6 },
+				default: 0.0001,
+				description: 'Convergence tolerance: stop refining when the group centres move less than this (relative to the spread of the data)',
+			},
+			{
 				displayName: 'Threads',
 				name: 'threads',
 				type: 'number',
@@ -236,14 +260,6 @@ export const clusterCustomersProperties: INodeProperties[] = [
 				default: 0,
 				description:
 					'CPU threads for large inputs. 0 = automatic (up to 2). The clusters are exactly the same for any number; only the speed changes.',
-			},
-			{
-				displayName: 'Tolerance',
-				name: 'tolerance',
-				type: 'number',
-				typeOptions: { minValue: 0, numberPrecision: 6 },
-				default: 0.0001,
-				description: 'Stop refining when the cluster centres move less than this (relative to the spread of the data)',
 			},
 		],
 	},

@@ -13,6 +13,7 @@ import {
 	type FeatureSpec,
 	type FeatureTransform,
 } from '../core/kmeans/cluster';
+import { compactSummary, outputFieldsMode, SUMMARY_FIELDS, withGroup, type OutputFields } from '../core/output/flat';
 import type { Scaling } from '../core/kmeans/scaling';
 import { poolInfo } from '../core/kmeans/pool';
 import { isTableInput } from '../shared/customerTable';
@@ -49,7 +50,7 @@ export function readOptions(ctx: IExecuteFunctions): { options: ClusterOptions; 
 		});
 		if (specs.length === 0)
 			throw new NodeOperationError(node, 'No custom features', {
-				description: 'Add at least one numeric field under "Custom Features", or use the RFM fields',
+				description: 'Add at least one numeric field under "Fields to Compare", or compare on recency, frequency and spend',
 			});
 	}
 	const opts = ctx.getNodeParameter('options', 0, {}) as IDataObject;
@@ -84,7 +85,7 @@ export function readOptions(ctx: IExecuteFunctions): { options: ClusterOptions; 
 }
 
 /** One summary item per cluster; run details (k tried, silhouettes, notices) in `details`. */
-export function summaryItems(report: ClusterReport, skipped: number, threads = 1): INodeExecutionData[] {
+export function summaryItems(report: ClusterReport, skipped: number, threads = 1, fields: OutputFields = 'nested'): INodeExecutionData[] {
 	const runOf = new Map(report.runs.map((r) => [r.group, r]));
 	const common = {
 		features: report.features,
@@ -107,7 +108,8 @@ export function summaryItems(report: ClusterReport, skipped: number, threads = 1
 			converged: run?.converged ?? true,
 			sampleSize: run?.sampleSize ?? 0,
 		};
-		return { json: { ...c, details } as unknown as IDataObject };
+		const json = { ...c, details };
+		return { json: (fields === 'flat' ? compactSummary(json, SUMMARY_FIELDS.cluster) : json) as unknown as IDataObject };
 	});
 	return items;
 }
@@ -115,6 +117,7 @@ export function summaryItems(report: ClusterReport, skipped: number, threads = 1
 export async function executeClusterCustomers(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const mode = this.getNodeParameter('output', 0) as OutputMode;
+	const fields = outputFieldsMode(this.getNodeParameter('outputFields', 0, 'nested'));
 	const outputs = mode === 'both' ? 2 : 1;
 	if (items.length === 0) return Array.from({ length: outputs }, () => []);
 	const node = this.getNode();
@@ -141,7 +144,7 @@ export async function executeClusterCustomers(this: IExecuteFunctions): Promise<
 	} catch (error) {
 		if (error instanceof ClusterConfigError)
 			throw new NodeOperationError(node, error.message, {
-				description: 'Change the number of clusters, or switch Number of Clusters to Automatic',
+				description: 'Change the number of groups, or switch Number of Groups to Automatic (Best Fit)',
 			});
 		if (error instanceof ClusterInputError) {
 			const table = isTableInput(items);
@@ -181,13 +184,13 @@ export async function executeClusterCustomers(this: IExecuteFunctions): Promise<
 			const cluster: IDataObject = tag
 				? { ...tag }
 				: { index: null, label: null, distance: null, skipped: skip ? skip.reason : 'not clustered' };
-			customers.push({ json: { ...items[i].json, cluster }, pairedItem: { item: i } });
+			customers.push({ json: withGroup(items[i].json, 'cluster', cluster, fields), pairedItem: { item: i } });
 		}
 	}
 
 	let summary: INodeExecutionData[] = [];
 	if (mode !== 'customers') {
-		summary = summaryItems(report, report.skipped.length, threadsUsed());
+		summary = summaryItems(report, report.skipped.length, threadsUsed(), fields);
 		// each summary item is paired with the first customer of its cluster: one link per cluster
 		// (a link per member would make n8n hold one object per customer for a few summary items)
 		const firstMember = new Map<string, number>();

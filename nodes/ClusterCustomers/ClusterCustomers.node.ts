@@ -16,7 +16,7 @@ export class ClusterCustomers implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["clusterCount"] === "fixed" ? $parameter["numberOfClusters"] + " clusters" : "automatic number of clusters"}}',
-		description: 'Group customers who behave alike with k-means and give each group a readable name',
+		description: 'Find groups of customers who buy alike (k-means) and give each group a readable name',
 		defaults: { name: 'Cluster Customers' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

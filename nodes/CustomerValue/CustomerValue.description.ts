@@ -79,7 +79,7 @@ export const customerValueProperties: INodeProperties[] = [
 		options: mappingOptions(),
 	},
 	{
-		displayName: 'Calibration End',
+		displayName: 'Predict From',
 		name: 'calibrationEnd',
 		type: 'options',
 		options: [
@@ -96,10 +96,10 @@ export const customerValueProperties: INodeProperties[] = [
 			},
 		],
 		default: 'dayAfterLatest',
-		description: 'The day the model stops learning and starts predicting',
+		description: 'The day the model stops learning and starts predicting (the calibration end)',
 	},
 	{
-		displayName: 'Calibration End Date',
+		displayName: 'Predict From Date',
 		name: 'fixedDate',
 		type: 'dateTime',
 		default: '',
@@ -108,12 +108,12 @@ export const customerValueProperties: INodeProperties[] = [
 		description: 'Last day (UTC) whose orders the model learns from; customers\' ages are counted up to it',
 	},
 	{
-		displayName: 'Horizon (Days)',
+		displayName: 'Predict for the Next (Days)',
 		name: 'horizonDays',
 		type: 'number',
 		typeOptions: { minValue: 1 },
 		default: 365,
-		description: 'How far ahead expected orders and predicted value are counted',
+		description: 'How far ahead expected orders and predicted value are counted (the horizon)',
 	},
 	{
 		displayName: 'Monthly Discount Rate (%)',
@@ -135,13 +135,13 @@ export const customerValueProperties: INodeProperties[] = [
 		description: 'Unit of the fitted parameter alpha. Predictions do not depend on it; fixed parameters must say which unit they were fitted in.',
 	},
 	{
-		displayName: 'Model Parameters',
+		displayName: 'Model',
 		name: 'model',
 		type: 'options',
 		noDataExpression: true,
 		options: [
-			{ name: 'Fit to These Customers', value: 'fit' },
-			{ name: 'Use Fixed Parameters', value: 'fixed', description: 'Score with parameters from an earlier run (for example last quarter\'s fit) without fitting again' },
+			{ name: 'Learn From These Customers', value: 'fit', description: 'Fit the BG/NBD and Gamma-Gamma models on the incoming customers' },
+			{ name: 'Reuse an Earlier Model', value: 'fixed', description: 'Score with parameters from an earlier run (for example last quarter\'s fit) without fitting again' },
 		],
 		default: 'fit',
 		description: 'Whether to fit the model on the incoming data or reuse known parameters',
@@ -166,6 +166,22 @@ export const customerValueProperties: INodeProperties[] = [
 	},
 	rfmProperty('customerFields'),
 	{
+		displayName: 'Output Fields',
+		name: 'outputFields',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'Nested', value: 'nested', description: 'All fields under one "clv" field (the default)' },
+			{
+				name: 'Flat Columns',
+				value: 'flat',
+				description: 'One column per field (clv_predicted_value, clv_churn_risk, clv_segment, ...) and a short summary item with the rest under "details": best for the table view, Google Sheets and CSV',
+			},
+		],
+		default: 'nested',
+		description: 'How the fields this node adds are written',
+	},
+	{
 		displayName: 'Options',
 		name: 'options',
 		type: 'collection',
@@ -173,7 +189,7 @@ export const customerValueProperties: INodeProperties[] = [
 		default: {},
 		options: ([
 			{
-				displayName: 'At-Risk Churn Risk',
+				displayName: 'Mark At Risk From Churn Risk',
 				name: 'riskThreshold',
 				type: 'number',
 				typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },

@@ -9,6 +9,7 @@ import { getPath, type Json } from '../core/fields';
 import { RfmInputError } from '../core/rfm/rfm';
 import { modelCustomerValue, type ClvOptions } from '../core/clv/clv';
 import { readInput } from '../core/clv/input';
+import { compactSummary, outputFieldsMode, SUMMARY_FIELDS, withGroup, type OutputFields } from '../core/output/flat';
 import { clvGroup, noOrdersGroup, parseFixedModel, summaryOf } from '../core/clv/output';
 import type { CalibrationEnd, ClvData } from '../core/clv/prepare';
 import { parseList as list } from '../core/list';
@@ -24,7 +25,7 @@ function calibrationEnd(ctx: IExecuteFunctions): CalibrationEnd {
 	const raw = ctx.getNodeParameter('fixedDate', 0) as string;
 	const t = parseDate(raw);
 	if (t === null)
-		throw new NodeOperationError(ctx.getNode(), `Calibration End Date "${raw}" is not a date`, {
+		throw new NodeOperationError(ctx.getNode(), `Predict From Date "${raw}" is not a date`, {
 			description: 'Pick a date, or use an ISO date such as 1997-09-30',
 		});
 	return { kind: 'fixed', time: t };
@@ -69,15 +70,15 @@ function invalidItems(ctx: IExecuteFunctions, data: ClvData): INodeExecutionData
 }
 
 /** The customer item: the customer's own item (customers), or its ID and fields of its latest order. */
-function customerJson(items: INodeExecutionData[], data: ClvData, k: number, clv: IDataObject, carry: string[], keepAll: boolean): IDataObject {
+function customerJson(items: INodeExecutionData[], data: ClvData, k: number, clv: IDataObject, carry: string[], keepAll: boolean, fields: OutputFields): IDataObject {
 	const source = items[data.latestItemIndex[k]].json;
-	if (data.kind === 'customers') return { ...source, clv };
+	if (data.kind === 'customers') return withGroup(source, 'clv', clv, fields);
 	const json: IDataObject = keepAll ? { ...source } : {};
 	for (const field of carry) {
 		const v = getPath(source, field);
 		if (v !== undefined && v !== null && v !== '') json[field] = v as IDataObject[string];
 	}
-	return { customerId: data.customerIds[k], ...json, clv };
+	return withGroup({ customerId: data.customerIds[k], ...json }, 'clv', clv, fields);
 }
 
 export async function executeCustomerValue(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -86,6 +87,7 @@ export async function executeCustomerValue(this: IExecuteFunctions): Promise<INo
 	const input = this.getNodeParameter('input', 0) as 'orders' | 'customers';
 	const mapping = this.getNodeParameter('fieldMapping', 0, {}) as IDataObject;
 	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
+	const fields = outputFieldsMode(this.getNodeParameter('outputFields', 0, 'nested'));
 	const node = this.getNode();
 	try {
 		const o = modelOptions(this, options);
@@ -109,10 +111,11 @@ export async function executeCustomerValue(this: IExecuteFunctions): Promise<INo
 		const customers: INodeExecutionData[] = [];
 		for (let k = 0; k < data.count; k++) {
 			const clv = clvGroup(data, result, o, k) as IDataObject;
-			customers.push({ json: customerJson(items, data, k, clv, carry, keepAll), pairedItem: pairedItems(data.itemIndexes(k)) });
+			customers.push({ json: customerJson(items, data, k, clv, carry, keepAll, fields), pairedItem: pairedItems(data.itemIndexes(k)) });
 		}
-		for (const i of withoutOrders) customers.push({ json: { ...items[i].json, clv: noOrdersGroup(o, data) as IDataObject }, pairedItem: { item: i } });
-		const summary = summaryOf(data, result, o, input === 'customers' ? { customersWithoutOrders: withoutOrders.length } : {});
+		for (const i of withoutOrders) customers.push({ json: withGroup(items[i].json, 'clv', noOrdersGroup(o, data), fields), pairedItem: { item: i } });
+		const fullSummary = summaryOf(data, result, o, input === 'customers' ? { customersWithoutOrders: withoutOrders.length } : {});
+		const summary = fields === 'flat' ? compactSummary(fullSummary, SUMMARY_FIELDS.clv) : fullSummary;
 		const skipped = Object.entries(data.skipped).filter(([, n]) => (n ?? 0) > 0);
 		const hints = result.warnings.map((message) => ({ message, type: 'warning' as const, location: 'outputPane' as const }));
 		if (skipped.length) hints.push({ message: `Left out: ${skipped.map(([k, n]) => `${k} ${n}`).join(', ')}`, type: 'warning', location: 'outputPane' });

@@ -16,7 +16,7 @@ export class CustomerValue implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["model"] === "fixed" ? "fixed parameters" : "fit BG/NBD + Gamma-Gamma"}}',
-		description: 'Predict each customer\'s future orders, probability of still being active, churn risk and lifetime value (BG/NBD + Gamma-Gamma)',
+		description: 'Predict each customer\'s lifetime value, future orders and churn risk',
 		defaults: { name: 'Customer Value' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

@@ -16,7 +16,7 @@ export class FetchCustomers implements INodeType {
 		group: ['input'],
 		version: 1,
 		subtitle: '={{$parameter["output"] === "orders" ? "orders" : "customers"}} from {{$parameter["source"]}}',
-		description: 'Get customers or orders from Shopify, WooCommerce, HubSpot, Stripe or a CSV file, in the shape RFM Score reads',
+		description: 'Get your customers or orders from Shopify, WooCommerce, HubSpot, Stripe or a CSV file',
 		defaults: { name: 'Fetch Customers' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

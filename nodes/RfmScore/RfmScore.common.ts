@@ -5,6 +5,7 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 import { parseDate, toIsoDate } from '../core/dates';
 import { parseList } from '../core/list';
+import { compactSummary, SUMMARY_FIELDS, type OutputFields } from '../core/output/flat';
 import type { RfmResult, ScoreOptions } from '../core/rfm/rfm';
 import { RF_MAP, RFM_PACKAGE_MAP, type SegmentMap } from '../core/rfm/segmentMaps';
 
@@ -58,7 +59,7 @@ export function pairedItems(indexes: number[]) {
 	return indexes.length === 1 ? { item: indexes[0] } : indexes.map((item) => ({ item }));
 }
 
-export function summaryItems(result: RfmResult, extra: IDataObject): INodeExecutionData[] {
+export function summaryItems(result: RfmResult, extra: IDataObject, fields: OutputFields = 'nested'): INodeExecutionData[] {
 	const details = {
 		referenceDate: iso(result.referenceTime),
 		scoring: result.scoring,
@@ -69,7 +70,10 @@ export function summaryItems(result: RfmResult, extra: IDataObject): INodeExecut
 		currency: result.currency ?? null,
 		...extra,
 	};
-	return result.segments.map((s) => ({ json: { ...s, details } as unknown as IDataObject }));
+	return result.segments.map((s) => {
+		const json = { ...s, details };
+		return { json: (fields === 'flat' ? compactSummary(json, SUMMARY_FIELDS.rfm) : json) as unknown as IDataObject };
+	});
 }
 
 export function readReference(ctx: IExecuteFunctions, kind: string): ScoreOptions['reference'] {
@@ -101,7 +105,7 @@ export function scoreOptions(
 				? {
 						recency: numbers(ctx, 'recencyThresholds', 'Recency Thresholds'),
 						frequency: numbers(ctx, 'frequencyThresholds', 'Frequency Thresholds'),
-						monetary: numbers(ctx, 'monetaryThresholds', 'Monetary Thresholds'),
+						monetary: numbers(ctx, 'monetaryThresholds', 'Spend Thresholds'),
 					}
 				: undefined,
 		reference,

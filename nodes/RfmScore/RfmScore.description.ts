@@ -154,8 +154,8 @@ export const rfmScoreProperties: INodeProperties[] = [
 		name: 'scoring',
 		type: 'options',
 		options: [
-			{ name: 'Quantiles', value: 'quantiles', description: 'Split customers into equal-sized groups per dimension' },
-			{ name: 'Custom Thresholds', value: 'thresholds', description: 'Type the limits of each score yourself' },
+			{ name: 'Equal-Sized Groups (Recommended)', value: 'quantiles', description: 'Quantiles: split customers into equal-sized groups for recency, frequency and spend' },
+			{ name: 'Your Own Limits', value: 'thresholds', description: 'Type the limits (thresholds) of each score yourself' },
 		],
 		default: 'quantiles',
 		description: 'How the 1..N scores are cut. Equal values always get equal scores.',
@@ -189,12 +189,12 @@ export const rfmScoreProperties: INodeProperties[] = [
 		description: 'Ascending order-count limits. With 1, 2, 3, 5: 1 order → F1, 2 → F2, 3 → F3, 4–5 → F4, 6+ → F5.',
 	},
 	{
-		displayName: 'Monetary Thresholds',
+		displayName: 'Spend Thresholds',
 		name: 'monetaryThresholds',
 		type: 'string',
 		default: '50, 100, 250, 500',
 		displayOptions: { show: { scoring: ['thresholds'] } },
-		description: 'Ascending money limits. A value equal to a limit gets the lower score.',
+		description: 'Ascending money limits (monetary). A value equal to a limit gets the lower score.',
 	},
 	{
 		displayName: 'Segment Map',
@@ -202,14 +202,14 @@ export const rfmScoreProperties: INodeProperties[] = [
 		type: 'options',
 		options: [
 			{
-				name: 'Standard R+F Map (10 Segments)',
+				name: 'Standard 10 Segments (Recency + Frequency)',
 				value: 'rf',
 				description: 'Champions, Loyal Customers, Potential Loyalists, New Customers, Promising, Need Attention, About To Sleep, At Risk, Can\'t Lose Them, Hibernating from the R and F scores',
 			},
 			{
-				name: 'R Package "Rfm" Map (R, F and M)',
+				name: 'Recency, Frequency and Spend Segments',
 				value: 'rfmPackage',
-				description: 'The segment table of the R package rfm, first match wins, others → Others',
+				description: 'The segment table of the R package rfm (R, F and M scores); first match wins, others → Others',
 			},
 			{ name: 'Custom', value: 'custom', description: 'Your own segments from score ranges' },
 		],
@@ -300,6 +300,22 @@ export const rfmScoreProperties: INodeProperties[] = [
 		description: 'What the node emits',
 	},
 	{
+		displayName: 'Output Fields',
+		name: 'outputFields',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'Nested', value: 'nested', description: 'All fields under one "rfm" field (the default)' },
+			{
+				name: 'Flat Columns',
+				value: 'flat',
+				description: 'One column per field (rfm_segment, rfm_r, rfm_f, rfm_m, rfm_score, ...) and a short summary item with the rest under "details": best for the table view, Google Sheets and CSV',
+			},
+		],
+		default: 'nested',
+		description: 'How the fields this node adds are written',
+	},
+	{
 		displayName: 'Customer Fields to Keep',
 		name: 'customerFields',
 		type: 'string',
@@ -383,7 +399,7 @@ export const rfmScoreProperties: INodeProperties[] = [
 				name: 'nonPositiveMonetary',
 				type: 'options',
 				options: [
-					{ name: 'Keep With M Score 1', value: 'keepAsLowest' },
+					{ name: 'Keep With the Lowest Spend Score', value: 'keepAsLowest', description: 'M score 1' },
 					{ name: 'Drop and Count', value: 'drop' },
 				],
 				default: 'keepAsLowest',

@@ -13,6 +13,7 @@ import {
 	scoreRfm,
 	type ScoreOptions,
 } from '../core/rfm/rfm';
+import { outputFieldsMode, withGroup } from '../core/output/flat';
 import { parseList as list } from '../core/list';
 import { iso, pairedItems, readReference, scoreOptions, summaryItems } from './RfmScore.common';
 import { isTableInput } from '../shared/customerTable';
@@ -23,6 +24,7 @@ const NO_ORDERS = 'No Orders';
 export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const mode = this.getNodeParameter('output', 0) as 'customers' | 'summary' | 'both';
+	const fields = outputFieldsMode(this.getNodeParameter('outputFields', 0, 'nested'));
 	const outputs = mode === 'both' ? 2 : 1;
 	if (items.length === 0) return Array.from({ length: outputs }, () => []);
 
@@ -105,7 +107,7 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 				};
 				const latestItemIndex = col.latestItemIndex[k];
 				let json: IDataObject;
-				if (input === 'customers') json = { ...items[latestItemIndex].json, rfm };
+				if (input === 'customers') json = withGroup(items[latestItemIndex].json, 'rfm', rfm, fields);
 				else {
 					const latest = items[latestItemIndex].json;
 					json = keepAll ? { ...latest } : {};
@@ -113,7 +115,7 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 						const v = getPath(latest, field);
 						if (v !== undefined && v !== null && v !== '') json[field] = v as IDataObject[string];
 					}
-					json = { customerId: col.customerId[k], ...json, rfm };
+					json = withGroup({ customerId: col.customerId[k], ...json }, 'rfm', rfm, fields);
 				}
 				customerItems.push({
 					json,
@@ -123,14 +125,11 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 			if (keepWithoutOrders)
 				for (const i of withoutOrders)
 					customerItems.push({
-						json: {
-							...items[i].json,
-							rfm: {
-								recencyDays: null, frequency: 0, monetary: 0, averageOrderValue: null, r: null, f: null, m: null,
-								cell: null, score: null, segment: NO_ORDERS, lastOrderDate: null, firstOrderDate: null,
-								currency: null, referenceDate,
-							},
-						},
+						json: withGroup(items[i].json, 'rfm', {
+							recencyDays: null, frequency: 0, monetary: 0, averageOrderValue: null, r: null, f: null, m: null,
+							cell: null, score: null, segment: NO_ORDERS, lastOrderDate: null, firstOrderDate: null,
+							currency: null, referenceDate,
+						}, fields) as IDataObject,
 						pairedItem: { item: i },
 					});
 		}
@@ -139,7 +138,7 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 			fields: rows.fields as IDataObject,
 		};
 		if (keepWithoutOrders) extra.customersWithoutOrders = withoutOrders.length;
-		const summary = mode === 'customers' ? [] : summaryItems(result, extra);
+		const summary = mode === 'customers' ? [] : summaryItems(result, extra, fields);
 
 		const skippedTotal = Object.values(result.skipped).reduce((a, b) => a + (b ?? 0), 0);
 		const addHints = (this as unknown as { addExecutionHints?: (...h: { message: string; location?: string }[]) => void })

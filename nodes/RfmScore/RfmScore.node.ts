@@ -16,7 +16,7 @@ export class RfmScore implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["input"] === "customers" ? "from customers" : "from orders"}}',
-		description: 'Score customers on recency, frequency and monetary value and name their segment',
+		description: 'Score customers on how recently, how often and how much they buy, and name their segment (Champions, At Risk...)',
 		defaults: { name: 'RFM Score' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

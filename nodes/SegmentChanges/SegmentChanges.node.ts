@@ -10,7 +10,7 @@ export class SegmentChanges implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] === "confirm" ? "confirm snapshot" : $parameter["outputMode"] === "field" ? "change field" : "separate outputs"}}',
-		description: 'Compare each customer\'s segment with the previous run: new, moved up or down, unchanged, gone',
+		description: 'See who changed segment since the last run: new, moved up, moved down or gone',
 		defaults: { name: 'Segment Changes' },
 		usableAsTool: true,
 		inputs: `={{(${changesInputs})($parameter)}}`,

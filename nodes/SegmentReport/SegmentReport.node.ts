@@ -16,7 +16,7 @@ export class SegmentReport implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["title"]}}',
-		description: 'Charts of your segments, clusters, movements, predicted value and campaigns as an HTML page and a PNG image',
+		description: 'Charts of your segments, movements, predicted value and campaigns as a web page and an image',
 		defaults: { name: 'Segment Report' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

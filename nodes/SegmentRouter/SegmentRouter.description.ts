@@ -227,11 +227,10 @@ export const segmentRouterProperties: INodeProperties[] = [
 						type: 'options',
 						options: [
 							{ name: 'Email', value: 'email' },
-							{ name: 'SMS', value: 'sms' },
 							{ name: 'Push', value: 'push' },
 						],
 						default: 'email',
-						description: 'Channel of the campaign. Consent is checked for this channel.',
+						description: 'Channel of the campaign: the ones Campaign Send delivers (SMS is not offered: no sender serves it). Consent is checked for this channel.',
 					},
 					{
 						displayName: 'Template ID',
@@ -265,14 +264,14 @@ export const segmentRouterProperties: INodeProperties[] = [
 						description: 'Priority of the campaign (higher first) for send nodes that cap messages per customer',
 					},
 					{
-						displayName: 'Use Default Holdout',
+						displayName: 'Use Default Control Group',
 						name: 'useDefaultHoldout',
 						type: 'boolean',
 						default: true,
 						description: 'Whether this segment keeps the node\'s Default Holdout share; turn off to set its own',
 					},
 					{
-						displayName: 'Holdout (%)',
+						displayName: 'Control Group (%)',
 						name: 'holdoutPercent',
 						type: 'number',
 						typeOptions: { minValue: 0, maxValue: 100, numberPrecision: 2 },
@@ -304,7 +303,7 @@ export const segmentRouterProperties: INodeProperties[] = [
 		],
 	},
 	{
-		displayName: 'Default Holdout (%)',
+		displayName: 'Default Control Group (%)',
 		name: 'holdoutPercent',
 		type: 'number',
 		typeOptions: { minValue: 0, maxValue: 100, numberPrecision: 2 },
@@ -356,7 +355,6 @@ export const segmentRouterProperties: INodeProperties[] = [
 								options: [
 									{ name: 'All Channels', value: 'all' },
 									{ name: 'Email', value: 'email' },
-									{ name: 'SMS', value: 'sms' },
 									{ name: 'Push', value: 'push' },
 								],
 								default: 'all',
@@ -375,12 +373,22 @@ export const segmentRouterProperties: INodeProperties[] = [
 				],
 			},
 			{
+				displayName: 'Control Group Customers',
+				name: 'holdoutHandling',
+				type: 'options',
+				options: [
+					{ name: 'Send to Holdout Output', value: 'output', description: 'Control-group customers leave their branch (route.segment keeps their segment)' },
+					{ name: 'Keep in Segment Output, Flagged', value: 'flag', description: 'They stay in their branch with route.holdout = true; the send node must skip them' },
+				],
+				default: 'output',
+				description: 'Where control-group customers go',
+			},
+			{
 				displayName: 'Default Channel',
 				name: 'defaultChannel',
 				type: 'options',
 				options: [
 					{ name: 'Email', value: 'email' },
-					{ name: 'SMS', value: 'sms' },
 					{ name: 'Push', value: 'push' },
 				],
 				default: 'email',
@@ -396,17 +404,6 @@ export const segmentRouterProperties: INodeProperties[] = [
 				],
 				default: 'output',
 				description: 'What happens to items that match no segment',
-			},
-			{
-				displayName: 'Holdout Items',
-				name: 'holdoutHandling',
-				type: 'options',
-				options: [
-					{ name: 'Send to Holdout Output', value: 'output', description: 'Control-group customers leave their branch (route.segment keeps their segment)' },
-					{ name: 'Keep in Segment Output, Flagged', value: 'flag', description: 'They stay in their branch with route.holdout = true; the send node must skip them' },
-				],
-				default: 'output',
-				description: 'Where control-group customers go',
 			},
 			{
 				displayName: 'Items From a Customer Table',
@@ -425,15 +422,7 @@ export const segmentRouterProperties: INodeProperties[] = [
 					'When the input is a customer table (large runs, from Fetch Customers): which customers become items. Customers routed elsewhere are counted in the run notice.',
 			},
 			{
-				displayName: 'Require Explicit Opt-In',
-				name: 'requireOptIn',
-				type: 'boolean',
-				default: false,
-				description:
-					'Whether to suppress customers with no recorded opt-in for the channel (consent.email "subscribed", Shopify SUBSCRIBED, accepts_marketing true...). Use it for audiences where only opted-in customers may be contacted, as under GDPR.',
-			},
-			{
-				displayName: 'Suppressed Items',
+				displayName: 'Opted-Out Customers',
 				name: 'suppressedHandling',
 				type: 'options',
 				options: [
@@ -442,6 +431,14 @@ export const segmentRouterProperties: INodeProperties[] = [
 				],
 				default: 'output',
 				description: 'Where opted-out customers go. They never reach a segment output.',
+			},
+			{
+				displayName: 'Require Explicit Opt-In',
+				name: 'requireOptIn',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to suppress customers with no recorded opt-in for the channel (consent.email "subscribed", Shopify SUBSCRIBED, accepts_marketing true...). Use it for audiences where only opted-in customers may be contacted, as under GDPR.',
 			},
 			{
 				displayName: 'Use Default Consent Checks',

@@ -8,6 +8,7 @@ import {
 } from 'n8n-workflow';
 import { getPath, idString, resolveField } from '../core/fields';
 import { DEFAULT_CONSENT_RULES, parseValueList, type Channel, type ConsentOptions, type ConsentRule } from '../core/playbook/consent';
+import { unservedChannelError } from '../core/playbook/channels';
 import {
 	RFM_SEGMENT_NAMES,
 	describeMatch,
@@ -188,7 +189,9 @@ export async function executeSegmentRouter(this: IExecuteFunctions): Promise<INo
 		}
 		consent = { rules, requireOptIn: options.requireOptIn === true };
 	}
-	const defaultChannel = (['email', 'sms', 'push'].includes(String(options.defaultChannel)) ? options.defaultChannel : 'email') as Channel;
+	const defaultChannelProblem = unservedChannelError(options.defaultChannel, 'Options › Default Channel');
+	if (defaultChannelProblem) throw new NodeOperationError(node, defaultChannelProblem);
+	const defaultChannel = (['email', 'push'].includes(String(options.defaultChannel)) ? options.defaultChannel : 'email') as Channel;
 
 	const playbooksPerItem = !table && (hasExpression((node.parameters.playbooks as IDataObject | undefined)?.playbook) || hasExpression(node.parameters.holdoutPercent));
 	const readPlaybooks = (i: number): RawPlaybook[] => (this.getNodeParameter('playbooks.playbook', i, []) as RawPlaybook[]) ?? [];
@@ -235,6 +238,8 @@ export async function executeSegmentRouter(this: IExecuteFunctions): Promise<INo
 				playbook = playbooksPerItem ? null : (playbookCache.get(ruleIndex) ?? null);
 				if (!playbook) {
 					playbook = buildPlaybook(segmentNames[ruleIndex], cachedPlaybooks, { channel: defaultChannel, holdoutPercent: cachedHoldout });
+					const channelProblem = unservedChannelError(playbook.channel, `Playbook of segment "${segmentNames[ruleIndex]}"`);
+					if (channelProblem) throw new Error(channelProblem);
 					if (!playbooksPerItem) playbookCache.set(ruleIndex, playbook);
 				}
 			}

@@ -10,7 +10,7 @@ export class SegmentRouter implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["segmentsFrom"] === "custom" ? "custom segments" : "RFM segments"}}',
-		description: 'Send each customer down its segment\'s branch with a playbook, a holdout control group and consent suppression',
+		description: 'Send each segment down its own branch with its campaign, a control group and opt-outs removed',
 		defaults: { name: 'Segment Router' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

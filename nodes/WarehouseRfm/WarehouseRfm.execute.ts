@@ -60,7 +60,7 @@ function specOf(ctx: IExecuteFunctions, engine: Engine): WarehouseRfmSpec {
 				? {
 						recency: numbers(ctx, 'recencyThresholds', 'Recency Thresholds'),
 						frequency: numbers(ctx, 'frequencyThresholds', 'Frequency Thresholds'),
-						monetary: numbers(ctx, 'monetaryThresholds', 'Monetary Thresholds'),
+						monetary: numbers(ctx, 'monetaryThresholds', 'Spend Thresholds'),
 					}
 				: undefined,
 		nonPositiveMonetary: (options.nonPositiveMonetary as WarehouseRfmSpec['nonPositiveMonetary']) ?? 'keepAsLowest',

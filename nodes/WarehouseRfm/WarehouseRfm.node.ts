@@ -16,7 +16,7 @@ export class WarehouseRfm implements INodeType {
 		group: ['input'],
 		version: 1,
 		subtitle: '={{ {"duckdb": "embedded, local files", "postgres": "PostgreSQL", "bigquery": "BigQuery SQL", "snowflake": "Snowflake SQL"}[$parameter["engine"]] }}',
-		description: 'Score customers on recency, frequency and monetary value inside the database (PostgreSQL, embedded DuckDB, BigQuery, Snowflake): n8n receives only the scored customers',
+		description: 'RFM segments computed inside your database (PostgreSQL, DuckDB, BigQuery, Snowflake) for millions of customers',
 		defaults: { name: 'Warehouse RFM' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

@@ -8,7 +8,10 @@
  *   installed), or any node of this package (`n8n-nodes-microsegments.*`) has no icon of its own;
  * - a node of this package does not open its parameters panel on double-click, the panel says
  *   the node is not installed, or it lacks a top-level parameter of the node's description;
- * - the browser logs an error about our nodes.
+ * - the browser logs an error about our nodes;
+ * - the node picker, searched for "rfm", "segment", "churn" or "campaign", does not list our nodes
+ *   for it (PICKER_QUERIES; their rank is logged);
+ * - n8n does not offer Campaign Send as an AI-agent tool that defaults to a dry run.
  *
  *   node test/editor/editor-check.js [--version 2.8.4] [--picture] [examples/rfm-basic.json ...]
  *
@@ -203,7 +206,16 @@ async function closePanel(page) {
  * Returns { problem, parameters }.
  */
 async function panelCheck(page, sel, description, shotFile) {
-	await page.dblclick(`${sel} [data-test-id="canvas-default-node"], ${sel} [data-test-id="canvas-trigger-node"], ${sel}`, { timeout: WAIT_MS });
+	const opened = await page
+		.dblclick(`${sel} [data-test-id="canvas-default-node"], ${sel} [data-test-id="canvas-trigger-node"], ${sel}`, { timeout: WAIT_MS })
+		.then(() => null)
+		.catch((e) => e);
+	if (opened) {
+		// Say what covers the canvas (a dialog of the editor) instead of a bare click timeout.
+		await page.screenshot({ path: shotFile }).catch(() => {});
+		const modal = await page.$eval('#app-modals', (e) => e.innerText.trim().slice(0, 300)).catch(() => '');
+		return { problem: `could not double-click the node${modal ? `: a dialog covers the canvas ("${modal.replace(/\s+/g, ' ')}")` : ` (${String(opened.message).split('\n')[0]})`}` };
+	}
 	const ndv = await page.waitForSelector(NDV, { timeout: WAIT_MS }).catch(() => null);
 	if (!ndv) return { problem: 'the parameters panel did not open on double-click' };
 	const labels = description ? alwaysVisibleLabels(description) : [];
@@ -289,6 +301,91 @@ async function checkWorkflow({ context, server, wf, version, descriptions, pictu
 }
 
 /**
+ * What a marketer types in the node picker, and the nodes of this package it must list (by node
+ * name; display names come from the built package). n8n ranks its own "Segment" node first for
+ * "segment" (exact display name and its popularity bonus): we require ours to be listed, and log
+ * where they rank.
+ */
+const PICKER_QUERIES = {
+	rfm: ['rfmScore', 'warehouseRfm'],
+	segment: ['segmentRouter', 'segmentChanges', 'segmentReport', 'rfmScore', 'clusterCustomers'],
+	churn: ['customerValue'],
+	campaign: ['campaignSend'],
+};
+const PICKER_SEARCH = '[data-test-id="node-creator-search-bar"]';
+const PICKER_ITEM_NAME = '[data-test-id="node-creator-item-name"]';
+
+/** Opens the node picker with the canvas "+" button and waits for its search bar. */
+async function openPicker(page) {
+	await page.click('[data-test-id="node-creator-plus-button"]', { timeout: WAIT_MS });
+	return page.waitForSelector(PICKER_SEARCH, { state: 'visible', timeout: WAIT_MS });
+}
+
+/** Closes the node picker (Escape) and waits until its search bar is gone. */
+async function closePicker(page) {
+	await page.keyboard.press('Escape');
+	await page.waitForSelector(PICKER_SEARCH, { state: 'hidden', timeout: WAIT_MS });
+}
+
+/**
+ * Types each query of PICKER_QUERIES in a freshly opened node picker on an open workflow and waits
+ * (polling the list, no fixed sleep) until it lists the expected nodes of this package. Returns
+ * { problems, ranks: { query: [{ name, rank }] } }; rank is the 1-based position in the list.
+ */
+async function pickerCheck(page, descriptions) {
+	const problems = [];
+	const ranks = {};
+	const displayName = (name) => (descriptions.get(`${harness.NODE_TYPE_PREFIX}${name}`) || {}).displayName || name;
+	for (const [query, names] of Object.entries(PICKER_QUERIES)) {
+		const expected = names.map(displayName);
+		const input = await openPicker(page);
+		await input.type(query);
+		await page
+			.waitForFunction(
+				([sel, searchSel, q, want]) => {
+					const box = document.querySelector(searchSel);
+					const shown = [...document.querySelectorAll(sel)].map((e) => e.textContent.trim());
+					return box && box.value === q && want.every((n) => shown.includes(n));
+				},
+				[PICKER_ITEM_NAME, PICKER_SEARCH, query, expected],
+				{ timeout: WAIT_MS },
+			)
+			.catch(() => {});
+		const shown = await page.$$eval(PICKER_ITEM_NAME, (els) => els.map((e) => e.textContent.trim()));
+		ranks[query] = expected.map((name) => ({ name, rank: shown.indexOf(name) + 1 }));
+		const missing = expected.filter((n) => !shown.includes(n));
+		if (missing.length) problems.push(`node picker: typing "${query}" does not list ${missing.map((m) => `"${m}"`).join(', ')} (it lists: ${shown.slice(0, 15).join(', ') || 'nothing'})`);
+		await closePicker(page);
+	}
+	return { problems, ranks };
+}
+
+/**
+ * Campaign Send as n8n offers it to an AI agent: n8n builds the tool variant `<type>Tool` of every
+ * `usableAsTool` node. Reads the node types the editor loads (/types/nodes.json, with the session
+ * cookie) and checks that the variant exists and that its "Send for Real" switch (shown only on
+ * the tool, @tool) defaults to off while the ordinary node keeps its "Dry Run" switch. Returns
+ * problems (empty when fine).
+ */
+async function agentToolCheck(page, server) {
+	const res = await page.request.get(`${server.url}/types/nodes.json`);
+	if (res.status() !== 200) return [`/types/nodes.json -> ${res.status()}`];
+	const types = await res.json();
+	const find = (name) => types.find((t) => t.name === `${harness.NODE_TYPE_PREFIX}${name}`);
+	const tool = find('campaignSendTool');
+	const plain = find('campaignSend');
+	if (!plain) return ['n8n does not list n8n-nodes-microsegments.campaignSend'];
+	if (!tool) return ['n8n built no AI-agent tool variant n8n-nodes-microsegments.campaignSendTool (usableAsTool)'];
+	const problems = [];
+	const real = (tool.properties || []).find((p) => p.name === 'sendForReal');
+	if (!real || real.default !== false || JSON.stringify(real.displayOptions) !== JSON.stringify({ show: { '@tool': [true] } }))
+		problems.push(`Campaign Send Tool: "Send for Real" must exist, default false, shown only on the tool (got ${JSON.stringify(real)})`);
+	const dry = (plain.properties || []).find((p) => p.name === 'dryRun');
+	if (!dry || JSON.stringify(dry.displayOptions) !== JSON.stringify({ hide: { '@tool': [true] } })) problems.push(`Campaign Send: "Dry Run" must be hidden on the tool only (got ${JSON.stringify(dry && dry.displayOptions)})`);
+	return problems;
+}
+
+/**
  * Checks the given workflows (repository paths of examples: opened from the installed package's
  * copy) on one n8n version. Resolves { ok, version, results, problems, screenshots, timings };
  * never throws for a failed check (only for setup failures). `picture`: also write the README
@@ -320,6 +417,15 @@ async function checkEditor({ version = harness.defaultVersion(), workflows = exa
 			out.screenshots.push(...res.screenshots);
 			log(`${wf.name}: ${res.result.nodes.length} node(s) of this package checked in ${(res.result.ms / 1000).toFixed(1)} s${res.problems.length ? `, ${res.problems.length} problem(s)` : ''}`);
 		}
+		const pickerPage = (await openWorkflow(session.context, server, server.workflows[0])).page;
+		const picker = await pickerCheck(pickerPage, descriptions);
+		const toolProblems = await agentToolCheck(pickerPage, server);
+		log(`AI-agent tool variant: ${toolProblems.length ? toolProblems.join('; ') : 'n8n-nodes-microsegments.campaignSendTool listed, Send for Real defaults to off (dry run)'}`);
+		out.problems.push(...toolProblems);
+		await pickerPage.close();
+		out.picker = picker.ranks;
+		out.problems.push(...picker.problems);
+		for (const [query, list] of Object.entries(picker.ranks)) log(`node picker "${query}": ${list.map((r) => `${r.name} ${r.rank ? `#${r.rank}` : 'NOT LISTED'}`).join(', ')}`);
 		if (out.problems.some((p) => /placeholder|not installed/.test(p))) {
 			const lines = server.logs().split('\n').filter((l) => /error|warn|nodes|fail/i.test(l));
 			out.problems.push(`n8n log lines about loading (${server.install.nodesDir}):\n${lines.slice(-30).join('\n')}`);
@@ -361,4 +467,4 @@ if (require.main === module)
 		process.exit(1);
 	});
 
-module.exports = { checkEditor, exampleFiles, packageNodeDescriptions, FLAGSHIP, PICTURE };
+module.exports = { checkEditor, exampleFiles, packageNodeDescriptions, FLAGSHIP, PICTURE, PICKER_QUERIES };

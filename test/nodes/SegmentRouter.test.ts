@@ -192,7 +192,7 @@ describe('Segment Router: RFM preset', () => {
 describe('Segment Router: playbooks', () => {
 	it('writes the All Segments defaults and each segment\'s own fields, with per-segment holdouts', async () => {
 		const rows: IDataObject[] = [];
-		for (let n = 0; n < 100; n++) rows.push({ customerId: `c${n}`, rfm: { segment: n % 2 ? 'Champions' : 'At Risk' }, consent: { email: 'subscribed', sms: 'unsubscribed' } });
+		for (let n = 0; n < 100; n++) rows.push({ customerId: `c${n}`, rfm: { segment: n % 2 ? 'Champions' : 'At Risk' }, consent: { email: 'subscribed', push: 'unsubscribed' } });
 		const out = await runNode(node, toItems(rows), {
 			parameters: {
 				holdoutPercent: 20,
@@ -200,7 +200,7 @@ describe('Segment Router: playbooks', () => {
 					playbook: [
 						{ segment: '*', channel: 'email', templateId: 'tpl-default', priority: 1, useDefaultHoldout: true, fields: { field: [{ name: 'utmSource', value: 'n8n' }] } },
 						{ segment: 'Champions', campaign: 'VIP preview', templateId: 'tpl-vip', subject: 'Early access', offerCode: 'VIP15', priority: 5, useDefaultHoldout: false, holdoutPercent: 0 },
-						{ segment: 'At Risk', campaign: 'We miss you', channel: 'sms', useDefaultHoldout: true, fields: { field: [{ name: 'discountPercent', value: '20' }, { name: ' ', value: 'ignored' }] } },
+						{ segment: 'At Risk', campaign: 'We miss you', channel: 'push', useDefaultHoldout: true, fields: { field: [{ name: 'discountPercent', value: '20' }, { name: ' ', value: 'ignored' }] } },
 					],
 				},
 			},
@@ -217,13 +217,13 @@ describe('Segment Router: playbooks', () => {
 			utmSource: 'n8n',
 		});
 		expect(out[0][0].json.route).toMatchObject({ campaignKey: 'VIP preview', holdoutPercent: 0 });
-		// At Risk: SMS, but these customers unsubscribed from SMS -> all suppressed, none held out.
+		// At Risk: push, but these customers unsubscribed from push -> all suppressed, none held out.
 		expect(out[7]).toHaveLength(0);
 		expect(out[10]).toHaveLength(0);
 		expect(out[11]).toHaveLength(50);
 		expect(out[11][0].json.playbook).toEqual({
 			campaign: 'We miss you',
-			channel: 'sms',
+			channel: 'push',
 			templateId: 'tpl-default',
 			subject: null,
 			offerCode: null,
@@ -231,7 +231,7 @@ describe('Segment Router: playbooks', () => {
 			utmSource: 'n8n',
 			discountPercent: '20',
 		});
-		expect((out[11][0].json.route as IDataObject).reason).toBe('suppressed: opted out of sms: consent.sms is "unsubscribed"');
+		expect((out[11][0].json.route as IDataObject).reason).toBe('suppressed: opted out of push: consent.push is "unsubscribed"');
 	});
 
 	it('resolves expressions per item', async () => {
