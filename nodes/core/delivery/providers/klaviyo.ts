@@ -195,20 +195,22 @@ export function createKlaviyoProvider(o: KlaviyoOptions): Provider {
 			return klaviyoFailure(error.response, ctx.now(), group);
 		}
 		const outcomes: RecipientOutcome[] = [];
-		for (const part of jobsBySize(group, profile)) {
+		const parts = jobsBySize(group, profile);
+		// The batch's only request: the engine decides (retry, stop, or re-send after a lost answer: upserts are idempotent).
+		const alone = only && parts.length === 1;
+		for (const part of parts) {
 			let res: HttpResponse;
 			try {
 				res = await pacer.send(ctx.transport, 'importCreate', jobRequest(part, listId));
 			} catch (error) {
-				// The only request of the batch: the engine decides (it re-sends: upserts are idempotent).
-				if (only && part === group) throw error;
+				if (alone) throw error;
 				if (typeof (error as { code?: unknown })?.code !== 'string') throw error;
 				outcomes.push(...part.map((recipient) => ({ recipient, status: 'unknown' as const, reason: 'timeout', detail: 'The job request got no answer' })));
 				continue;
 			}
 			if (res.status !== 202) {
 				const failed = klaviyoFailure(res, ctx.now(), part);
-				if (only && part === group) return failed;
+				if (alone) return failed;
 				outcomes.push(...asOutcomes(part, failed));
 				continue;
 			}
