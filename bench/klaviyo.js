@@ -9,8 +9,8 @@
  *    same with Segment Lists on and the input ordered by segment (one list per job: a job per
  *    segment per batch). 0 lost (every profile in the mock), 0 duplicated (each written once).
  * 2. Rate: the same 100,000 profiles in jobs of 1,000 (100 job requests, concurrency 12): the job
- *    endpoint's achieved request rate after the first second's burst vs its documented burst
- *    limit of 10/s (100 jobs stay under the 150/min steady limit, so the burst limit binds);
+ *    endpoint's achieved request rate ((jobs − the first window's 10) / time from the first job to
+ *    the last) vs its documented burst limit of 10/s (100 jobs stay under the 150/min steady limit, so the burst limit binds);
  *    429s received; 0 lost, 0 duplicated.
  * Prints the machine load; results → bench/results/klaviyo.json.
  */
@@ -73,8 +73,10 @@ async function scenario({ name, lists = false, sorted = false, batch, concurrenc
     else if (p.writes > 1) duplicated++;
   }
   const jobStarts = mock.arrivalsOf('importCreate').slice().sort((a, b) => a - b);
-  const afterBurst = jobStarts.filter((t) => t >= jobStarts[0] + 1000);
-  const steadyRate = afterBurst.length > 1 ? (afterBurst.length - 1) / ((afterBurst[afterBurst.length - 1] - afterBurst[0]) / 1000) : null;
+  // A 10-per-second window lets the first 10 start at once; the rate is what followed them:
+  // (jobs - 10) over the time from the first start to the last (ideal: exactly 10/s).
+  const span = jobStarts.length > 10 ? (jobStarts[jobStarts.length - 1] - jobStarts[0]) / 1000 : 0;
+  const steadyRate = span > 0 ? (jobStarts.length - 10) / span : null;
   const out = {
     name,
     profiles: N,
@@ -90,7 +92,7 @@ async function scenario({ name, lists = false, sorted = false, batch, concurrenc
     unconfirmed: res.summary.unconfirmed,
     lost,
     duplicated,
-    jobRatePerSecondAfterBurst: steadyRate === null ? null : +steadyRate.toFixed(2),
+    jobRatePerSecond: steadyRate === null ? null : +steadyRate.toFixed(2),
     allowedJobRatePerSecond: 10,
     load1: +load.toFixed(2),
   };
