@@ -125,6 +125,16 @@ describe('Klaviyo profiles: bulk import jobs and segment lists', () => {
 		expect(mock.profiles.get('p0@example.com')!.writes).toBe(2);
 	});
 
+	test('a job Klaviyo took whose status cannot be read: its customers are unconfirmed, not failed and not sent', async () => {
+		mock = new KlaviyoMock(KEY);
+		await mock.start();
+		const noStatus: HttpTransport = async (req) => (req.method === 'GET' ? { status: 404, headers: {}, body: { errors: [{ status: 404, code: 'not_found', title: 'Not found.' }] } } : fetchTransport(req));
+		const res = await run(mock, customers(4), {}, { segmentLists: false }, { transport: noStatus });
+		expect(res.summary).toMatchObject({ sent: 0, failed: 0, unconfirmed: 4 });
+		expect(res.summary.unconfirmedByReason).toEqual({ job_status_unavailable: 4 });
+		expect(mock.jobs.size).toBe(1);
+	});
+
 	test('a bad key stops the run; the key never appears in a detail', async () => {
 		mock = new KlaviyoMock('pk_other');
 		await mock.start();

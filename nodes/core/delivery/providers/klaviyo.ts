@@ -221,7 +221,15 @@ export function createKlaviyoProvider(o: KlaviyoOptions): Provider {
 
 	const jobOutcomes = async (part: Recipient[], res: HttpResponse, ctx: SendContext): Promise<RecipientOutcome[]> => {
 		const jobId = String(((res.body ?? {}) as { data?: { id?: unknown } }).data?.id ?? '');
-		const job: JobOutcome = await runImportJob({ base, apiKey: o.apiKey, pacer, clock, transport: ctx.transport, timeoutMs: o.jobTimeoutMs ?? 1800000 }, jobId, part.length);
+		let job: JobOutcome;
+		try {
+			job = await runImportJob({ base, apiKey: o.apiKey, pacer, clock, transport: ctx.transport, timeoutMs: o.jobTimeoutMs ?? 1800000 }, jobId, part.length);
+		} catch (error) {
+			// Klaviyo took the job but its status could not be read: not confirmed (a later run re-sends it safely).
+			if (!(error instanceof KlaviyoRequestError) && typeof (error as { code?: unknown })?.code !== 'string') throw error;
+			const detail = redact(`Klaviyo job ${jobId} was accepted but its status could not be read (${(error as Error).message})`);
+			return part.map((recipient) => ({ recipient, status: 'unknown', reason: 'job_status_unavailable', detail }));
+		}
 		return part.map((recipient, i) => {
 			const err = job.errors.get(i) ?? job.errorsByEmail.get(lower(recipient.address));
 			if (job.state === 'timeout') return { recipient, status: 'unknown', reason: 'job_pending', detail: `Klaviyo job ${jobId} was still ${job.status} when polling stopped` };
