@@ -7,8 +7,7 @@
  * and a steady (per minute) one, and answers 429 with `Retry-After` (seconds) when either is
  * spent; every answer carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`
  * (seconds until the window resets). The pacer holds one pair of sliding-window limiters
- * (net/rateLimit.ts) per endpoint: a 429 or a zero `RateLimit-Remaining` pauses that endpoint
- * only. Limits from Klaviyo's API reference (revision 2025-01-15).
+ * (net/rateLimit.ts) per endpoint: a 429 pauses that endpoint only, for `Retry-After`. Limits from Klaviyo's API reference (revision 2025-01-15).
  */
 import { realClock, type Clock } from '../../net/clock';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../net/http';
@@ -92,13 +91,12 @@ export class KlaviyoPacer {
 		try {
 			const res = await transport(request);
 			const now = this.clock.now();
-			const wait =
-				res.status === 429
-					? (parseRetryAfter(res.headers['retry-after'], now) ?? 1000)
-					: res.headers['ratelimit-remaining'] === '0'
-						? parseSecondsReset(res.headers['ratelimit-reset'])
-						: undefined;
-			if (wait !== undefined && wait > 0) for (const l of limiters) l.pauseUntil(now + wait);
+			// The limiters already keep to the documented windows; a 429 (another client of the same key,
+			// a lower account limit) pauses the endpoint for Retry-After (else RateLimit-Reset, else 1 s).
+			if (res.status === 429) {
+				const wait = parseRetryAfter(res.headers['retry-after'], now) ?? parseSecondsReset(res.headers['ratelimit-reset']) ?? 1000;
+				for (const l of limiters) l.pauseUntil(now + wait);
+			}
 			return res;
 		} finally {
 			for (const r of releases) r();
