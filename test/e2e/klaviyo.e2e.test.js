@@ -8,6 +8,8 @@
  * 2. the same orders and run key again: no request reaches Klaviyo, every customer already_sent;
  * 3. week 2 orders (a new run key): customers Segment Changes reports as moved leave the previous
  *    segment's list and join the new one; nobody is in two segment lists.
+ * The workflow is examples/klaviyo-sync.json with the orders file and the run key left to the test
+ * (a check below keeps the two the same; the installed-package test runs the example itself).
  */
 const fs = require('fs');
 const os = require('os');
@@ -68,6 +70,21 @@ describe(`Campaign Send to Klaviyo (RFM playbook, Segment Changes) on n8n ${vers
 	afterAll(() => {
 		if (mocks) mocks.stop();
 		if (ordersFile) fs.rmSync(path.dirname(ordersFile), { recursive: true, force: true });
+	});
+
+	test('the workflow under test is examples/klaviyo-sync.json, orders file and run key aside', () => {
+		const strip = (wf) => ({
+			nodes: wf.nodes
+				.filter((n) => n.type !== 'n8n-nodes-base.stickyNote')
+				.map((n) => {
+					const parameters = { ...n.parameters };
+					if (n.name === 'Read Orders CSV') delete parameters.fileSelector;
+					if (n.name === NODE) delete parameters.runKey;
+					return { name: n.name, type: n.type, parameters, credentials: n.credentials };
+				}),
+			connections: wf.connections,
+		});
+		expect(strip(loadWorkflow('test/e2e/workflows/klaviyo-playbook.json').wf)).toEqual(strip(loadWorkflow('examples/klaviyo-sync.json').wf));
 	});
 
 	test('run 1: every customer with an email is written once, with properties, into the list of their segment', () => {
