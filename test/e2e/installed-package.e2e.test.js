@@ -33,13 +33,16 @@ const MOCKS = `
 	const { startWooCommerceMock } = mock('woocommerce');
 	const { SendGridMock } = mock('sendgrid');
 	const { HubSpotSendMock } = mock('hubspot-send');
+	const { KlaviyoMock } = mock('klaviyo');
 	const shopify = await startShopifyMock({ token: ${JSON.stringify(SHOPIFY_TOKEN)}, maximumAvailable: 20000, restoreRate: 1000, dataOptions: { seed: 31, customers: 120, orders: 480 } });
 	const woocommerce = await startWooCommerceMock({ consumerKey: ${JSON.stringify(WOO_KEY)}, consumerSecret: ${JSON.stringify(WOO_SECRET)}, dataOptions: { seed: 32, customers: 80, orders: 300, guestShare: 0.1 } });
 	const sendgrid = new SendGridMock('SG.installed-key');
 	const hubspot = new HubSpotSendMock('pat-installed', { lists: { '42': 'MANUAL' } });
 	await sendgrid.start();
 	await hubspot.start();
-	return { shopify, woocommerce, sendgrid, hubspot };
+	const klaviyo = new KlaviyoMock('pk_installed_key');
+	await klaviyo.start();
+	return { shopify, woocommerce, sendgrid, hubspot, klaviyo };
 `;
 
 /** Credential data by type, pointing at the mocks. */
@@ -48,6 +51,7 @@ const CREDENTIAL_DATA = {
 	microWooCommerceApi: (u) => ({ baseUrl: u.woocommerce, consumerKey: WOO_KEY, consumerSecret: WOO_SECRET }),
 	microSendGridApi: (u) => ({ apiKey: 'SG.installed-key', baseUrl: u.sendgrid }),
 	microHubSpotApi: (u) => ({ accessToken: 'pat-installed', baseUrl: u.hubspot }),
+	microKlaviyoApi: (u) => ({ apiKey: 'pk_installed_key', baseUrl: u.klaviyo }),
 };
 
 /** Figures each example must produce from its shipped data (or the mocks above). */
@@ -62,6 +66,10 @@ const FIGURES = {
 		const [report] = run.items('Segment Report');
 		expect(report.summary.customers).toBe(2357);
 		expect(report.campaigns.totals.sent).toBe(run.items('Campaign Send (Local Outbox)').filter((r) => r.delivery.status === 'sent').length);
+	},
+	'klaviyo-sync.json': (run, stats) => {
+		expect(run.items('Klaviyo: Profiles and Segment Lists', 1)[0].summary).toEqual(expect.objectContaining({ provider: 'klaviyo', failed: 0, sent: run.items('RFM Score').filter((c) => c.email).length }));
+		expect(stats.klaviyo.requests).toBeGreaterThan(0);
 	},
 };
 

@@ -5,6 +5,7 @@
 import { brevoModule } from './brevo';
 import { fcmModule } from './fcm';
 import { hubspotEmailModule, hubspotModule } from './hubspot';
+import { klaviyoModule } from './klaviyo';
 import type { ProviderModule } from './module';
 import { onesignalModule } from './onesignal';
 import { outboxModule } from './outbox';
@@ -18,6 +19,7 @@ export const providerModules: ProviderModule[] = [
 	smtpModule,
 	hubspotEmailModule,
 	hubspotModule,
+	klaviyoModule,
 	onesignalModule,
 	fcmModule,
 	webpushModule,
