@@ -23,7 +23,7 @@
  * log in both.
  *
  * Usage: npm run build && node bench/e2e.js [sizes=100000,300000,1000000,5000000] [modes=table] [saving=unsaved,saved] [n8n heap MB=4096]
- * Results: bench/results/e2e.json (merged by size, mode and saving), figures in docs/BENCHMARKS.md.
+ * Results: bench/results/e2e.json (merged by size, mode, saving and heap limit), figures in docs/BENCHMARKS.md.
  */
 'use strict';
 const { execFileSync } = require('child_process');
@@ -137,12 +137,13 @@ function benchPandas(py, csv) {
 function save(py, results) {
   const file = path.join(__dirname, 'results', 'e2e.json');
   const old = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')).results || [] : [];
-  const key = (r) => `${r.orders}:${r.mode}:${r.saving}`;
-  const merged = [...old.filter((r) => r.saving && !results.some((x) => key(x) === key(r))), ...results].sort(
-    (a, b) => a.orders - b.orders || (a.mode < b.mode ? -1 : a.mode > b.mode ? 1 : a.saving < b.saving ? -1 : 1),
+  // one result per size, mode, saving and n8n heap limit (the newest run wins)
+  const key = (r) => `${r.orders}:${r.mode}:${r.saving}:${r.n8n_heap_mb || ''}`;
+  const merged = [...old.filter((r) => r.saving && r.n8n_heap_mb && !results.some((x) => key(x) === key(r))), ...results].sort(
+    (a, b) => a.orders - b.orders || (a.mode < b.mode ? -1 : a.mode > b.mode ? 1 : a.saving < b.saving ? -1 : a.saving > b.saving ? 1 : a.n8n_heap_mb - b.n8n_heap_mb),
   );
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, n8n: '1.123.0', cpus: os.cpus().length, n8nHeapMb: HEAP_MB, n8nEnv: N8N_ENV, peers: peerVersions(py), playbook: PLAYBOOK, results: merged }, null, 2) + '\n');
+  fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, n8n: '1.123.0', cpus: os.cpus().length, n8nEnv: N8N_ENV, peers: peerVersions(py), playbook: PLAYBOOK, results: merged }, null, 2) + '\n');
 }
 
 async function main() {
@@ -160,6 +161,8 @@ async function main() {
         orders: n,
         mode,
         saving,
+        n8n_heap_mb: HEAP_MB,
+        date: new Date().toISOString(),
         same_recipients_count_as_pandas: nn.sent === pd.sent,
         file_mb: +(fs.statSync(csv).size / 1048576).toFixed(1),
         n8n: nn,

@@ -54,6 +54,24 @@ const cpuNow = () => {
   return (u.user + u.system) / 1e6;
 };
 const segmentsOf = (res) => Object.fromEntries(res.segments.filter((s) => s.customers).map((s) => [s.segment, s.customers]));
+/** Totals over the customers with orders (as the peers print them): a check finer than segment counts. */
+function totalsOf(c) {
+  let customers = 0;
+  let orders = 0;
+  let monetary = 0;
+  let latest = -Infinity;
+  for (let k = 0; k < c.count; k++) if (c.ordersCount[k] > 0 && c.lastOrderTime[k] > latest) latest = c.lastOrderTime[k];
+  let recency = 0;
+  for (let k = 0; k < c.count; k++) {
+    if (!(c.ordersCount[k] > 0)) continue;
+    customers++;
+    orders += c.ordersCount[k];
+    monetary += c.totalSpent[k];
+    recency += Math.floor((latest + 86400000 - c.lastOrderTime[k]) / 86400000);
+  }
+  return { customers, orders, monetary: Math.round(monetary * 100) / 100, recency_days: recency };
+}
+const sameTotals = (a, b) => !!a && !!b && a.customers === b.customers && a.orders === b.orders && a.recency_days === b.recency_days && Math.abs(a.monetary - b.monetary) <= 0.01;
 const RF_OPTIONS = (RF_MAP) => ({ bins: 5, scoring: 'quantiles', reference: { kind: 'dayAfterLatest' }, nonPositiveMonetary: 'keepAsLowest', map: RF_MAP });
 
 async function runChild(mode, n, runs, file) {
@@ -63,6 +81,7 @@ async function runChild(mode, n, runs, file) {
   const cpu = [];
   let customers = 0;
   let segments = {};
+  let totals;
   const timed = async (fn) => {
     const t = process.hrtime.bigint();
     const c0 = cpuNow();
@@ -84,6 +103,7 @@ async function runChild(mode, n, runs, file) {
         const r = scoreRfm(rows, RF_OPTIONS(RF_MAP));
         customers = r.count;
         segments = segmentsOf(r);
+        totals = totalsOf(c);
       });
   } else {
     const { generateOrders, rowsOf } = require('./lib/synth');
@@ -114,7 +134,7 @@ async function runChild(mode, n, runs, file) {
         });
     }
   }
-  console.log(JSON.stringify({ runs_s: times, cpu_s: cpu, customers, segments, peak_rss_mb: process.resourceUsage().maxRSS / 1024 }));
+  console.log(JSON.stringify({ runs_s: times, cpu_s: cpu, customers, segments, totals, peak_rss_mb: process.resourceUsage().maxRSS / 1024 }));
 }
 
 function collect() {
@@ -126,6 +146,7 @@ function add(into, r) {
   into.peak_rss_mb = Math.max(into.peak_rss_mb, r.peak_rss_mb);
   into.customers = r.customers;
   into.segments = r.segments;
+  into.totals = r.totals;
 }
 const sameSegments = (a, b) => JSON.stringify(Object.entries(a || {}).sort()) === JSON.stringify(Object.entries(b || {}).sort());
 const figures = (x) => ({ median_s: median(x.runs_s), min_s: min(x.runs_s), cpu_s: median(x.cpu_s), peak_rss_mb: Math.round(x.peak_rss_mb), runs_s: x.runs_s });
@@ -154,10 +175,11 @@ async function main() {
         for (const p of PEERS) add(peers[p], peer(py, job, p, job === 'memory' ? msCsv : exportCsv));
       }
       const mine = job === 'memory' ? ours.core : ours.csv;
-      const r = { orders: n, job, threads: THREADS, customers: mine.customers, load_average: { min: Math.min(...loads), max: Math.max(...loads) }, runs: RUNS * ROUNDS };
+      const r = { orders: n, job, threads: THREADS, date: new Date().toISOString(), customers: mine.customers, totals: mine.totals, load_average: { min: Math.min(...loads), max: Math.max(...loads) }, runs: RUNS * ROUNDS };
       for (const [k, v] of Object.entries(ours)) r[k] = figures(v);
       for (const p of PEERS) {
         r[p] = { ...figures(peers[p]), same_segments: sameSegments(mine.segments, peers[p].segments) };
+        if (job === 'csv') r[p].same_totals = sameTotals(mine.totals, peers[p].totals);
         r[`ratio_vs_${p}`] = { median: median(mine.runs_s) / median(peers[p].runs_s), min: min(mine.runs_s) / min(peers[p].runs_s) };
       }
       results.push(r);
@@ -165,14 +187,18 @@ async function main() {
       console.log(
         `${n} orders, ${job} (${THREADS} thread): ${label} ${r[job === 'memory' ? 'core' : 'csv'].median_s.toFixed(2)} s` +
           (job === 'memory' ? `, node execute ${r.node.median_s.toFixed(2)} s` : '') +
-          PEERS.map((p) => ` | ${p} ${r[p].median_s.toFixed(2)} s (ratio ${r[`ratio_vs_${p}`].median.toFixed(2)}, min ${r[`ratio_vs_${p}`].min.toFixed(2)}, same segments ${r[p].same_segments})`).join('') +
+          PEERS.map((p) => ` | ${p} ${r[p].median_s.toFixed(2)} s (ratio ${r[`ratio_vs_${p}`].median.toFixed(2)}, min ${r[`ratio_vs_${p}`].min.toFixed(2)}, same segments ${r[p].same_segments}${job === 'csv' ? `, same totals ${r[p].same_totals}` : ''})`).join('') +
           ` | load ${r.load_average.min.toFixed(1)}-${r.load_average.max.toFixed(1)}`,
       );
     }
   }
   const file = path.join(__dirname, 'results', 'rfm.json');
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, peers: peerVersions(py), results }, null, 2) + '\n');
+  // merged with earlier results: one per size, job and thread count (the newest run wins)
+  const key = (r) => `${r.orders}:${r.job}:${r.threads}`;
+  const old = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')).results || [] : [];
+  const merged = [...old.filter((r) => !results.some((x) => key(x) === key(r))), ...results].sort((a, b) => a.orders - b.orders || (a.job < b.job ? -1 : a.job > b.job ? 1 : a.threads - b.threads));
+  fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, peers: peerVersions(py), results: merged }, null, 2) + '\n');
 }
 main().catch((e) => {
   console.error(e);

@@ -12,7 +12,8 @@
       partially refunded orders counted per customer, then quantile scores and the R+F segment map.
 
 Quantile edges are numpy's linear quantiles (as RFM Score), rounded to 6 decimals; a score is
-1 + the number of edges strictly below. Prints JSON: runs_s, cpu_s, customers, segments, peak_rss_mb."""
+1 + the number of edges strictly below. Prints JSON: runs_s, cpu_s, customers, segments, totals
+(customers, orders, monetary, recency days summed over the scored customers), peak_rss_mb."""
 import json
 import os
 import resource
@@ -35,7 +36,8 @@ for r in range(1, 6):
 
 
 def score(recency, frequency, monetary):
-    """Segments of the customers from their recency (days), frequency and monetary (numpy arrays)."""
+    """Segments of the customers from their recency (days), frequency and monetary (numpy arrays),
+    and totals over the customers (a check finer than the segment counts)."""
     pos = monetary > 0
     e_r = np.round(np.quantile(recency, QS), 6)
     e_f = np.round(np.quantile(frequency, QS), 6)
@@ -48,7 +50,9 @@ def score(recency, frequency, monetary):
         m = np.ones(len(monetary), dtype=np.int64)
     seg = RF[r, f]
     names, counts = np.unique(seg, return_counts=True)
-    return {str(n): int(c) for n, c in zip(names, counts)}, m
+    totals = {'customers': int(len(recency)), 'orders': int(np.sum(frequency)), 'monetary': round(float(np.sum(monetary)), 2),
+              'recency_days': int(np.sum(recency))}
+    return {str(n): int(c) for n, c in zip(names, counts)}, totals
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,7 +151,7 @@ def csv_duckdb(con):
 
 def main():
     times, cpu = [], []
-    segments = {}
+    segments, totals = {}, {}
     if mode == 'memory':
         if engine == 'pandas':
             import pandas as pd
@@ -178,10 +182,10 @@ def main():
     for _ in range(runs):
         t = time.perf_counter()
         c = time.process_time()
-        segments, _m = job()
+        segments, totals = job()
         times.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
-    print(json.dumps({'runs_s': times, 'cpu_s': cpu, 'customers': sum(segments.values()), 'segments': segments,
+    print(json.dumps({'runs_s': times, 'cpu_s': cpu, 'customers': sum(segments.values()), 'segments': segments, 'totals': totals,
                       'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 

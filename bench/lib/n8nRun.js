@@ -181,8 +181,11 @@ async function waitSaved(version, userFolder, eventLog, eventsBefore, exited) {
  */
 async function runN8n({ workflow, webhookPath, version = harness.DEFAULT_VERSION, env = {}, save = true, allowedPaths = [], maxOldSpaceMb, timeoutMs = 3600e3, log = () => {} }) {
   await harness.ensureN8n(version);
-  const extensions = harness.buildPackage({ quiet: true });
+  // the packed package installed into the user folder's .n8n/nodes, as n8n's installer does (docs/REAL_N8N.md)
+  const install = harness.installedPackage({ quiet: true });
+  const extensions = install.distDir;
   const userFolder = harness.createUserFolder('bench');
+  harness.linkNodes(userFolder, install);
   await harness.seedUserFolder(version, userFolder, extensions);
   const port = await harness.freePort();
   const baseEnv = await harness.n8nEnv({

@@ -320,6 +320,30 @@ describe('CSV read as a stream', () => {
 });
 
 describe('CSV customers from columns = CustomerAggregator over the orders', () => {
+	test("a customer's email: the first of its rows that has one, lower-cased, blanks trimmed as in the orders output", () => {
+		const csv = [
+			'customer_id,order_id,date,total,email',
+			'C1,O1,2024-01-02,10,',
+			'C1,O2,2024-01-03,10,not-an-email',
+			'C1,O3,2024-01-04,10,  Ann@Shop.Example  ',
+			'C1,O4,2024-01-05,10,other@shop.example',
+			'C2,O5,2024-01-02,10,"\tBob@Shop.Example\n"',
+			'C3,O6,2024-01-02,10,"Zoé@Shop.Example"',
+			'c4@Shop.Example,O7,2024-01-02,10,',
+			'C5,O8,2024-01-02,10,"a""b@shop.example"',
+		].join('\n');
+		const customers = fetchCsv(csv, { mode: 'customers' }).records as NormalizedCustomer[];
+		expect(Object.fromEntries(customers.map((c) => [c.customerId, c.email]))).toEqual({
+			C1: 'ann@shop.example',
+			C2: 'bob@shop.example',
+			C3: 'zoé@shop.example',
+			'c4@shop.example': 'c4@shop.example',
+			C5: 'a"b@shop.example',
+		});
+		const orders = fetchCsv(csv, { mode: 'orders' }).records as NormalizedOrder[];
+		expect(orders.map((o) => o.email ?? null)).toEqual([null, null, 'ann@shop.example', 'other@shop.example', 'bob@shop.example', 'zoé@shop.example', 'c4@shop.example', 'a"b@shop.example']);
+	});
+
 	test('random orders files with line items, refunds, statuses, several currencies and emails', () => {
 		let seed = 7;
 		const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);

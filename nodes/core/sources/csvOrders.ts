@@ -173,9 +173,9 @@ export class CsvOrderReader {
 	private oLine: Int32Array<ArrayBuffer> = new Int32Array(this.cap);
 	/** Orders output: email of each order (index into `emails`, -1 none), when the file has an email column. */
 	private oEmail: Int32Array<ArrayBuffer> | undefined;
-	private readonly emails = new ByteKeyTable(4096);
-	/** Customers output: the email of each customer's first row that has one (by customer index). */
-	private readonly cEmail: (string | null)[] = [];
+	private readonly emails: ByteKeyTable;
+	/** Customers output: the email of each customer's first row that has one (index into `emails` + 1, 0 none; by customer index). */
+	private cEmail: Int32Array<ArrayBuffer> = new Int32Array(4096);
 	private oRows: Record<string, string>[][] | undefined;
 	/** order index -> why it cannot be read */
 	private readonly bad = new Map<number, string>();
@@ -193,7 +193,8 @@ export class CsvOrderReader {
 		const expected = Math.min(opts.expectedRows ?? 0, 1 << 25);
 		if (col.orderId >= 0) this.orders = new ByteKeyTable(Math.max(65536, expected));
 		if (expected > this.cap) this.cap = 1 << Math.ceil(Math.log2(expected));
-		this.customers = new ByteKeyTable(Math.max(4096, expected >> 2));
+		this.customers = new ByteKeyTable(Math.max(4096, expected >> 3));
+		this.emails = new ByteKeyTable(col.email >= 0 ? Math.max(4096, expected >> 3) : 16);
 		if (col.email >= 0 && opts.mode === 'orders') this.oEmail = new Int32Array(this.cap);
 		this.oCustomer = new Int32Array(this.cap);
 		this.oTime = new Float64Array(this.cap);
@@ -302,7 +303,7 @@ export class CsvOrderReader {
 		}
 		this.oCurrency[o] = this.currencyAt(row);
 		if (this.oEmail) this.oEmail[o] = this.emailAt(row);
-		else if (this.col.email >= 0 && customer >= 0 && !this.cEmail[customer]) this.cEmail[customer] = this.emailText(row);
+		else if (this.col.email >= 0 && customer >= 0) this.customerEmail(customer, row);
 		const t = this.dateAt(row);
 		this.oTime[o] = t ?? NaN;
 		const amount = this.amountOf(row, col.amount);
@@ -364,7 +365,8 @@ export class CsvOrderReader {
 		trimmed(row, k, span);
 		const b = row.buf;
 		let at = false;
-		let ascii = row.flags[k] !== 1;
+		// the text path trims every kind of blank (trim()): bytes only when the ends are printable
+		let ascii = row.flags[k] !== 1 && (span[1] === span[0] || (b[span[0]] > 32 && b[span[1] - 1] > 32));
 		for (let i = span[0]; i < span[1]; i++) {
 			if (b[i] === 64) at = true;
 			else if (b[i] >= 128) ascii = false;
@@ -375,9 +377,10 @@ export class CsvOrderReader {
 		return text === null ? -1 : this.emails.internString(text);
 	}
 
-	/** The email of a row as text (lower case, must hold an @), or null. */
-	private emailText(row: CsvRow): string | null {
-		return this.col.email < row.count ? normEmail(fieldText(row, this.col.email)) : null;
+	/** Remembers the email of the row for its customer unless one is known already (bytes, no string). */
+	private customerEmail(customer: number, row: CsvRow): void {
+		if (customer >= this.cEmail.length) this.cEmail = growI32(this.cEmail, Math.max(customer + 1, this.cEmail.length * 2));
+		if (this.cEmail[customer] === 0) this.cEmail[customer] = this.emailAt(row) + 1;
 	}
 
 	private email(o: number): string | null {
@@ -550,7 +553,8 @@ export class CsvOrderReader {
 			const c = order[k];
 			const id = this.customers.key(c);
 			out.customerId[k] = id;
-			out.email[k] = this.cEmail[c] ?? (id.includes('@') ? id : null);
+			const e = c < this.cEmail.length ? this.cEmail[c] : 0;
+			out.email[k] = e > 0 ? this.emails.key(e - 1) : id.includes('@') ? id : null;
 			out.ordersCount[k] = count[c];
 			out.lastOrderTime[k] = last[c];
 			out.firstOrderTime[k] = first[c];
