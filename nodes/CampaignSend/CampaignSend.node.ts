@@ -28,6 +28,7 @@ export class CampaignSend implements INodeType {
 			// eslint-disable-next-line n8n-nodes-base/node-class-description-credentials-name-unsuffixed -- SMTP server login (named like n8n's own "smtp" credential), not an API
 			{ name: 'microSmtp', required: true, testedBy: 'microSmtpConnectionTest', displayOptions: { show: { provider: ['smtp'] } } },
 			{ name: 'microHubSpotApi', required: true, displayOptions: { show: { provider: ['hubspotEmail', 'hubspot'] } } },
+			{ name: 'microShopifyApi', required: true, displayOptions: { show: { provider: ['shopify'] } } },
 			{ name: 'microOneSignalApi', required: true, displayOptions: { show: { provider: ['onesignal'] } } },
 			{ name: 'microFcmServiceAccountApi', required: true, displayOptions: { show: { provider: ['fcm'] } } },
 			{ name: 'microWebPushVapidApi', required: true, testedBy: 'microWebPushVapidApiTest', displayOptions: { show: { provider: ['webpush'] } } },

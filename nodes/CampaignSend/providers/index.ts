@@ -9,6 +9,7 @@ import type { ProviderModule } from './module';
 import { onesignalModule } from './onesignal';
 import { outboxModule } from './outbox';
 import { sendgridModule } from './sendgrid';
+import { shopifyModule } from './shopify';
 import { smtpModule } from './smtp';
 import { webpushModule } from './webpush';
 
@@ -18,6 +19,7 @@ export const providerModules: ProviderModule[] = [
 	smtpModule,
 	hubspotEmailModule,
 	hubspotModule,
+	shopifyModule,
 	onesignalModule,
 	fcmModule,
 	webpushModule,
