@@ -9,6 +9,7 @@ import type { ICredentialType, IDataObject } from 'n8n-workflow';
 import { MicroBrevoApi } from '../../credentials/MicroBrevoApi.credentials';
 import { MicroFcmServiceAccountApi } from '../../credentials/MicroFcmServiceAccountApi.credentials';
 import { MicroHubSpotApi } from '../../credentials/MicroHubSpotApi.credentials';
+import { MicroMailchimpApi } from '../../credentials/MicroMailchimpApi.credentials';
 import { MicroOneSignalApi } from '../../credentials/MicroOneSignalApi.credentials';
 import { MicroPostgresLedger } from '../../credentials/MicroPostgresLedger.credentials';
 import { MicroPostgresWarehouse } from '../../credentials/MicroPostgresWarehouse.credentials';
@@ -23,6 +24,7 @@ const TYPES: ICredentialType[] = [
 	new MicroBrevoApi(),
 	new MicroFcmServiceAccountApi(),
 	new MicroHubSpotApi(),
+	new MicroMailchimpApi(),
 	new MicroOneSignalApi(),
 	new MicroPostgresLedger(),
 	new MicroPostgresWarehouse(),

@@ -5,6 +5,7 @@
 import { brevoModule } from './brevo';
 import { fcmModule } from './fcm';
 import { hubspotEmailModule, hubspotModule } from './hubspot';
+import { mailchimpModule } from './mailchimp';
 import type { ProviderModule } from './module';
 import { onesignalModule } from './onesignal';
 import { outboxModule } from './outbox';
@@ -20,6 +21,7 @@ export const providerModules: ProviderModule[] = [
 	hubspotEmailModule,
 	hubspotModule,
 	shopifyModule,
+	mailchimpModule,
 	onesignalModule,
 	fcmModule,
 	webpushModule,
