@@ -33,13 +33,16 @@ const MOCKS = `
 	const { startWooCommerceMock } = mock('woocommerce');
 	const { SendGridMock } = mock('sendgrid');
 	const { HubSpotSendMock } = mock('hubspot-send');
+	const { MailchimpMock } = mock('mailchimp');
 	const shopify = await startShopifyMock({ token: ${JSON.stringify(SHOPIFY_TOKEN)}, maximumAvailable: 20000, restoreRate: 1000, dataOptions: { seed: 31, customers: 120, orders: 480 } });
 	const woocommerce = await startWooCommerceMock({ consumerKey: ${JSON.stringify(WOO_KEY)}, consumerSecret: ${JSON.stringify(WOO_SECRET)}, dataOptions: { seed: 32, customers: 80, orders: 300, guestShare: 0.1 } });
 	const sendgrid = new SendGridMock('SG.installed-key');
 	const hubspot = new HubSpotSendMock('pat-installed', { lists: { '42': 'MANUAL' } });
 	await sendgrid.start();
 	await hubspot.start();
-	return { shopify, woocommerce, sendgrid, hubspot };
+	const mailchimp = new MailchimpMock('0123456789abcdef0123456789abcdef-us21');
+	await mailchimp.start();
+	return { shopify, woocommerce, sendgrid, hubspot, mailchimp };
 `;
 
 /** Credential data by type, pointing at the mocks. */
@@ -48,6 +51,7 @@ const CREDENTIAL_DATA = {
 	microWooCommerceApi: (u) => ({ baseUrl: u.woocommerce, consumerKey: WOO_KEY, consumerSecret: WOO_SECRET }),
 	microSendGridApi: (u) => ({ apiKey: 'SG.installed-key', baseUrl: u.sendgrid }),
 	microHubSpotApi: (u) => ({ accessToken: 'pat-installed', baseUrl: u.hubspot }),
+	microMailchimpApi: (u) => ({ apiKey: '0123456789abcdef0123456789abcdef-us21', baseUrl: `${u.mailchimp}/3.0` }),
 };
 
 /** Figures each example must produce from its shipped data (or the mocks above). */
@@ -58,6 +62,11 @@ const FIGURES = {
 	'shopify-rfm.json': (run) => expect(run.items('Fetch Shopify Customers').length).toBe(120),
 	'woocommerce-rfm.json': (run, stats) => expect(run.items('Fetch WooCommerce Orders').length).toBe(stats.woocommerce.orders),
 	'campaign-send.json': (run, stats) => expect(stats.sendgrid.messages).toBeGreaterThan(0),
+	'shopify-tags.json': (run) => expect(run.items('Tag Customers in Shopify', 1)[0].summary).toMatchObject({ sent: 120, failed: 0 }),
+	'mailchimp-tags.json': (run, stats) => {
+		expect(run.items('Update Mailchimp Audience', 1)[0].summary).toMatchObject({ sent: run.items('RFM Score').length, failed: 0 });
+		expect(stats.mailchimp.requests).toBeGreaterThan(0);
+	},
 };
 
 function credentialsFor(wf, urls) {
