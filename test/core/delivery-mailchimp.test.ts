@@ -9,7 +9,7 @@ import { runDelivery, type DeliveryInput, type DeliveryOptions } from '../../nod
 import { StaticDataLedger } from '../../nodes/core/delivery/ledger';
 import { virtualClock } from '../../nodes/core/net/clock';
 import { seededRandom } from '../../nodes/core/net/retry';
-import { createMailchimpProvider, subscriberHash, type MailchimpOptions } from '../../nodes/core/delivery/providers/mailchimp';
+import { connectionGate, createMailchimpProvider, subscriberHash, type MailchimpOptions } from '../../nodes/core/delivery/providers/mailchimp';
 import { GENEROUS_TIMEOUT_MS } from '../mocks/hold';
 import { MailchimpMock, md5 } from '../mocks/mailchimp';
 import type { MockOptions } from '../mocks/sendgrid';
@@ -134,12 +134,40 @@ describe('Mailchimp', () => {
 
 	test('never more than 10 connections: concurrency is capped at 10 even when asked for more; a 429 is waited out', async () => {
 		await start({ latencyMs: 20, faults: (n) => (n === 1 ? '429' : 'none') });
-		const res = await runDelivery(inputs(6000), options({}, { provider: provider({ limits: { concurrency: 32, requestsPerInterval: 1000 } }) }));
+		// Concurrency 32 asked of the engine (the node's option): the provider still opens at most 10.
+		const res = await runDelivery(inputs(6000), options({}, { provider: provider(), limits: { concurrency: 32, maxBatchSize: 100, requestsPerInterval: 1000 } }));
 		expect(res.summary).toMatchObject({ sent: 6000, failed: 0 });
 		expect(provider({ limits: { concurrency: 32 } }).limits.concurrency).toBe(10);
 		expect(mock.maxInFlight).toBeLessThanOrEqual(10);
 		expect(mock.rateLimitedCount).toBe(1);
 		expect(mock.changes.created).toBe(6000);
+	});
+
+	test('the connection gate holds the 11th call until one of the first 10 ends', async () => {
+		const gate = connectionGate(10);
+		const releases: (() => void)[] = [];
+		let started = 0;
+		const calls = Array.from({ length: 12 }, () =>
+			gate(
+				() =>
+					new Promise<void>((resolve) => {
+						started++;
+						releases.push(resolve);
+					}),
+			),
+		);
+		await new Promise((r) => setImmediate(r));
+		expect(started).toBe(10);
+		releases[0]();
+		await new Promise((r) => setImmediate(r));
+		await new Promise((r) => setImmediate(r));
+		expect(started).toBe(11);
+		for (let k = 1; k < 12; k++) {
+			while (!releases[k]) await new Promise((r) => setImmediate(r));
+			releases[k]();
+		}
+		await Promise.all(calls);
+		expect(started).toBe(12);
 	});
 
 	test('answer lost after Mailchimp applied the batch: sent again (idempotent), nobody unconfirmed, nothing doubled', async () => {

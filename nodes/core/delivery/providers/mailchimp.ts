@@ -50,6 +50,23 @@ export const MAILCHIMP_LIMITS: ProviderLimits = { maxBatchSize: 500, requestsPer
 /** Mailchimp's simultaneous connection limit per account. */
 export const MAILCHIMP_MAX_CONNECTIONS = 10;
 
+/** At most `max` calls of `fn` at once (the Concurrency option may ask the engine for more). */
+export function connectionGate(max: number): <T>(fn: () => Promise<T>) => Promise<T> {
+	let active = 0;
+	const waiting: (() => void)[] = [];
+	return async (fn) => {
+		if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+		else active++;
+		try {
+			return await fn();
+		} finally {
+			const next = waiting.shift();
+			if (next) next();
+			else active--;
+		}
+	};
+}
+
 /** Mailchimp's subscriber hash: MD5 of the lower-cased email. */
 export function subscriberHash(email: string): string {
 	return createHash('md5').update(email.trim().toLowerCase(), 'utf8').digest('hex');
@@ -95,6 +112,10 @@ export function createMailchimpProvider(o: MailchimpOptions): Provider {
 		...(o.apiKey ? { authorization: `Basic ${Buffer.from(`anystring:${o.apiKey}`).toString('base64')}` } : {}),
 	});
 	const lower = (s: string) => s.trim().toLowerCase();
+	// Mailchimp counts simultaneous connections per account: never more than 10 from this run,
+	// whatever Concurrency the engine was given.
+	const gate = connectionGate(MAILCHIMP_MAX_CONNECTIONS);
+	const call = (ctx: SendContext, req: HttpRequest) => gate(() => ctx.transport(req));
 
 	const member = (r: Recipient) => {
 		const merge: Record<string, string | number> = {};
@@ -122,7 +143,7 @@ export function createMailchimpProvider(o: MailchimpOptions): Provider {
 	const leaving = (r: Recipient) => membershipChange(r.fields, o.membership).remove;
 
 	async function send(batch: Recipient[], ctx: SendContext): Promise<BatchResult> {
-		const res = await ctx.transport(upsertRequest(batch));
+		const res = await call(ctx, upsertRequest(batch));
 		if (res.status !== 200) return failure(res);
 		const b = (res.body ?? {}) as BatchAnswer;
 		const ids = new Map<string, string>();
@@ -145,7 +166,7 @@ export function createMailchimpProvider(o: MailchimpOptions): Provider {
 		if (tags.length === 0) return { recipient: r, status: 'sent', messageId: id };
 		let res: HttpResponse;
 		try {
-			res = await ctx.transport(untagRequest(r, tags));
+			res = await call(ctx, untagRequest(r, tags));
 		} catch (error) {
 			if (typeof (error as { code?: unknown })?.code !== 'string') throw error;
 			// The upsert is done; the tag call may or may not have happened: both are safe to repeat.
