@@ -6,7 +6,7 @@ import type {
 	Icon,
 } from 'n8n-workflow';
 
-/** Shopify Admin API access token of a custom app (Fetch Customers reads customers and orders). */
+/** Shopify Admin API access token of a custom app (Fetch Customers reads customers and orders; Campaign Send writes customer tags and a metafield). */
 export class MicroShopifyApi implements ICredentialType {
 	name = 'microShopifyApi';
 
@@ -35,7 +35,7 @@ export class MicroShopifyApi implements ICredentialType {
 			required: true,
 			placeholder: 'shpat_...',
 			description:
-				'Shopify admin: Settings > Apps and sales channels > Develop apps > your app > API credentials. The app needs the read_customers and read_orders scopes (and read_all_orders for orders older than 60 days).',
+				'Shopify admin: Settings > Apps and sales channels > Develop apps > your app > API credentials. Fetch Customers needs the read_customers and read_orders scopes (and read_all_orders for orders older than 60 days); Campaign Send (Shopify tags and metafield) also needs write_customers.',
 		},
 		{
 			displayName: 'API Version',

@@ -29,6 +29,8 @@ export class CampaignSend implements INodeType {
 			{ name: 'microSmtp', required: true, testedBy: 'microSmtpConnectionTest', displayOptions: { show: { provider: ['smtp'] } } },
 			{ name: 'microHubSpotApi', required: true, displayOptions: { show: { provider: ['hubspotEmail', 'hubspot'] } } },
 			{ name: 'microKlaviyoApi', required: true, displayOptions: { show: { provider: ['klaviyo'] } } },
+			{ name: 'microShopifyApi', required: true, displayOptions: { show: { provider: ['shopify'] } } },
+			{ name: 'microMailchimpApi', required: true, displayOptions: { show: { provider: ['mailchimp'] } } },
 			{ name: 'microOneSignalApi', required: true, displayOptions: { show: { provider: ['onesignal'] } } },
 			{ name: 'microFcmServiceAccountApi', required: true, displayOptions: { show: { provider: ['fcm'] } } },
 			{ name: 'microWebPushVapidApi', required: true, testedBy: 'microWebPushVapidApiTest', displayOptions: { show: { provider: ['webpush'] } } },

@@ -10,6 +10,7 @@ import { MicroBrevoApi } from '../../credentials/MicroBrevoApi.credentials';
 import { MicroFcmServiceAccountApi } from '../../credentials/MicroFcmServiceAccountApi.credentials';
 import { MicroHubSpotApi } from '../../credentials/MicroHubSpotApi.credentials';
 import { MicroKlaviyoApi } from '../../credentials/MicroKlaviyoApi.credentials';
+import { MicroMailchimpApi } from '../../credentials/MicroMailchimpApi.credentials';
 import { MicroOneSignalApi } from '../../credentials/MicroOneSignalApi.credentials';
 import { MicroPostgresLedger } from '../../credentials/MicroPostgresLedger.credentials';
 import { MicroPostgresWarehouse } from '../../credentials/MicroPostgresWarehouse.credentials';
@@ -25,6 +26,7 @@ const TYPES: ICredentialType[] = [
 	new MicroFcmServiceAccountApi(),
 	new MicroHubSpotApi(),
 	new MicroKlaviyoApi(),
+	new MicroMailchimpApi(),
 	new MicroOneSignalApi(),
 	new MicroPostgresLedger(),
 	new MicroPostgresWarehouse(),

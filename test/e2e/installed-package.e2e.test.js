@@ -34,6 +34,7 @@ const MOCKS = `
 	const { SendGridMock } = mock('sendgrid');
 	const { HubSpotSendMock } = mock('hubspot-send');
 	const { KlaviyoMock } = mock('klaviyo');
+	const { MailchimpMock } = mock('mailchimp');
 	const shopify = await startShopifyMock({ token: ${JSON.stringify(SHOPIFY_TOKEN)}, maximumAvailable: 20000, restoreRate: 1000, dataOptions: { seed: 31, customers: 120, orders: 480 } });
 	const woocommerce = await startWooCommerceMock({ consumerKey: ${JSON.stringify(WOO_KEY)}, consumerSecret: ${JSON.stringify(WOO_SECRET)}, dataOptions: { seed: 32, customers: 80, orders: 300, guestShare: 0.1 } });
 	const sendgrid = new SendGridMock('SG.installed-key');
@@ -42,7 +43,9 @@ const MOCKS = `
 	await hubspot.start();
 	const klaviyo = new KlaviyoMock('pk_installed_key');
 	await klaviyo.start();
-	return { shopify, woocommerce, sendgrid, hubspot, klaviyo };
+	const mailchimp = new MailchimpMock('0123456789abcdef0123456789abcdef-us21');
+	await mailchimp.start();
+	return { shopify, woocommerce, sendgrid, hubspot, klaviyo, mailchimp };
 `;
 
 /** Credential data by type, pointing at the mocks. */
@@ -52,6 +55,7 @@ const CREDENTIAL_DATA = {
 	microSendGridApi: (u) => ({ apiKey: 'SG.installed-key', baseUrl: u.sendgrid }),
 	microHubSpotApi: (u) => ({ accessToken: 'pat-installed', baseUrl: u.hubspot }),
 	microKlaviyoApi: (u) => ({ apiKey: 'pk_installed_key', baseUrl: u.klaviyo }),
+	microMailchimpApi: (u) => ({ apiKey: '0123456789abcdef0123456789abcdef-us21', baseUrl: `${u.mailchimp}/3.0` }),
 };
 
 /** Figures each example must produce from its shipped data (or the mocks above). */
@@ -70,6 +74,11 @@ const FIGURES = {
 	'klaviyo-sync.json': (run, stats) => {
 		expect(run.items('Klaviyo: Profiles and Segment Lists', 1)[0].summary).toEqual(expect.objectContaining({ provider: 'klaviyo', failed: 0, sent: run.items('RFM Score').filter((c) => c.email).length }));
 		expect(stats.klaviyo.requests).toBeGreaterThan(0);
+	},
+	'shopify-tags.json': (run) => expect(run.items('Tag Customers in Shopify', 1)[0].summary).toMatchObject({ sent: run.items('RFM Score').length, failed: 0 }),
+	'mailchimp-tags.json': (run, stats) => {
+		expect(run.items('Update Mailchimp Audience', 1)[0].summary).toMatchObject({ sent: run.items('RFM Score').length, failed: 0 });
+		expect(stats.mailchimp.requests).toBeGreaterThan(0);
 	},
 };
 

@@ -18,6 +18,15 @@
  *   FAILED), the JSONL file served at a signed-style URL that refuses requests carrying the token;
  * - ACCESS_DENIED when a scope is missing; faults on demand: any status or a dropped connection at
  *   the Nth data request.
+ * Write-back (Campaign Send's Shopify provider): `customer(id:)`, `Customer.metafield(namespace:,
+ * key:)`, and the mutations `tagsAdd` / `tagsRemove` (ID + [String!]!, `node { id }`,
+ * `userErrors { field message }`, unknown id → userError "Customer not found"... as Shopify) and
+ * `metafieldsSet` (≤ 25 inputs, atomic: one invalid input sets nothing, `userErrors` with
+ * `elementIndex` and codes INVALID_TYPE / INVALID_VALUE / LESS_THAN_OR_EQUAL_TO), 10 points per
+ * mutation field; the write_customers scope is required. `stats.writes` counts the state changes
+ * (a tag already there or a metafield written with the same value changes nothing). Fault
+ * `dropAfter` (option, or `/__mock/faults` body) applies the Nth data request, then drops the
+ * connection (the answer is lost).
  * Control endpoints (no auth): GET /__mock/stats, POST /__mock/add, POST /__mock/faults,
  * POST /__mock/bucket.
  * CLI: `node -r ./bench/fetch-ts-register.js test/mocks/shopify.ts --customers 100 --orders 400`
@@ -26,6 +35,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { argValue, parseOperation, type GqlField } from './graphql-lite';
+import { ShopifyWriteState } from './shopify-admin-write';
 import { FaultPlan, ShopData, STATUS, decimalString, parseArgs, readBody, type Fault, type ShopDataOptions } from './shop-data';
 
 export interface ShopifyMockOptions {
@@ -37,6 +47,10 @@ export interface ShopifyMockOptions {
 	maximumAvailable?: number;
 	restoreRate?: number;
 	faults?: Fault[];
+	/** The bucket's clock (default Date.now): tests pass their virtual clock's `now`. */
+	now?: () => number;
+	/** Data request numbers (1-based, as `faults`) that are processed, then lose their answer. */
+	dropAfter?: number[];
 	scopes?: string[];
 	/** Answer 404 for every shop request (unknown shop). */
 	shopMissing?: boolean;
@@ -56,6 +70,8 @@ export interface ShopifyMock {
 	data: ShopData;
 	stats: { requests: number; dataRequests: number; throttled: number; byRoot: Record<string, number>; bulkDownloads: number; leakedTokenDownloads: number };
 	bucket: { available: number; max: number; restoreRate: number; at: number };
+	/** Tags and metafields written by the write-back mutations, and the count of real changes. */
+	write: ShopifyWriteState;
 	setFaults(faults: Fault[]): void;
 	close(): Promise<void>;
 }
@@ -63,8 +79,13 @@ export interface ShopifyMock {
 const SCALAR = 's';
 type FieldDef = string; // 's' for scalars, else an object type name; 'Conn:X' for connections
 const SCHEMA: Record<string, Record<string, FieldDef>> = {
-	QueryRoot: { customers: 'Conn:Customer', orders: 'Conn:Order', shop: 'Shop', node: 'Node' },
-	Mutation: { bulkOperationRunQuery: 'BulkOperationRunQueryPayload' },
+	QueryRoot: { customers: 'Conn:Customer', orders: 'Conn:Order', shop: 'Shop', node: 'Node', customer: 'Customer' },
+	Mutation: { bulkOperationRunQuery: 'BulkOperationRunQueryPayload', tagsAdd: 'TagsPayload', tagsRemove: 'TagsPayload', metafieldsSet: 'MetafieldsSetPayload' },
+	TagsPayload: { node: 'Node', userErrors: 'UserError' },
+	UserError: { field: SCALAR, message: SCALAR },
+	MetafieldsSetPayload: { metafields: 'Metafield', userErrors: 'MetafieldsSetUserError' },
+	MetafieldsSetUserError: { field: SCALAR, message: SCALAR, code: SCALAR, elementIndex: SCALAR },
+	Metafield: { id: SCALAR, namespace: SCALAR, key: SCALAR, value: SCALAR, type: SCALAR, updatedAt: SCALAR },
 	Node: { id: SCALAR },
 	BulkOperationRunQueryPayload: { bulkOperation: 'BulkOperation', userErrors: 'BulkOperationUserError' },
 	BulkOperationUserError: { field: SCALAR, message: SCALAR, code: SCALAR },
@@ -78,7 +99,7 @@ const SCHEMA: Record<string, Record<string, FieldDef>> = {
 		id: SCALAR, firstName: SCALAR, lastName: SCALAR, displayName: SCALAR, email: SCALAR, phone: SCALAR, note: SCALAR,
 		createdAt: SCALAR, updatedAt: SCALAR, numberOfOrders: SCALAR, tags: SCALAR, state: SCALAR, verifiedEmail: SCALAR,
 		amountSpent: 'MoneyV2', lastOrder: 'Order', defaultEmailAddress: 'CustomerEmailAddress',
-		defaultPhoneNumber: 'CustomerPhoneNumber', defaultAddress: 'MailingAddress',
+		defaultPhoneNumber: 'CustomerPhoneNumber', defaultAddress: 'MailingAddress', metafield: 'Metafield',
 		emailMarketingConsent: 'CustomerEmailMarketingConsentState', smsMarketingConsent: 'CustomerSmsMarketingConsentState',
 	},
 	MoneyV2: { amount: SCALAR, currencyCode: SCALAR },
@@ -155,9 +176,9 @@ function validateAndCost(typeName: string, fields: GqlField[], vars: Record<stri
 type Json = Record<string, unknown>;
 
 /** Projects a full object onto the selection (aliases honoured; lazy values are functions). */
-function project(value: unknown, fields: GqlField[] | null): unknown {
+function project(value: unknown, fields: GqlField[] | null, field?: GqlField): unknown {
 	if (value === null || value === undefined) return null;
-	if (typeof value === 'function') return project((value as () => unknown)(), fields);
+	if (typeof value === 'function') return project((value as (f?: GqlField) => unknown)(field), fields);
 	if (!fields) return value;
 	if (Array.isArray(value)) return value.map((v) => project(v, fields));
 	const src = value as Json;
@@ -166,7 +187,7 @@ function project(value: unknown, fields: GqlField[] | null): unknown {
 		if (f.name === '...') {
 			if (src.__typename === f.typeCondition) Object.assign(out, project(src, f.selections) as Json);
 		} else if (f.name === '__typename') out[f.alias] = src.__typename;
-		else out[f.alias] = project(src[f.name], f.selections);
+		else out[f.alias] = project(src[f.name], f.selections, f);
 	}
 	return out;
 }
@@ -207,10 +228,13 @@ export async function startShopifyMock(opts: ShopifyMockOptions = {}): Promise<S
 	const data = opts.data ?? new ShopData({ guestShare: 0, ...(opts.dataOptions ?? {}) });
 	const token = opts.token ?? 'shpat_test_token_0123456789';
 	const faults = new FaultPlan(opts.faults ?? []);
-	const scopes = new Set(opts.scopes ?? ['read_customers', 'read_orders', 'read_all_orders']);
+	const scopes = new Set(opts.scopes ?? ['read_customers', 'write_customers', 'read_orders', 'read_all_orders']);
+	const write = new ShopifyWriteState(() => data.customerCount, (c) => data.customer(c).tags);
+	let vars: Record<string, unknown> = {};
+	const dropAfterRequests = new Set(opts.dropAfter ?? []);
 	const malformedCustomers = new Set(opts.malformedCustomers ?? []);
 	const malformedOrders = new Set(opts.malformedOrders ?? []);
-	const bucket = { available: opts.maximumAvailable ?? 2000, max: opts.maximumAvailable ?? 2000, restoreRate: opts.restoreRate ?? 100, at: Date.now() };
+	const bucket = { available: opts.maximumAvailable ?? 2000, max: opts.maximumAvailable ?? 2000, restoreRate: opts.restoreRate ?? 100, at: (opts.now ?? Date.now)() };
 	const stats = { requests: 0, dataRequests: 0, throttled: 0, byRoot: {} as Record<string, number>, bulkDownloads: 0, leakedTokenDownloads: 0 };
 	interface BulkOp {
 		n: number;
@@ -243,7 +267,8 @@ export async function startShopifyMock(opts: ShopifyMockOptions = {}): Promise<S
 			createdAt: iso(v.created),
 			updatedAt: iso(v.updated),
 			numberOfOrders: String(v.ordersCount),
-			tags: v.tags,
+			tags: write.tagsOf(c),
+			metafield: (f?: GqlField) => write.metafield(c, argValue(f?.args.namespace, vars), argValue(f?.args.key, vars)),
 			state: 'ENABLED',
 			verifiedEmail: true,
 			amountSpent: { amount: malformedCustomers.has(c) ? 'abc' : decimalString(v.spentCents, currency), currencyCode: currency },
@@ -475,7 +500,7 @@ export async function startShopifyMock(opts: ShopifyMockOptions = {}): Promise<S
 
 	const throttleStatus = () => ({ maximumAvailable: bucket.max, currentlyAvailable: Math.floor(bucket.available), restoreRate: bucket.restoreRate });
 	const refill = () => {
-		const now = Date.now();
+		const now = (opts.now ?? Date.now)();
 		bucket.available = Math.min(bucket.max, bucket.available + ((now - bucket.at) / 1000) * bucket.restoreRate);
 		bucket.at = now;
 	};
@@ -505,17 +530,19 @@ export async function startShopifyMock(opts: ShopifyMockOptions = {}): Promise<S
 			}
 			if (url.pathname.startsWith('/__mock/')) {
 				const body = req.method === 'POST' ? JSON.parse((await readBody(req)) || '{}') : {};
-				if (url.pathname === '/__mock/stats') return send(res, 200, { ...stats, customers: data.customerCount, orders: data.orderCount, bucket: throttleStatus() });
+				if (url.pathname === '/__mock/stats') return send(res, 200, { ...stats, writes: write.writes, tagged: Object.fromEntries([...write.tags].map(([c, t]) => [`gid://shopify/Customer/${7000000 + c}`, t])), metafields: Object.fromEntries([...write.metafields].map(([c, m]) => [`gid://shopify/Customer/${7000000 + c}`, Object.fromEntries([...m].map(([k, v]) => [k, v.value]))])), customers: data.customerCount, orders: data.orderCount, bucket: throttleStatus() });
 				if (url.pathname === '/__mock/faults') {
 					faults.faults = body.faults ?? [];
 					faults.requests = 0;
+					dropAfterRequests.clear();
+					for (const n of body.dropAfter ?? []) dropAfterRequests.add(Number(n));
 					return send(res, 200, { ok: true });
 				}
 				if (url.pathname === '/__mock/bucket') {
 					if (body.max !== undefined) bucket.max = body.max;
 					if (body.restoreRate !== undefined) bucket.restoreRate = body.restoreRate;
 					if (body.available !== undefined) bucket.available = body.available;
-					bucket.at = Date.now();
+					bucket.at = (opts.now ?? Date.now)();
 					return send(res, 200, throttleStatus());
 				}
 				if (url.pathname === '/__mock/add') {
@@ -541,6 +568,7 @@ export async function startShopifyMock(opts: ShopifyMockOptions = {}): Promise<S
 				return send(res, 401, { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' });
 			stats.dataRequests++;
 			const fault = faults.next();
+			const dropAfter = dropAfterRequests.has(faults.requests);
 			if (fault) {
 				if (fault.kind === 'drop') {
 					req.socket.destroy();
@@ -557,7 +585,7 @@ export async function startShopifyMock(opts: ShopifyMockOptions = {}): Promise<S
 				return send(res, 400, { errors: { query: 'Required parameter missing or invalid' } });
 			}
 			if (typeof payload.query !== 'string') return send(res, 400, { errors: { query: 'Required parameter missing or invalid' } });
-			const vars = payload.variables ?? {};
+			vars = payload.variables ?? {};
 			let op;
 			try {
 				op = parseOperation(payload.query);
@@ -567,7 +595,7 @@ export async function startShopifyMock(opts: ShopifyMockOptions = {}): Promise<S
 			const rootType = op.kind === 'mutation' ? 'Mutation' : 'QueryRoot';
 			let requested: number;
 			try {
-				requested = validateAndCost(rootType, op.selections, vars, []) + (op.kind === 'mutation' ? 10 : 0);
+				requested = validateAndCost(rootType, op.selections, vars, []) + (op.kind === 'mutation' ? 10 * op.selections.length : 0);
 				for (const [name, def] of Object.entries(op.variables))
 					if (def.type.endsWith('!') && (vars[name] === undefined || vars[name] === null) && def.defaultValue === undefined)
 						throw new GqlError(`Variable $${name} of type ${def.type} was provided invalid value`, { code: 'INVALID_VARIABLE' });
@@ -622,6 +650,24 @@ export async function startShopifyMock(opts: ShopifyMockOptions = {}): Promise<S
 					const b = bulkOps.find((o) => o.id === id);
 					out[f.alias] = b ? project(bulkObject(b), f.selections) : null;
 					actual += 1;
+				} else if (f.name === 'customer') {
+					const c = write.indexOf(argValue(f.args.id, vars));
+					out[f.alias] = c === undefined ? null : project(customerObj(c), f.selections);
+					actual += 1 + (f.selections?.some((x) => x.name === 'metafield') ? 1 : 0);
+				} else if (f.name === 'tagsAdd' || f.name === 'tagsRemove' || f.name === 'metafieldsSet') {
+					actual += 10;
+					if (!scopes.has('write_customers')) {
+						out[f.alias] = null;
+						errors.push({
+							message: `Access denied for ${f.name} field. Required access: \`write_customers\` access scope.`,
+							locations: [{ line: 1, column: 1 }],
+							extensions: { code: 'ACCESS_DENIED', documentation: 'https://shopify.dev/api/usage/access-scopes', requiredAccess: '`write_customers` access scope.' },
+							path: [f.alias],
+						});
+						continue;
+					}
+					const payload = f.name === 'metafieldsSet' ? write.metafieldsSet(argValue(f.args.metafields, vars)) : write.tagsChange(f.name, argValue(f.args.id, vars), argValue(f.args.tags, vars));
+					out[f.alias] = project(payload, f.selections);
 				} else if (f.name === 'shop') {
 					out[f.alias] = project({ __typename: 'Shop', id: 'gid://shopify/Shop/1', name: 'Mock Shop', myshopifyDomain: 'mock-shop.myshopify.com', currencyCode: currency }, f.selections);
 					actual += 1;
@@ -631,6 +677,10 @@ export async function startShopifyMock(opts: ShopifyMockOptions = {}): Promise<S
 			bucket.available = Math.min(bucket.max, bucket.available + (requested - actual));
 			const body: Json = { data: out, extensions: { cost: { requestedQueryCost: requested, actualQueryCost: actual, throttleStatus: throttleStatus() } } };
 			if (errors.length) body.errors = errors;
+			if (dropAfter) {
+				req.socket.destroy();
+				return;
+			}
 			return send(res, 200, body, { 'x-shopify-api-version': m[1] });
 		} catch (e) {
 			return send(res, 500, { errors: `mock failure: ${(e as Error).message}` });
@@ -646,6 +696,7 @@ export async function startShopifyMock(opts: ShopifyMockOptions = {}): Promise<S
 		data,
 		stats,
 		bucket,
+		write,
 		setFaults(f: Fault[]) {
 			faults.faults = f;
 			faults.requests = 0;

@@ -6,10 +6,12 @@ import { brevoModule } from './brevo';
 import { fcmModule } from './fcm';
 import { hubspotEmailModule, hubspotModule } from './hubspot';
 import { klaviyoModule } from './klaviyo';
+import { mailchimpModule } from './mailchimp';
 import type { ProviderModule } from './module';
 import { onesignalModule } from './onesignal';
 import { outboxModule } from './outbox';
 import { sendgridModule } from './sendgrid';
+import { shopifyModule } from './shopify';
 import { smtpModule } from './smtp';
 import { webpushModule } from './webpush';
 
@@ -20,6 +22,8 @@ export const providerModules: ProviderModule[] = [
 	hubspotEmailModule,
 	hubspotModule,
 	klaviyoModule,
+	shopifyModule,
+	mailchimpModule,
 	onesignalModule,
 	fcmModule,
 	webpushModule,
