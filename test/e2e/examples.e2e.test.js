@@ -15,7 +15,17 @@ const examples = fs
 	.filter((f) => f.endsWith('.json'))
 	.sort();
 const testFiles = fs.readdirSync(__dirname).filter((f) => f.endsWith('.e2e.test.js') && f !== path.basename(__filename));
-const coveredBy = (file) => testFiles.filter((t) => fs.readFileSync(path.join(__dirname, t), 'utf8').includes(`examples/${file}`));
+/**
+ * Tests that check an example with its own assertions: a test file naming `examples/<file>`, or the
+ * installed-package test when it has a FIGURES check for the file (it runs every example of the
+ * installed package with credentials pointing at the provider mocks).
+ */
+const INSTALLED_PACKAGE_TEST = 'installed-package.e2e.test.js';
+const coveredBy = (file) =>
+	testFiles.filter((t) => {
+		const text = fs.readFileSync(path.join(__dirname, t), 'utf8');
+		return text.includes(`examples/${file}`) || (t === INSTALLED_PACKAGE_TEST && text.includes(`'${file}': (run`));
+	});
 
 describe(`every example in examples/ on n8n ${version}`, () => {
 	test('there are examples, each importable (id of at most 16 characters, versionId, nodes, connections)', () => {
