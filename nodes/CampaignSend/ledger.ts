@@ -18,23 +18,12 @@ import {
 import { Pool } from 'pg';
 import { readStaticRows, StaticDataLedger, type Ledger } from '../core/delivery/ledger';
 import { journalPath, journalRefusal, JournalLedger } from '../core/delivery/ledgerJournal';
-import { createPostgresLedger, poolConfig, PostgresLedger, validTableName, type PostgresConnection } from '../core/delivery/ledgerPostgres';
+import { createPostgresLedger, poolConfig, PostgresLedger, validTableName } from '../core/delivery/ledgerPostgres';
 import { redact } from '../core/net/redact';
 import { credentialSecrets } from '../shared/secrets';
+import { postgresConnection } from '../shared/postgresConnection';
 
 export type LedgerKind = 'journal' | 'staticData' | 'postgres';
-
-function connection(c: IDataObject): PostgresConnection {
-	return {
-		connectionUrl: String(c.connectionUrl ?? ''),
-		host: String(c.host ?? ''),
-		port: Number(c.port) || 5432,
-		database: String(c.database ?? ''),
-		user: String(c.user ?? ''),
-		password: String(c.password ?? ''),
-		ssl: (c.ssl as PostgresConnection['ssl']) ?? 'disable',
-	};
-}
 
 /** n8n's storage folder for nodes (`<n8n folder>/storage`), as n8n 1.x and 2.x tell a node. */
 function storageFolder(ctx: IExecuteFunctions): string | undefined {
@@ -64,7 +53,7 @@ export async function openLedger(ctx: IExecuteFunctions, kind: LedgerKind, optio
 	const c = (await ctx.getCredentials('microPostgresLedger', 0)) as IDataObject;
 	secrets.push(...credentialSecrets('microPostgresLedger', c));
 	const leaseMinutes = Number(options.ledgerLeaseMinutes) > 0 ? Number(options.ledgerLeaseMinutes) : 15;
-	return createPostgresLedger(connection(c), { table, leaseMs: leaseMinutes * 60000 });
+	return createPostgresLedger(postgresConnection(c), { table, leaseMs: leaseMinutes * 60000 });
 }
 
 /** Housekeeping when the run ends (PostgreSQL: old sent rows are deleted), then close. */
@@ -77,7 +66,7 @@ export async function closeLedger(ledger: Ledger, options: IDataObject, now: num
 /** Credential test for the PostgreSQL ledger: connects and runs SELECT 1. */
 export async function testPostgresLedger(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
 	const c = (credential.data ?? {}) as IDataObject;
-	const pool = new Pool({ ...poolConfig(connection(c)), max: 1 });
+	const pool = new Pool({ ...poolConfig(postgresConnection(c)), max: 1 });
 	try {
 		await pool.query('SELECT 1');
 		return { status: 'OK', message: 'Connected' };

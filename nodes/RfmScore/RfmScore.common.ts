@@ -88,6 +88,16 @@ export function readReference(ctx: IExecuteFunctions, kind: string): ScoreOption
 	return { kind: 'fixed', time: t };
 }
 
+/** Custom Thresholds' limits when the scoring asks for them (RFM Score and Warehouse RFM). */
+export function thresholdsOf(ctx: IExecuteFunctions, scoring: ScoreOptions['scoring']): ScoreOptions['thresholds'] {
+	if (scoring !== 'thresholds') return undefined;
+	return {
+		recency: numbers(ctx, 'recencyThresholds', 'Recency Thresholds'),
+		frequency: numbers(ctx, 'frequencyThresholds', 'Frequency Thresholds'),
+		monetary: numbers(ctx, 'monetaryThresholds', 'Spend Thresholds'),
+	};
+}
+
 /** The scoring parameters of the node. */
 export function scoreOptions(
 	ctx: IExecuteFunctions,
@@ -100,14 +110,7 @@ export function scoreOptions(
 	return {
 		bins,
 		scoring,
-		thresholds:
-			scoring === 'thresholds'
-				? {
-						recency: numbers(ctx, 'recencyThresholds', 'Recency Thresholds'),
-						frequency: numbers(ctx, 'frequencyThresholds', 'Frequency Thresholds'),
-						monetary: numbers(ctx, 'monetaryThresholds', 'Spend Thresholds'),
-					}
-				: undefined,
+		thresholds: thresholdsOf(ctx, scoring),
 		reference,
 		windowDays: input === 'orders' ? Number(ctx.getNodeParameter('windowDays', 0, 0)) : 0,
 		nonPositiveMonetary: (options.nonPositiveMonetary as 'keepAsLowest' | 'drop') ?? 'keepAsLowest',

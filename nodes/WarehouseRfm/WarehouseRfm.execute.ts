@@ -8,7 +8,6 @@ import {
 	type INodeExecutionData,
 } from 'n8n-workflow';
 import { parseDate } from '../core/dates';
-import type { PostgresConnection } from '../core/delivery/ledgerPostgres';
 import { redact } from '../core/net/redact';
 import { DEFAULT_EXCLUDED_STATUSES, DEFAULT_REFUNDED_STATUSES } from '../core/rfm/fieldGuesses';
 import type { ReferenceDate } from '../core/rfm/rfm';
@@ -18,7 +17,8 @@ import { orderFiles } from '../core/warehouse/files';
 import { rfmSql, type OrderColumns, type WarehouseRfmSpec } from '../core/warehouse/rfmSql';
 import { runWarehouseRfm, type WarehouseRun } from '../core/warehouse/run';
 import { parseList as list } from '../core/list';
-import { numbers, segmentMap } from '../RfmScore/RfmScore.common';
+import { segmentMap, thresholdsOf } from '../RfmScore/RfmScore.common';
+import { postgresConnection } from '../shared/postgresConnection';
 
 type Engine = DialectName;
 
@@ -55,14 +55,7 @@ function specOf(ctx: IExecuteFunctions, engine: Engine): WarehouseRfmSpec {
 		windowDays: Number(ctx.getNodeParameter('windowDays', 0, 0)),
 		bins,
 		scoring,
-		thresholds:
-			scoring === 'thresholds'
-				? {
-						recency: numbers(ctx, 'recencyThresholds', 'Recency Thresholds'),
-						frequency: numbers(ctx, 'frequencyThresholds', 'Frequency Thresholds'),
-						monetary: numbers(ctx, 'monetaryThresholds', 'Spend Thresholds'),
-					}
-				: undefined,
+		thresholds: thresholdsOf(ctx, scoring),
 		nonPositiveMonetary: (options.nonPositiveMonetary as WarehouseRfmSpec['nonPositiveMonetary']) ?? 'keepAsLowest',
 		keepCurrency: (options.keepCurrency as string) || undefined,
 		map: segmentMap(ctx, bins),
@@ -96,7 +89,7 @@ async function blocked(ctx: IExecuteFunctions, path: string): Promise<boolean> {
 async function openSession(ctx: IExecuteFunctions, engine: Engine, options: IDataObject): Promise<SqlSession> {
 	if (engine === 'postgres') {
 		const c = (await ctx.getCredentials('microPostgresWarehouse', 0)) as IDataObject;
-		return openPostgres(connectionOf(c), { statementTimeoutMs: Number(options.queryTimeout ?? 0) * 1000 });
+		return openPostgres(postgresConnection(c), { statementTimeoutMs: Number(options.queryTimeout ?? 0) * 1000 });
 	}
 	const files = orderFiles(ctx.getNodeParameter('filePaths', 0) as string, ctx.getNodeParameter('fileFormat', 0, 'auto') as 'auto');
 	for (const dir of files.directories) {
@@ -112,18 +105,6 @@ async function openSession(ctx: IExecuteFunctions, engine: Engine, options: IDat
 			});
 	}
 	return openDuckDb({ directories: files.directories, memoryLimit: (options.memoryLimit as string) || undefined });
-}
-
-function connectionOf(c: IDataObject): PostgresConnection {
-	return {
-		connectionUrl: String(c.connectionUrl ?? ''),
-		host: String(c.host ?? ''),
-		port: Number(c.port) || 5432,
-		database: String(c.database ?? ''),
-		user: String(c.user ?? ''),
-		password: String(c.password ?? ''),
-		ssl: (c.ssl as PostgresConnection['ssl']) ?? 'disable',
-	};
 }
 
 function summaryItems(run: WarehouseRun, engine: Engine, returned: number): INodeExecutionData[] {
@@ -194,7 +175,7 @@ function nodeError(node: ReturnType<IExecuteFunctions['getNode']>, engine: Engin
 export async function testPostgresWarehouse(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
 	let session: SqlSession | undefined;
 	try {
-		session = await openPostgres(connectionOf((credential.data ?? {}) as IDataObject));
+		session = await openPostgres(postgresConnection((credential.data ?? {}) as IDataObject));
 		await session.query({ sql: 'SELECT 1', params: [] });
 		return { status: 'OK', message: 'Connected' };
 	} catch (error) {
