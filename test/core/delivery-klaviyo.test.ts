@@ -11,6 +11,7 @@ import { virtualClock } from '../../nodes/core/net/clock';
 import { seededRandom } from '../../nodes/core/net/retry';
 import { createKlaviyoProvider, klaviyoValue, mapKlaviyoProperties, type KlaviyoOptions } from '../../nodes/core/delivery/providers/klaviyo';
 import { KLAVIYO_REVISION, KlaviyoPacer, filterString } from '../../nodes/core/delivery/providers/klaviyoApi';
+import { FIRST_POLL_MS, runImportJob } from '../../nodes/core/delivery/providers/klaviyoJobs';
 import { HoldRelay } from '../mocks/hold';
 import { KlaviyoMock } from '../mocks/klaviyo';
 
@@ -96,8 +97,22 @@ describe('Klaviyo profiles: bulk import jobs and segment lists', () => {
 		expect(res.summary).toMatchObject({ sent: 5, retries: 1 });
 		expect(mock.jobs.size).toBe(1);
 		expect(mock.count('GET', '/api/profile-bulk-import-jobs/')).toBe(3);
-		// Retry-After 1 s, then polls after 1 s, 2 s and 4 s.
-		expect(clock.now() - before).toBeGreaterThanOrEqual(1000 + 1000 + 2000 + 4000);
+		// Retry-After 1 s, then polls after 0.5 s, 1 s and 2 s.
+		expect(clock.now() - before).toBeGreaterThanOrEqual(1000 + 500 + 1000 + 2000);
+	});
+
+	test('a job is first read half a second after it was accepted, then after 1 s, 2 s, 4 s', async () => {
+		const clock = virtualClock(0);
+		const reads: number[] = [];
+		const transport: HttpTransport = async () => {
+			reads.push(clock.now());
+			const status = reads.length < 4 ? 'processing' : 'complete';
+			return { status: 200, headers: {}, body: { data: { attributes: { status, failed_count: 0 } } } };
+		};
+		const job = await runImportJob({ base: 'http://x', pacer: new KlaviyoPacer(clock), clock, transport, timeoutMs: 60000 }, 'job1', 3);
+		expect(FIRST_POLL_MS).toBe(500);
+		expect(reads).toEqual([500, 1500, 3500, 7500]);
+		expect(job).toMatchObject({ state: 'done', status: 'complete', polls: 4 });
 	});
 
 	test('profiles Klaviyo refuses fail alone, read from the paged import errors', async () => {
