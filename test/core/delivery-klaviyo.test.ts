@@ -70,6 +70,28 @@ describe('Klaviyo profiles: bulk import jobs and segment lists', () => {
 		expect(mock.jobs.size).toBe(3);
 	});
 
+	test('same run key: only the customer who moved is written (old list left, new list joined), nothing else touched', async () => {
+		mock = new KlaviyoMock(KEY);
+		await mock.start();
+		const container = {};
+		await run(mock, customers(6), container);
+		const jobs = mock.jobs.size;
+		const writes = [...mock.profiles.values()].map((p) => [p.email, p.writes]);
+		const moved = customers(6, (i) => (i === 0 ? { rfm: { segment: 'At Risk', score: 4, cell: '445' }, change: { type: 'moved', from: 'Champions', to: 'At Risk' } } : {}));
+		const res = await run(mock, moved, container);
+		expect(res.summary).toMatchObject({ sent: 1, skipped: 5, failed: 0 });
+		expect(res.summary.skippedByReason).toEqual({ already_sent: 5 });
+		expect(mock.jobs.size).toBe(jobs + 1);
+		expect(mock.members('rfm: Champions')).toEqual(['p3@example.com']);
+		expect(mock.members('rfm: At Risk')).toEqual(['p0@example.com', 'p1@example.com', 'p4@example.com']);
+		expect(mock.profiles.get('p0@example.com')!.properties).toEqual({ rfm_segment: 'At Risk', rfm_score: 4 });
+		expect([...mock.profiles.values()].map((p) => [p.email, p.writes])).toEqual(writes.map(([e, w]) => [e, e === 'p0@example.com' ? (w as number) + 1 : w]));
+		// The same input again: nothing.
+		const requests = mock.log.length;
+		expect((await run(mock, moved, container)).summary).toMatchObject({ sent: 0, requests: 0 });
+		expect(mock.log.length).toBe(requests);
+	});
+
 	test('a customer who moved leaves the old list and joins the new one; a gone customer only leaves', async () => {
 		mock = new KlaviyoMock(KEY);
 		await mock.start();

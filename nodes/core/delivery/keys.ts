@@ -12,9 +12,27 @@ function sha256(text: string): string {
 	return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
-/** Send key of one recipient: hash(campaign key, customer id, run key), 32 hex characters. */
-export function sendKeyOf(campaignKey: string, customerId: string, runKey: string): string {
-	return sha256(`send\u0000${campaignKey}\u0000${customerId}\u0000${runKey}`).slice(0, 32);
+/**
+ * Send key of one recipient: hash(campaign key, customer id, run key), 32 hex characters. With
+ * `content` (write-back providers: Provider.contentKey, what the provider writes for this
+ * customer) the key also names that content: a rerun under the same run key skips a customer
+ * whose content is unchanged and writes one whose content changed (a customer who moved segment).
+ * Messages have no content key: one send per campaign, customer and run key.
+ */
+export function sendKeyOf(campaignKey: string, customerId: string, runKey: string, content?: string): string {
+	const base = `send\u0000${campaignKey}\u0000${customerId}\u0000${runKey}`;
+	return sha256(content === undefined ? base : `${base}\u0000content\u0000${content}`).slice(0, 32);
+}
+
+/** JSON with sorted keys: two values that differ only in key order compare equal (content keys, Shopify metafields). */
+export function canonicalJson(value: unknown): string {
+	if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+	if (value && typeof value === 'object')
+		return `{${Object.keys(value as object)
+			.sort()
+			.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+			.join(',')}}`;
+	return JSON.stringify(value ?? null);
 }
 
 /** Hashed customer id stored in the ledgers (frequency caps), 24 hex characters: no raw id or email is stored. */

@@ -23,7 +23,7 @@ export interface Plan {
 /** Per-recipient decisions that need no ledger; returns the candidates, in input order. */
 export function screenInputs(run: RunState, inputs: readonly DeliveryInput[]): Recipient[] {
 	const { opts, provider } = run;
-	const seenSendKeys = new Set<string>();
+	const seenCustomers = new Set<string>();
 	const seenAddresses = new Set<string>();
 	const candidates: Recipient[] = [];
 	for (const inp of inputs) {
@@ -37,13 +37,14 @@ export function screenInputs(run: RunState, inputs: readonly DeliveryInput[]): R
 			run.fail(i, 'missing_customer_id', 'The item has no customer id, so it cannot be deduplicated');
 			continue;
 		}
-		const sendKey = sendKeyOf(opts.campaignKey, customerId, opts.runKey);
+		const sendKey = sendKeyOf(opts.campaignKey, customerId, opts.runKey, provider.contentKey?.(inp.fields));
 		run.record(i).sendKey = sendKey;
-		if (seenSendKeys.has(sendKey)) {
+		// One send per customer in a run, whatever the content.
+		if (seenCustomers.has(customerId)) {
 			run.skip(i, 'duplicate');
 			continue;
 		}
-		seenSendKeys.add(sendKey);
+		seenCustomers.add(customerId);
 		const address = (inp.address ?? '').trim();
 		if (!address) {
 			run.skip(i, 'no_address');

@@ -13,7 +13,7 @@ export interface Recipient {
 	customerId: string;
 	/** Where the message goes: email address, OneSignal external id, FCM token, JSON web-push subscription, HubSpot contact email... */
 	address: string;
-	/** Idempotency send key: campaign key + customer id + run key (engine computes it). */
+	/** Idempotency send key: campaign key + customer id + run key (+ the provider's content key; engine computes it). */
 	sendKey: string;
 	/** The item's json: template data / properties are read from it. */
 	fields: Record<string, unknown>;
@@ -86,6 +86,14 @@ export interface Provider {
 	idempotencyWindowMs?: number;
 	/** Addresses that must not appear twice in one batch are deduplicated by the engine with this key (e.g. lower-cased email). */
 	addressKey?: (address: string) => string;
+	/**
+	 * Write-back providers (profile properties, list membership, tags, metafields): a stable string
+	 * of what the provider writes for this customer (keys.ts canonicalJson of the segment, the
+	 * names added and removed, the written fields). The engine mixes it into the send key, so a
+	 * rerun under the same run key writes a customer whose content changed and skips one whose
+	 * content did not. Unset (messages): one send per campaign, customer and run key.
+	 */
+	contentKey?: (fields: Record<string, unknown>) => string;
 	/** Validates a recipient before sending; returns a failure reason or undefined. */
 	validate?: (recipient: Recipient) => string | undefined;
 	/** For dry runs: the exact request(s) the batch would produce, without sending. */

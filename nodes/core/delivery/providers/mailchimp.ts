@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import type { HttpRequest, HttpResponse } from '../../net/http';
 import { redact } from '../../net/redact';
 import { assertSafePaths, getPath } from '../../fields';
+import { canonicalJson } from '../keys';
 import { membershipChange, type MembershipOptions } from '../membership';
 import { resultForStatus } from '../status';
 import type { BatchResult, Provider, ProviderLimits, Recipient, RecipientOutcome, SendContext } from '../types';
@@ -117,14 +118,17 @@ export function createMailchimpProvider(o: MailchimpOptions): Provider {
 	const gate = connectionGate(MAILCHIMP_MAX_CONNECTIONS);
 	const call = (ctx: SendContext, req: HttpRequest) => gate(() => ctx.transport(req));
 
-	const member = (r: Recipient) => {
+	const mergeFieldsOf = (fields: Record<string, unknown>) => {
 		const merge: Record<string, string | number> = {};
 		for (const m of o.mergeFields) {
-			const v = mergeValue(getPath(r.fields, m.field));
+			const v = mergeValue(getPath(fields, m.field));
 			if (v !== undefined) merge[m.tag] = v;
 		}
+		return merge;
+	};
+	const member = (r: Recipient) => {
 		const add = membershipChange(r.fields, o.membership).add;
-		return { email_address: lower(r.address), status_if_new: o.statusIfNew, merge_fields: merge, ...(add.length ? { tags: add } : {}) };
+		return { email_address: lower(r.address), status_if_new: o.statusIfNew, merge_fields: mergeFieldsOf(r.fields), ...(add.length ? { tags: add } : {}) };
 	};
 	const upsertRequest = (batch: Recipient[]): HttpRequest => ({
 		method: 'POST',
@@ -181,6 +185,8 @@ export function createMailchimpProvider(o: MailchimpOptions): Provider {
 		id: 'mailchimp',
 		limits,
 		idempotencyWindowMs: Infinity,
+		// What a member gets: merge fields, the tag added and the tag removed.
+		contentKey: (fields) => canonicalJson({ merge: mergeFieldsOf(fields), tags: membershipChange(fields, o.membership) }),
 		addressKey: lower,
 		validate: (r) => {
 			if (!isEmail(r.address)) return 'invalid_address';

@@ -17,6 +17,7 @@ import { realClock } from '../../net/clock';
 import type { HttpRequest, HttpResponse } from '../../net/http';
 import { redact } from '../../net/redact';
 import { assertSafePaths } from '../../fields';
+import { canonicalJson } from '../keys';
 import { membershipChange, type MembershipOptions } from '../membership';
 import { resultForStatus } from '../status';
 import type { BatchResult, Provider, ProviderLimits, Recipient, RecipientOutcome, SendContext } from '../types';
@@ -44,16 +45,7 @@ interface Current {
 	metafield: string | null;
 }
 
-/** JSON with sorted keys: two values that differ only in key order compare equal. */
-export function canonicalJson(value: unknown): string {
-	if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-	if (value && typeof value === 'object')
-		return `{${Object.keys(value as object)
-			.sort()
-			.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-			.join(',')}}`;
-	return JSON.stringify(value ?? null);
-}
+export { canonicalJson };
 
 function sameJson(text: string | null, wanted: string): boolean {
 	if (text === null) return false;
@@ -159,6 +151,9 @@ export function createShopifyWriteProvider(o: ShopifyWriteOptions): Provider {
 		id: 'shopify',
 		limits,
 		idempotencyWindowMs: Infinity,
+		// What a customer gets: the tag added, the tag removed, the metafield's fields.
+		contentKey: (fields) =>
+			canonicalJson({ tags: membershipChange(fields, o.membership), metafield: o.metafield ? pickTemplateData(fields, o.metafield.fields) : null }),
 		addressKey: (a) => {
 			const ref = shopifyRef(a);
 			return ref ? (ref.kind === 'id' ? ref.gid : ref.email) : a;
