@@ -7,7 +7,7 @@
 import { runDelivery, type DeliveryInput } from '../../nodes/core/delivery/engine';
 import { canonicalJson, sendKeyOf } from '../../nodes/core/delivery/keys';
 import { StaticDataLedger } from '../../nodes/core/delivery/ledger';
-import { membershipChange } from '../../nodes/core/delivery/membership';
+import { membershipContent } from '../../nodes/core/delivery/membership';
 import { createKlaviyoProvider } from '../../nodes/core/delivery/providers/klaviyo';
 import { createMailchimpProvider } from '../../nodes/core/delivery/providers/mailchimp';
 import { createShopifyWriteProvider } from '../../nodes/core/delivery/providers/shopify';
@@ -23,7 +23,7 @@ function fakeProvider(message = false): Provider {
 		id: message ? 'fakeMessage' : 'fakeWrite',
 		limits: { maxBatchSize: 100, requestsPerInterval: 1000, intervalMs: 1000, concurrency: 1 },
 		idempotencyWindowMs: Infinity,
-		...(message ? {} : { contentKey: (fields: Record<string, unknown>) => canonicalJson({ tags: membershipChange(fields, MEMBERSHIP), score: (fields.rfm as { score?: number })?.score ?? null }) }),
+		...(message ? {} : { contentKey: (fields: Record<string, unknown>) => canonicalJson({ tags: membershipContent(fields, MEMBERSHIP), score: (fields.rfm as { score?: number })?.score ?? null }) }),
 		plan: (batch: Recipient[]) => [{ method: 'POST', url: 'http://x/', body: batch.map((r) => r.customerId) }],
 		async send(batch, ctx) {
 			await ctx.transport({ method: 'POST', url: 'http://x/', body: batch.map((r) => r.customerId) });
@@ -79,6 +79,23 @@ describe('content keys: write-back under an unchanged run key', () => {
 		expect((await run(p, rescored, container)).res.summary).toMatchObject({ sent: 0, requests: 0 });
 	});
 
+	test('a customer moving A → B → A → B week after week (Segment Changes) is written at every move, and not in between', async () => {
+		const container = {};
+		const p = fakeProvider();
+		const week = (n: number, segment: string, from?: string) =>
+			inputs([segment], () => ({ change: from ? { type: 'moved', from, to: segment, comparedWith: `2026-01-0${n - 1}T08:00:00Z` } : { type: n === 1 ? 'new' : 'unchanged', from: n === 1 ? null : segment, to: segment } }));
+		const sent = async (items: DeliveryInput[]) => (await run(p, items, container)).res.summary.sent;
+		expect(await sent(week(1, 'A'))).toBe(1);
+		expect(await sent(week(2, 'B', 'A'))).toBe(1);
+		// The week after a move: the move's removal is no longer part of the content, one (idempotent) rewrite.
+		expect(await sent(week(3, 'B'))).toBe(1);
+		expect(await sent(week(4, 'A', 'B'))).toBe(1);
+		expect(await sent(week(5, 'A'))).toBe(0);
+		expect(await sent(week(6, 'B', 'A'))).toBe(1);
+		expect(await sent(week(7, 'B'))).toBe(0);
+		expect(await sent(week(7, 'B'))).toBe(0);
+	});
+
 	test('messages keep one send per campaign, customer and run key, whatever changed', async () => {
 		const container = {};
 		const p = fakeProvider(true);
@@ -113,6 +130,13 @@ describe('content keys: write-back under an unchanged run key', () => {
 			expect([p.id, key(rescored) === key(a)]).toEqual([p.id, false]);
 		}
 		expect(providers[0].contentKey!(moved)).toBe(canonicalJson({ properties: { rfm_score: 5 }, lists: { add: ['rfm: At Risk'], remove: ['rfm: Champions'] } }));
+		const since = { ...moved, change: { ...moved.change, comparedWith: '2026-03-02T08:00:00.000Z' } };
+		expect(providers[0].contentKey!(since)).toBe(
+			canonicalJson({ properties: { rfm_score: 5 }, lists: { add: ['rfm: At Risk'], remove: ['rfm: Champions'], comparedWith: '2026-03-02T08:00:00.000Z' } }),
+		);
+		// Who stayed is written once, whatever snapshot Segment Changes compared with.
+		const stayed = (at: string) => ({ rfm: { segment: 'Champions', score: 5 }, change: { type: 'unchanged', from: 'Champions', to: 'Champions', comparedWith: at } });
+		for (const p of providers) expect([p.id, p.contentKey!(stayed('2026-03-02'))]).toEqual([p.id, p.contentKey!(stayed('2026-03-09'))]);
 		expect(createKlaviyoProvider({ action: 'event' }).contentKey).toBeUndefined();
 	});
 });

@@ -47,3 +47,17 @@ export function membershipChange(json: Json, opts: MembershipOptions): Membershi
 	const remove = leaving ? [membershipName(opts.prefix, from)] : [];
 	return { add, remove };
 }
+
+/**
+ * The membership part of a write-back provider's content key (Provider.contentKey): the names
+ * added and removed and, with a removal, when the snapshot it was compared with was taken
+ * (Segment Changes `change.comparedWith`). So under one run key a customer who moves A → B, back,
+ * and A → B again weeks later is written at every move (each move compares with another snapshot),
+ * and a customer who stayed is not written again.
+ */
+export function membershipContent(json: Json, opts: MembershipOptions): MembershipChange & { comparedWith?: string } {
+	const change = membershipChange(json, opts);
+	if (change.remove.length === 0) return change;
+	const since = text(getPath(json, 'change.comparedWith'));
+	return since === undefined ? change : { ...change, comparedWith: since };
+}

@@ -21,7 +21,7 @@ import { redact } from '../../net/redact';
 import { parseRetryAfter } from '../../net/retry';
 import { assertSafePaths, getPath } from '../../fields';
 import { canonicalJson } from '../keys';
-import { membershipChange, membershipName, type MembershipOptions } from '../membership';
+import { membershipChange, membershipContent, membershipName, type MembershipOptions } from '../membership';
 import { resultForStatus } from '../status';
 import type { BatchResult, Provider, ProviderLimits, Recipient, RecipientOutcome, SendContext } from '../types';
 import {
@@ -287,7 +287,7 @@ export function createKlaviyoProvider(o: KlaviyoOptions): Provider {
 		// Profiles: what a profile gets (its properties, the list joined, the list left); events are messages (one per run key).
 		...(isEvent
 			? {}
-			: { contentKey: (fields: Record<string, unknown>) => canonicalJson({ properties: mapKlaviyoProperties(fields, o.properties), lists: o.segmentLists ? membershipChange(fields, membership) : null }) }),
+			: { contentKey: (fields: Record<string, unknown>) => canonicalJson({ properties: mapKlaviyoProperties(fields, o.properties), lists: o.segmentLists ? membershipContent(fields, membership) : null }) }),
 		addressKey: lower,
 		validate: (r) => (!isEmail(r.address) ? 'invalid_address' : isEvent && eventName(r) === undefined ? 'no_segment' : undefined),
 		plan(batch) {

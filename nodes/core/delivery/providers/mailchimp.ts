@@ -21,7 +21,7 @@ import type { HttpRequest, HttpResponse } from '../../net/http';
 import { redact } from '../../net/redact';
 import { assertSafePaths, getPath } from '../../fields';
 import { canonicalJson } from '../keys';
-import { membershipChange, type MembershipOptions } from '../membership';
+import { membershipChange, membershipContent, type MembershipOptions } from '../membership';
 import { resultForStatus } from '../status';
 import type { BatchResult, Provider, ProviderLimits, Recipient, RecipientOutcome, SendContext } from '../types';
 import { isEmail } from './util';
@@ -186,7 +186,7 @@ export function createMailchimpProvider(o: MailchimpOptions): Provider {
 		limits,
 		idempotencyWindowMs: Infinity,
 		// What a member gets: merge fields, the tag added and the tag removed.
-		contentKey: (fields) => canonicalJson({ merge: mergeFieldsOf(fields), tags: membershipChange(fields, o.membership) }),
+		contentKey: (fields) => canonicalJson({ merge: mergeFieldsOf(fields), tags: membershipContent(fields, o.membership) }),
 		addressKey: lower,
 		validate: (r) => {
 			if (!isEmail(r.address)) return 'invalid_address';

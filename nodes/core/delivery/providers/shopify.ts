@@ -18,7 +18,7 @@ import type { HttpRequest, HttpResponse } from '../../net/http';
 import { redact } from '../../net/redact';
 import { assertSafePaths } from '../../fields';
 import { canonicalJson } from '../keys';
-import { membershipChange, type MembershipOptions } from '../membership';
+import { membershipChange, membershipContent, type MembershipOptions } from '../membership';
 import { resultForStatus } from '../status';
 import type { BatchResult, Provider, ProviderLimits, Recipient, RecipientOutcome, SendContext } from '../types';
 import { CostPacer, lookupDocument, mutationDocument, shopifyRef, validMetafieldName, waitForCost, throttleStatusOf, type CustomerWrite, type MetafieldRef } from './shopifyGraphql';
@@ -153,7 +153,7 @@ export function createShopifyWriteProvider(o: ShopifyWriteOptions): Provider {
 		idempotencyWindowMs: Infinity,
 		// What a customer gets: the tag added, the tag removed, the metafield's fields.
 		contentKey: (fields) =>
-			canonicalJson({ tags: membershipChange(fields, o.membership), metafield: o.metafield ? pickTemplateData(fields, o.metafield.fields) : null }),
+			canonicalJson({ tags: membershipContent(fields, o.membership), metafield: o.metafield ? pickTemplateData(fields, o.metafield.fields) : null }),
 		addressKey: (a) => {
 			const ref = shopifyRef(a);
 			return ref ? (ref.kind === 'id' ? ref.gid : ref.email) : a;
