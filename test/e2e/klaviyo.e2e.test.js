@@ -6,8 +6,10 @@
  * 1. week 1 orders: every customer's profile is written once with its properties and joins the
  *    list of its segment (lists created by name);
  * 2. the same orders and run key again: no request reaches Klaviyo, every customer already_sent;
- * 3. week 2 orders (a new run key): customers Segment Changes reports as moved leave the previous
- *    segment's list and join the new one; nobody is in two segment lists.
+ * 3. week 2 orders under the same run key (a fixed key reused weekly): customers Segment Changes
+ *    reports as moved leave the previous segment's list and join the new one; nobody is in two
+ *    segment lists; customers whose written properties and list did not change are skipped
+ *    (already_sent) and their profiles are not written again (the send key names the content).
  * The workflow is examples/klaviyo-sync.json with the orders file and the run key left to the test
  * (a check below keeps the two the same; the installed-package test runs the example itself).
  */
@@ -64,7 +66,7 @@ describe(`Campaign Send to Klaviyo (RFM playbook, Segment Changes) on n8n ${vers
 		ordersFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'klaviyo-e2e-')), 'orders.csv');
 		await run('playbook-orders.csv', 'week-1');
 		await run('playbook-orders.csv', 'week-1');
-		await run('playbook-orders-week2.csv', 'week-2');
+		await run('playbook-orders-week2.csv', 'week-1');
 	});
 
 	afterAll(() => {
@@ -115,6 +117,29 @@ describe(`Campaign Send to Klaviyo (RFM playbook, Segment Changes) on n8n ${vers
 		expect(summary.skippedByReason.already_sent).toBe(runs[0].items(NODE, 1)[0].summary.sent);
 		expect(states[1].requests).toEqual(states[0].requests);
 		expect(states[1].lists).toEqual(states[0].lists);
+	});
+
+	test('run 3 (week 2, same run key): only customers whose properties or list changed are written; the others are not touched', () => {
+		const props = (i) => ({ rfm_segment: i.rfm.segment, rfm_score: i.rfm.score, rfm_cell: i.rfm.cell, rfm_monetary: i.rfm.monetary });
+		const week1 = new Map(runs[0].items(NODE, 0).filter((i) => i.email).map((i) => [i.email.toLowerCase(), props(i)]));
+		const items = runs[2].items(NODE, 0).filter((i) => i.email && i.change.type !== 'gone');
+		const unchanged = items.filter((i) => i.change.type !== 'moved' && JSON.stringify(week1.get(i.email.toLowerCase())) === JSON.stringify(props(i)));
+		const changed = items.filter((i) => !unchanged.includes(i));
+		expect(unchanged.length).toBeGreaterThan(0);
+		expect(changed.length).toBeGreaterThan(0);
+		const [before, after] = [states[1], states[2]];
+		for (const i of unchanged) {
+			const email = i.email.toLowerCase();
+			expect({ email, delivery: i.delivery }).toEqual({ email, delivery: expect.objectContaining({ status: 'skipped', reason: 'already_sent' }) });
+			expect({ email, writes: after.profiles[email].writes }).toEqual({ email, writes: before.profiles[email].writes });
+		}
+		for (const i of changed) {
+			const email = i.email.toLowerCase();
+			expect({ email, status: i.delivery.status }).toEqual({ email, status: 'sent' });
+			expect({ email, writes: after.profiles[email].writes }).toEqual({ email, writes: (before.profiles[email] ? before.profiles[email].writes : 0) + 1 });
+			expect(after.profiles[email].properties).toEqual(expect.objectContaining(props(i)));
+		}
+		expect(runs[2].items(NODE, 1)[0].summary).toEqual(expect.objectContaining({ sent: changed.length, skippedByReason: expect.objectContaining({ already_sent: unchanged.length }) }));
 	});
 
 	test('run 3 (week 2): customers who moved leave the old list and join the new one; nobody is in two segment lists', () => {

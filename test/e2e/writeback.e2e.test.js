@@ -5,8 +5,9 @@
  * workflow's static data like a schedule does):
  * 1. week 1: every customer gets the tag of its segment (and the metafield / merge fields);
  * 2. week 1 again: nothing is written (the mocks' change counters do not move);
- * 3. week 2 (Run Key week-2, new orders): customers who moved segment lose the old tag and get
- *    the new one; nobody else's tags change.
+ * 3. week 2 (new orders, the same Run Key: a fixed key reused weekly): customers who moved segment
+ *    lose the old tag and get the new one; nobody else's tags change; customers whose written
+ *    content did not change are skipped (the send key names the content, Provider.contentKey).
  */
 const fs = require('fs');
 const path = require('path');
@@ -65,7 +66,7 @@ describe(`write-back playbooks on n8n ${version}`, () => {
 					const low = runs[0].items(SEND.shopify).sort((a, b) => a.rfm.score - b.rfm.score || String(a.customerId).localeCompare(String(b.customerId))).slice(0, 5);
 					for (const c of low) await json(`${mocks.urls.shopify}/__mock/add`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ orders: 4, customer: Number(c.customerId) - 7000000, totalCents: 150000 }) });
 				}
-				const run = await runWorkflow({ workflow: withRunKey(wf, SEND.shopify, step === 3 ? 'week-2' : 'week-1'), credentials, userFolder });
+				const run = await runWorkflow({ workflow: withRunKey(wf, SEND.shopify, 'week-1'), credentials, userFolder });
 				run.assertOk();
 				runs.push(run);
 				stats.push(await json(`${mocks.urls.shopify}/__mock/stats`));
@@ -106,10 +107,20 @@ describe(`write-back playbooks on n8n ${version}`, () => {
 			for (const i of items) {
 				const tags = tagged[`gid://shopify/Customer/${i.customerId}`].filter((t) => t.startsWith('rfm: '));
 				expect({ id: i.customerId, tags }).toEqual({ id: i.customerId, tags: [`rfm: ${i.rfm.segment}`] });
-				expect(i.delivery.status).toBe('sent');
+				expect({ id: i.customerId, status: i.delivery.status }).toEqual({ id: i.customerId, status: i.change.type === 'moved' ? 'sent' : expect.stringMatching(/^(sent|skipped)$/) });
 			}
 			expect(stats[2].writes.tagsRemoved).toBe(moved.length);
 			expect(stats[2].writes.tagsAdded - stats[1].writes.tagsAdded).toBe(moved.length);
+			// Same run key as week 1: the movers (new tag) and the rescored (new metafield) are written, nobody else.
+			const summary = runs[2].items(SEND.shopify, 1)[0].summary;
+			const skipped = items.filter((i) => i.delivery.status === 'skipped');
+			expect(skipped.every((i) => i.delivery.reason === 'already_sent' && i.change.type !== 'moved')).toBe(true);
+			expect(summary.sent + (summary.skippedByReason.already_sent || 0)).toBe(items.length);
+			expect(summary.sent).toBeGreaterThanOrEqual(moved.length);
+			for (const i of skipped) {
+				const gid = `gid://shopify/Customer/${i.customerId}`;
+				expect({ gid, tags: stats[2].tagged[gid], metafield: stats[2].metafields[gid] }).toEqual({ gid, tags: stats[1].tagged[gid], metafield: stats[1].metafields[gid] });
+			}
 		});
 	});
 
@@ -123,7 +134,7 @@ describe(`write-back playbooks on n8n ${version}`, () => {
 			const wf = load('writeback-mailchimp.json');
 			for (const step of [1, 2, 3]) {
 				fs.copyFileSync(path.join(ROOT, 'examples', 'data', step === 3 ? 'playbook-orders-week2.csv' : 'playbook-orders.csv'), ordersFile);
-				const workflow = withRunKey(wf, SEND.mailchimp, step === 3 ? 'week-2' : 'week-1', (w) => (w.nodes.find((n) => n.name === 'Read Orders CSV').parameters.fileSelector = ordersFile));
+				const workflow = withRunKey(wf, SEND.mailchimp, 'week-1', (w) => (w.nodes.find((n) => n.name === 'Read Orders CSV').parameters.fileSelector = ordersFile));
 				const run = await runWorkflow({ workflow, credentials, userFolder });
 				run.assertOk();
 				runs.push(run);
@@ -165,7 +176,13 @@ describe(`write-back playbooks on n8n ${version}`, () => {
 			}
 			expect(states[2].changes.tagsRemoved - states[1].changes.tagsRemoved).toBe(moved.length);
 			const summary = runs[2].items(SEND.mailchimp, 1)[0].summary;
-			expect(summary.requests).toBe(Math.ceil(items.filter((x) => x.email).length / 500) + moved.length);
+			// Same run key as week 1: one upsert of the customers whose merge fields or tag changed, one tag call per mover.
+			expect(summary.requests).toBe(Math.ceil(summary.sent / 500) + moved.length);
+			const unchanged = items.filter((i) => i.email && i.delivery.status === 'skipped');
+			expect(unchanged.every((i) => i.delivery.reason === 'already_sent' && i.change.type !== 'moved')).toBe(true);
+			const before = byEmail(states[1]);
+			for (const i of unchanged) expect(members.get(i.email.toLowerCase())).toEqual(before.get(i.email.toLowerCase()));
+			expect(summary.sent + (summary.skippedByReason.already_sent || 0)).toBe(items.filter((x) => x.email).length);
 		});
 	});
 });
