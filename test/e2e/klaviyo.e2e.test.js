@@ -6,7 +6,8 @@
  * 1. week 1 orders: every customer's profile is written once with its properties and joins the
  *    list of its segment (lists created by name);
  * 2. the same orders and run key again: no request reaches Klaviyo, every customer already_sent;
- * 3. week 2 orders under the same run key (a fixed key reused weekly): customers Segment Changes
+ * 3. week 2 (the week-1 orders plus four big orders of the lowest-scored customer) under the same
+ *    run key (a fixed key reused weekly): customers Segment Changes
  *    reports as moved leave the previous segment's list and join the new one; nobody is in two
  *    segment lists; customers whose written properties and list did not change are skipped
  *    (already_sent) and their profiles are not written again (the send key names the content).
@@ -48,8 +49,9 @@ describe(`Campaign Send to Klaviyo (RFM playbook, Segment Changes) on n8n ${vers
 	const states = [];
 	const state = async () => (await fetch(mocks.urls.state)).json();
 
-	async function run(file, runKey) {
+	async function run(file, runKey, extraRows = []) {
 		fs.copyFileSync(path.join(ROOT, 'examples', 'data', file), ordersFile);
+		if (extraRows.length) fs.appendFileSync(ordersFile, extraRows.map((r) => `${r}\r\n`).join('')); // the file ends its lines with CRLF
 		const { wf } = loadWorkflow('test/e2e/workflows/klaviyo-playbook.json');
 		wf.nodes.find((n) => n.name === 'Read Orders CSV').parameters.fileSelector = ordersFile;
 		wf.nodes.find((n) => n.name === NODE).parameters.runKey = runKey;
@@ -66,7 +68,10 @@ describe(`Campaign Send to Klaviyo (RFM playbook, Segment Changes) on n8n ${vers
 		ordersFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'klaviyo-e2e-')), 'orders.csv');
 		await run('playbook-orders.csv', 'week-1');
 		await run('playbook-orders.csv', 'week-1');
-		await run('playbook-orders-week2.csv', 'week-1');
+		// Week 2: the week-1 orders plus four big orders, on the last order day, of the lowest-scored customer (it moves up).
+		const low = runs[0].items(NODE, 0).filter((i) => i.email).sort((a, b) => a.rfm.score - b.rfm.score || String(a.customerId).localeCompare(String(b.customerId)))[0];
+		const extra = [1, 2, 3, 4].map((k) => `${low.customerId},${low.customerId}-w2-${k},2024-06-29,950.00,${low.email},${low.first_name},${low.accepts_marketing}`);
+		await run('playbook-orders.csv', 'week-1', extra);
 	});
 
 	afterAll(() => {
