@@ -317,6 +317,21 @@ function postgresSummary(pg, { orders, table }) {
   };
 }
 
+/**
+ * Parts skipped in this run (--skip-pg, --skip-distinct, no --with-items) keep the figures of the
+ * previous results file, marked `earlier_run`, so a partial re-run does not erase them.
+ */
+function carryOver(result) {
+  const file = path.join(__dirname, 'results', 'warehouse.json');
+  if (!fs.existsSync(file)) return;
+  const prev = JSON.parse(fs.readFileSync(file, 'utf8'));
+  if (!result.postgres && prev.postgres) result.postgres = { ...prev.postgres, earlier_run: true };
+  const was = (prev.embedded && prev.embedded.median) || {};
+  const earlier = {};
+  for (const [k, v] of Object.entries(result.embedded.median)) if (v === null && was[k] !== null && was[k] !== undefined) earlier[k] = was[k];
+  if (Object.keys(earlier).length) result.embedded.earlier_run = earlier;
+}
+
 async function main() {
   const orders = Number(arg('orders', 50000000));
   const customers = Number(arg('customers', 5000000));
@@ -358,6 +373,7 @@ async function main() {
     result.postgres = postgresSummary(pg, { orders: pgOrders, table });
   }
   result.machine.load_after = os.loadavg();
+  carryOver(result);
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
   fs.writeFileSync(path.join(__dirname, 'results', 'warehouse.json'), JSON.stringify(result, null, 2) + '\n');
   console.log(JSON.stringify({ embedded: result.embedded.median, target: result.embedded.target, postgres: result.postgres && result.postgres.median, load: [load0, result.machine.load_after] }, null, 2));
