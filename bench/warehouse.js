@@ -14,6 +14,7 @@
  * Each measurement runs in its own process (clean peak RSS); rounds alternate the contenders;
  * medians are printed with the machine load.
  * Usage: npm run build && node bench/warehouse.js [--orders=50000000] [--customers=5000000]
+ *        [--with-items] (also read all 5M customers into JS: ~7 GB) [--skip-distinct]
  *        [--pg-orders=10000000] [--rounds=2] [--skip-pg] [--skip-peers]
  */
 'use strict';
@@ -115,7 +116,10 @@ const cpuS = () => {
   return (u.user + u.system) / 1e6;
 };
 
-/** Embedded: mode rows (each row an order), distinct (order ids counted), segment (At Risk only). */
+/**
+ * Embedded: mode scored (each row an order; stops once the customers are scored), rows (the same,
+ * then every customer read into JS), distinct (order ids counted; scored), segment (At Risk only).
+ */
 async function childEmbedded(mode, file) {
   const { openDuckDb } = require(path.join(DIST, 'warehouse/engines.js'));
   const { runWarehouseRfm } = require(path.join(DIST, 'warehouse/run.js'));
@@ -127,7 +131,7 @@ async function childEmbedded(mode, file) {
   const scored = Number(process.hrtime.bigint() - t0) / 1e9;
   const scoredCpu = cpuS();
   const scoredRss = rssMb();
-  const customers = mode === 'distinct' ? [] : await readAll(run);
+  const customers = mode === 'distinct' || mode === 'scored' ? [] : await readAll(run);
   const total = Number(process.hrtime.bigint() - t0) / 1e9;
   await run.close();
   await session.close();
@@ -253,15 +257,19 @@ const m = (list, key) => (list.length ? median(list.map((x) => x[key])) : null);
 
 /** Medians (of the interleaved rounds), targets and ratios of the embedded measurements. */
 function embeddedSummary(runs, { orders, file }) {
+  // scoring: the scored runs (and the rows runs, whose scoring is the same work)
+  const scored = [...(runs.scored || []), ...runs.rows];
+  const has = (list, key) => list.filter((x) => x[key] !== undefined);
   const out = {
     orders,
-    customers: runs.rows[0].customers,
+    customers: scored[0].customers,
     file: path.relative(ROOT, file),
     file_mb: fs.existsSync(file) ? Math.round(fs.statSync(file).size / 2 ** 20) : undefined,
     median: {
-      rows_scored_s: m(runs.rows, 'scored_s'),
-      rows_scored_cpu_s: m(runs.rows.filter((x) => x.scored_cpu_s !== undefined), 'scored_cpu_s'),
-      rows_scored_rss_mb: m(runs.rows, 'scored_rss_mb'),
+      rows_scored_s: m(scored, 'scored_s'),
+      rows_scored_cpu_s: m(has(scored, 'scored_cpu_s'), 'scored_cpu_s'),
+      rows_scored_rss_mb: m(scored, 'scored_rss_mb'),
+      rows_scored_load: m(has(scored, 'load'), 'load'),
       rows_with_all_items_s: m(runs.rows, 'with_items_s'),
       rows_with_all_items_peak_mb: m(runs.rows, 'peak_rss_mb'),
       segment_at_risk_with_items_s: m(runs.segment, 'with_items_s'),
@@ -277,7 +285,7 @@ function embeddedSummary(runs, { orders, file }) {
       polars_cpu_s: m(runs.polars.filter((x) => x.cpu_s !== undefined), 'cpu_s'),
       polars_peak_mb: m(runs.polars, 'peak_rss_mb'),
     },
-    segments: { ours: runs.rows[0].segments, pandas: runs.pandas[0] && runs.pandas[0].segments, polars: runs.polars[0] && runs.polars[0].segments },
+    segments: { ours: scored[0].segments, pandas: runs.pandas[0] && runs.pandas[0].segments, polars: runs.polars[0] && runs.polars[0].segments },
     runs,
   };
   const same = (a, b) => !a || !b || JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
@@ -309,6 +317,21 @@ function postgresSummary(pg, { orders, table }) {
   };
 }
 
+/**
+ * Parts skipped in this run (--skip-pg, --skip-distinct, no --with-items) keep the figures of the
+ * previous results file, marked `earlier_run`, so a partial re-run does not erase them.
+ */
+function carryOver(result) {
+  const file = path.join(__dirname, 'results', 'warehouse.json');
+  if (!fs.existsSync(file)) return;
+  const prev = JSON.parse(fs.readFileSync(file, 'utf8'));
+  if (!result.postgres && prev.postgres) result.postgres = { ...prev.postgres, earlier_run: true };
+  const was = (prev.embedded && prev.embedded.median) || {};
+  const earlier = {};
+  for (const [k, v] of Object.entries(result.embedded.median)) if (v === null && was[k] !== null && was[k] !== undefined) earlier[k] = was[k];
+  if (Object.keys(earlier).length) result.embedded.earlier_run = earlier;
+}
+
 async function main() {
   const orders = Number(arg('orders', 50000000));
   const customers = Number(arg('customers', 5000000));
@@ -320,9 +343,11 @@ async function main() {
 
   const file = await makeParquet(orders, customers);
   const py = flag('skip-peers') ? null : python();
-  const runs = { rows: [], distinct: [], segment: [], pandas: [], polars: [] };
+  // reading all 5M customers into JS takes ~7 GB and minutes: only with --with-items
+  const modes = ['scored', ...(flag('with-items') ? ['rows'] : []), 'segment', ...(flag('skip-distinct') ? [] : ['distinct'])];
+  const runs = { scored: [], rows: [], distinct: [], segment: [], pandas: [], polars: [] };
   for (let r = 0; r < rounds; r++) {
-    for (const mode of ['rows', 'segment', 'distinct']) {
+    for (const mode of modes) {
       const x = child('embedded', mode, file);
       console.log(`round ${r + 1} embedded ${mode}: scored ${x.scored_s.toFixed(2)} s (${x.scored_rss_mb} MB), with ${x.items} items ${x.with_items_s.toFixed(2)} s, peak ${x.peak_rss_mb} MB`);
       runs[mode].push(x);
@@ -348,6 +373,7 @@ async function main() {
     result.postgres = postgresSummary(pg, { orders: pgOrders, table });
   }
   result.machine.load_after = os.loadavg();
+  carryOver(result);
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
   fs.writeFileSync(path.join(__dirname, 'results', 'warehouse.json'), JSON.stringify(result, null, 2) + '\n');
   console.log(JSON.stringify({ embedded: result.embedded.median, target: result.embedded.target, postgres: result.postgres && result.postgres.median, load: [load0, result.machine.load_after] }, null, 2));

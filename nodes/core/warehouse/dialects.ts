@@ -41,6 +41,13 @@ export interface Dialect {
 	/** Text comparison in byte order (keyset pagination must not depend on the server's locale). */
 	binaryText(expr: string): string;
 	/**
+	 * `expr` is one of `items` (rendered values). IN by default; DuckDB plans a long IN list as a
+	 * hash join (a fifth of the orders scan), `list_contains` is a plain function (NULL stays NULL).
+	 */
+	inList(expr: string, items: string[]): string;
+	/** ROUND of an exact sum (the engine's wide decimal), half away from zero. */
+	roundSum(expr: string, digits: number): string;
+	/**
 	 * Appended to a CTE whose computed columns are used many times: PostgreSQL inlines CTEs and
 	 * would compute an expression again at each use; `OFFSET 0` keeps the subquery (computed once
 	 * per row, still streamed). Empty for engines that share common subexpressions.
@@ -95,11 +102,13 @@ const backslashString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g
 
 function makeDialect(
 	name: DialectName,
-	d: Omit<Dialect, 'name' | 'literal' | 'placeholder' | 'binds' | 'epochMsOfTemporal'> & {
+	d: Omit<Dialect, 'name' | 'literal' | 'placeholder' | 'binds' | 'epochMsOfTemporal' | 'inList' | 'roundSum'> & {
 		types: Record<SqlValue['kind'], string>;
 		str: (s: string) => string;
 		binds: boolean;
 		epochMsOfTemporal?: (expr: string) => string;
+		inList?: (expr: string, items: string[]) => string;
+		roundSum?: (expr: string, digits: number) => string;
 	},
 ): Dialect {
 	const literal = (v: SqlValue) => {
@@ -119,6 +128,8 @@ function makeDialect(
 		epochMs: d.epochMs,
 		epochMsOfTemporal: d.epochMsOfTemporal ?? d.epochMs,
 		binaryText: d.binaryText,
+		inList: d.inList ?? ((e, items) => `${e} IN (${items.join(', ')})`),
+		roundSum: d.roundSum ?? ((e, digits) => `ROUND(${e}, ${digits})`),
 		fence: d.fence,
 		literal,
 		placeholder: (n, v) => {
@@ -159,6 +170,11 @@ export const DUCKDB: Dialect = makeDialect('duckdb', {
 	// DATE and TIMESTAMP are read as UTC, TIMESTAMPTZ as its instant (no time-zone cast)
 	epochMsOfTemporal: (e) => `epoch_ms(${e})`,
 	binaryText: (e) => e,
+	inList: (e, items) => `list_contains([${items.join(', ')}], ${e})`,
+	// a sum of DECIMAL(18,6) is a 128-bit DECIMAL(38,6), whose ROUND is a 128-bit division (3 s
+	// over 5M customers); the same value rounded as DECIMAL(18,6) when it fits (all but sums
+	// beyond 10^12) costs a tenth
+	roundSum: (e, digits) => `COALESCE(ROUND(TRY_CAST(${e} AS DECIMAL(18,6)), ${digits}), ROUND(${e}, ${digits}))`,
 	fence: '',
 });
 

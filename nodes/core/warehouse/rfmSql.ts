@@ -151,7 +151,7 @@ function dateMs(c: Ctx, x: string): string {
 }
 
 function inList(c: Ctx, expr: string, values: string[]): string {
-	return `${expr} IN (${values.map((v) => c.p.text(v)).join(', ')})`;
+	return c.d.inList(expr, values.map((v) => c.p.text(v)));
 }
 
 function normalizedStatuses(list: string[]): string[] {
@@ -377,7 +377,7 @@ const CTES: Cte[] = [
 		name: 'cells',
 		deps: ['final'],
 		body: (c) =>
-			`SELECT r, f, m, segment, COUNT(*) AS customers, ${c.d.double('SUM(ROUND(mon, 4))')} AS revenue, SUM(rec) AS sum_recency, SUM(freq) AS sum_frequency FROM ${c.ref('final')} GROUP BY r, f, m, segment`,
+			`SELECT r, f, m, segment, COUNT(*) AS customers, ${c.d.double(`SUM(${c.d.roundSum('mon', 4)})`)} AS revenue, SUM(rec) AS sum_recency, SUM(freq) AS sum_frequency FROM ${c.ref('final')} GROUP BY r, f, m, segment`,
 	},
 ];
 
@@ -395,7 +395,7 @@ function segmentCase(c: Ctx, cellCode: string): string {
 				if (!cells.has(name)) cells.set(name, []);
 				(cells.get(name) as number[]).push(r * 100 + f * 10 + m);
 			}
-	const whens = [...cells].map(([name, codes]) => `WHEN ${cellCode} IN (${codes.join(', ')}) THEN ${c.p.text(name)}`);
+	const whens = [...cells].map(([name, codes]) => `WHEN ${c.d.inList(cellCode, codes.map(String))} THEN ${c.p.text(name)}`);
 	return `CASE ${whens.join('\n    ')} END`;
 }
 
