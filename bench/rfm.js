@@ -97,7 +97,7 @@ async function runChild(mode, n, runs, file) {
         const res = await fetchCsvStream(fs.createReadStream(file, { highWaterMark: 1 << 20 }), { mode: 'customers', totalBytes: size });
         const c = res.customers;
         const rows = extractCustomerColumns(
-          { count: c.count, customerId: c.customerId, lastOrderTime: c.lastOrderTime, ordersCount: c.ordersCount, totalSpent: c.totalSpent, currency: c.currency, firstOrderTime: c.firstOrderTime, names: { customerId: 'customerId', lastOrderDate: 'lastOrderDate', ordersCount: 'ordersCount', totalSpent: 'totalSpent', currency: 'currency', firstOrderDate: 'firstOrderDate' } },
+          { count: c.count, customerId: c.customerId, lastOrderTime: c.lastOrderTime, ordersCount: c.ordersCount, totalSpent: c.totalSpent, currency: c.currency, firstOrderTime: c.firstOrderTime, uniqueIds: true, names: { customerId: 'customerId', lastOrderDate: 'lastOrderDate', ordersCount: 'ordersCount', totalSpent: 'totalSpent', currency: 'currency', firstOrderDate: 'firstOrderDate' } },
           { skipInvalid: false },
         );
         const r = scoreRfm(rows, RF_OPTIONS(RF_MAP));

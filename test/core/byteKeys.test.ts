@@ -31,6 +31,18 @@ describe('ByteKeyTable: byte keys interned without strings', () => {
 		expect(t.key(0)).toBe('ann@shop.example');
 	});
 
+	test('a key lower-cased on the way in meets the same key given in lower case (short and long keys)', () => {
+		const t = new ByteKeyTable(4);
+		const keys = ['A@B', 'AB@C.IO', 'Ann@Shop.Example', 'X'];
+		keys.forEach((k, i) => expect(intern(t, k, true)).toBe(i));
+		keys.forEach((k, i) => {
+			expect(intern(t, k.toLowerCase(), false)).toBe(i);
+			expect(t.internString(k.toLowerCase())).toBe(i);
+			expect(t.added).toBe(false);
+		});
+		expect(t.size).toBe(keys.length);
+	});
+
 	test('growing past its capacity keeps every number (100k short and long keys)', () => {
 		const t = new ByteKeyTable(16);
 		const n = 100000;

@@ -1,7 +1,7 @@
 import { parseDate } from '../../nodes/core/dates';
 import { parseAmount } from '../../nodes/core/fields';
 import { binOf, quantileEdges } from '../../nodes/core/stats';
-import { extractCustomers, extractOrders, scoreRfm, RfmInputError, type ScoreOptions } from '../../nodes/core/rfm/rfm';
+import { extractCustomerColumns, extractCustomers, extractOrders, scoreRfm, RfmInputError, type ScoreOptions } from '../../nodes/core/rfm/rfm';
 import { RF_MAP, RFM_PACKAGE_MAP, compileMap, reachableSegments, toFiveScale } from '../../nodes/core/rfm/segmentMaps';
 
 const base: ScoreOptions = {
@@ -219,6 +219,26 @@ describe('customers mode', () => {
 		expect(() => extractCustomers([customers[0], customers[0]], {}, { skipInvalid: false })).toThrow(
 			'Item 1: customer ID "1" appears twice (also item 0)',
 		);
+	});
+	it('customers as columns: a repeated id is refused unless the columns vouch for distinct ids (aggregated from orders)', () => {
+		const cols = (uniqueIds?: boolean) => ({
+			count: 3,
+			customerId: ['a', 'b', 'a'],
+			lastOrderTime: [Date.UTC(2024, 5, 1), Date.UTC(2024, 0, 1), Date.UTC(2024, 2, 1)],
+			ordersCount: [4, 1, 2],
+			totalSpent: [400, 20, 50],
+			names: { customerId: 'customerId', lastOrderDate: 'lastOrderDate', ordersCount: 'ordersCount', totalSpent: 'totalSpent' },
+			uniqueIds,
+		});
+		expect(() => extractCustomerColumns(cols(), { skipInvalid: false })).toThrow('Item 2: customer ID "a" appears twice (also item 0)');
+		expect(() => extractCustomerColumns(cols(false), { skipInvalid: true })).toThrow('Item 2: customer ID "a" appears twice (also item 0)');
+		// the items path still checks every id
+		const items = cols().customerId.map((id, i) => ({ id, lastOrderDate: '2024-06-01', ordersCount: i + 1, totalSpent: 10 }));
+		expect(() => extractCustomers(items, {}, { skipInvalid: false })).toThrow('Item 2: customer ID "a" appears twice (also item 0)');
+		// vouched for: no check (Fetch Customers' aggregation gives one row per id), rows read as they are
+		const rows = extractCustomerColumns({ ...cols(true), customerId: ['a', 'b', ' c '] }, { skipInvalid: false });
+		expect(rows.customerIds).toEqual(['a', 'b', 'c']);
+		expect(Array.from(rows.orderKey.subarray(0, rows.length))).toEqual([4, 1, 2]);
 	});
 	it('rejects a fractional or negative order count', () => {
 		const rows = extractCustomers([{ ...customers[0], ordersCount: -1 }], {}, { skipInvalid: false });

@@ -479,6 +479,11 @@ export interface CustomerColumnsInput {
 	/** Column names, for messages and the `fields` report. */
 	names: { customerId: string; lastOrderDate: string; ordersCount: string; totalSpent: string; currency?: string; firstOrderDate?: string };
 	count: number;
+	/**
+	 * The ids are known to be distinct (customers aggregated from orders, one row per id): the
+	 * duplicate check is left out. Any other input is checked: a repeated id is an error.
+	 */
+	uniqueIds?: boolean;
 }
 
 /**
@@ -491,13 +496,14 @@ export function extractCustomerColumns(cols: CustomerColumnsInput, options: Extr
 	const rows = newRowSet('customers', n, fields);
 	rows.firstTime = new Float64Array(n);
 	const currencies = new CurrencyCodes(rows.currencies);
-	const seen = new Map<string, number>();
+	const seen = cols.uniqueIds ? undefined : new Map<string, number>();
 	const bad = (itemIndex: number, field: string, reason: SkipReason, message: string) => {
 		if (options.skipInvalid) bump(rows.skipped, reason);
 		else rows.invalid.push({ itemIndex, field, reason, message });
 	};
 	for (let i = 0; i < n; i++) {
-		const id = idString(cols.customerId[i]);
+		const raw = cols.customerId[i];
+		const id = typeof raw === 'string' && isPlainId(raw) ? raw : idString(raw);
 		if (id === undefined) {
 			bad(i, names.customerId, 'missingCustomerId', `Item ${i}: customer ID field "${names.customerId}" is ${describe(cols.customerId[i])}`);
 			continue;
@@ -521,14 +527,16 @@ export function extractCustomerColumns(cols: CustomerColumnsInput, options: Extr
 			bad(i, names.totalSpent, 'invalidAmount', amountMessage(i, 'total spent', names.totalSpent, Number.isNaN(spent) ? null : spent));
 			continue;
 		}
-		const first = seen.get(id);
-		if (first !== undefined)
-			throw new RfmInputError(
-				`Item ${i}: customer ID "${id}" appears twice (also item ${first})`,
-				i,
-				'In customers mode each item must be one customer. Remove duplicates first, or switch "Input" to Orders if the items are orders.',
-			);
-		seen.set(id, i);
+		if (seen) {
+			const first = seen.get(id);
+			if (first !== undefined)
+				throw new RfmInputError(
+					`Item ${i}: customer ID "${id}" appears twice (also item ${first})`,
+					i,
+					'In customers mode each item must be one customer. Remove duplicates first, or switch "Input" to Orders if the items are orders.',
+				);
+			seen.set(id, i);
+		}
 		const c = rows.customerIds.length;
 		rows.customerIds.push(id);
 		const k = rows.length++;

@@ -31,27 +31,50 @@ export class ByteKeyTable {
 		this.arena = new Uint8Array(Math.max(1024, capacity * 8));
 	}
 
-	/** Hash of b[s, e) (ASCII letters lower-cased when `lower`); sets w0 / w1. */
+	/**
+	 * Hash of b[s, e) (ASCII letters lower-cased when `lower`); sets w0 / w1. A function of the
+	 * (lower-cased) bytes only, whichever way they come in. Keys of at most 7 bytes are hashed from
+	 * their two words at once; longer keys byte by byte (FNV-1a), then mixed (murmur3's finalizer:
+	 * FNV's low bits cluster for keys that differ in their last byte).
+	 */
 	private hash(b: Uint8Array, s: number, e: number, lower: boolean): number {
-		let h = 0x811c9dc5;
-		let w0 = 0;
-		let w1 = 0;
 		const len = e - s;
-		for (let i = 0; i < len; i++) {
-			let c = b[s + i];
-			if (lower && c >= 65 && c <= 90) c += 32;
-			h = Math.imul(h ^ c, 0x01000193);
-			if (i < 4) w0 |= c << (8 * i);
-			else if (i < 7) w1 |= c << (8 * (i - 4));
-		}
-		if (len <= 7) {
-			this.w0 = w0;
-			this.w1 = w1 | ((len + 1) << 24);
-		} else {
+		if (len > 7) {
 			this.w0 = 0;
 			this.w1 = 0;
+			return this.longHash(b, s, e, lower);
 		}
-		// finalizer (as murmur3's): FNV's low bits cluster for keys that differ in their last byte
+		let w0 = 0;
+		let w1 = 0;
+		const mid = len < 4 ? e : s + 4;
+		for (let i = s; i < mid; i++) {
+			let c = b[i];
+			if (lower && c >= 65 && c <= 90) c += 32;
+			w0 |= c << (8 * (i - s));
+		}
+		for (let i = mid; i < e; i++) {
+			let c = b[i];
+			if (lower && c >= 65 && c <= 90) c += 32;
+			w1 |= c << (8 * (i - mid));
+		}
+		w1 |= (len + 1) << 24;
+		this.w0 = w0;
+		this.w1 = w1;
+		let h = Math.imul(w0, 0xcc9e2d51) ^ Math.imul(w1 ^ (w1 >>> 15), 0x1b873593);
+		h ^= h >>> 16;
+		h = Math.imul(h, 0x85ebca6b);
+		h ^= h >>> 13;
+		h = Math.imul(h, 0xc2b2ae35);
+		return h ^ (h >>> 16);
+	}
+
+	private longHash(b: Uint8Array, s: number, e: number, lower: boolean): number {
+		let h = 0x811c9dc5;
+		for (let i = s; i < e; i++) {
+			let c = b[i];
+			if (lower && c >= 65 && c <= 90) c += 32;
+			h = Math.imul(h ^ c, 0x01000193);
+		}
 		h ^= h >>> 16;
 		h = Math.imul(h, 0x85ebca6b);
 		h ^= h >>> 13;
@@ -67,9 +90,8 @@ export class ByteKeyTable {
 		const len = e - s;
 		const slots = this.slots;
 		const mask = this.mask;
-		let slot = h & mask;
+		let p = (h & mask) << 2;
 		for (;;) {
-			const p = 4 * slot;
 			const v = slots[p + 1];
 			if (v === 0) break;
 			if (slots[p] === h && slots[p + 3] === w1 && slots[p + 2] === w0) {
@@ -79,12 +101,12 @@ export class ByteKeyTable {
 					return idx;
 				}
 			}
-			slot = (slot + 1) & mask;
+			p = (p + 4) & (mask << 2 | 3);
 		}
-		return this.add(b, s, e, lower, h, slot);
+		return this.add(b, s, e, lower, h, p);
 	}
 
-	private add(b: Uint8Array, s: number, e: number, lower: boolean, h: number, slot: number): number {
+	private add(b: Uint8Array, s: number, e: number, lower: boolean, h: number, p: number): number {
 		const idx = this.size++;
 		const len = e - s;
 		this.added = true;
@@ -106,14 +128,15 @@ export class ByteKeyTable {
 				arena[at + i] = c >= 65 && c <= 90 ? c + 32 : c;
 			}
 		else for (let i = 0; i < len; i++) arena[at + i] = b[s + i];
-		this.used += len;
-		this.entries[2 * idx] = at;
-		this.entries[2 * idx + 1] = len;
-		const p = 4 * slot;
-		this.slots[p] = h;
-		this.slots[p + 1] = idx + 1;
-		this.slots[p + 2] = this.w0;
-		this.slots[p + 3] = this.w1;
+		this.used = at + len;
+		const entries = this.entries;
+		entries[2 * idx] = at;
+		entries[2 * idx + 1] = len;
+		const slots = this.slots;
+		slots[p] = h;
+		slots[p + 1] = idx + 1;
+		slots[p + 2] = this.w0;
+		slots[p + 3] = this.w1;
 		if (this.size * 2 > this.mask + 1) this.rehash();
 		return idx;
 	}

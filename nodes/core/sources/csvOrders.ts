@@ -192,9 +192,10 @@ export class CsvOrderReader {
 		// tables sized for the file when its size is known (growing a hash table means re-inserting everything)
 		const expected = Math.min(opts.expectedRows ?? 0, 1 << 25);
 		if (col.orderId >= 0) this.orders = new ByteKeyTable(Math.max(65536, expected));
-		if (expected > this.cap) this.cap = 1 << Math.ceil(Math.log2(expected));
-		this.customers = new ByteKeyTable(Math.max(4096, expected >> 3));
-		this.emails = new ByteKeyTable(col.email >= 0 ? Math.max(4096, expected >> 3) : 16);
+		if (expected > this.cap) this.cap = expected; // the estimate itself: columns of a power of two above it would be up to twice as large
+		// exports hold a few orders per customer: a quarter of the rows keeps the usual shop from growing the tables
+		this.customers = new ByteKeyTable(Math.max(4096, expected >> 2));
+		this.emails = new ByteKeyTable(col.email >= 0 ? Math.max(4096, expected >> 2) : 16);
 		if (col.email >= 0 && opts.mode === 'orders') this.oEmail = new Int32Array(this.cap);
 		this.oCustomer = new Int32Array(this.cap);
 		this.oTime = new Float64Array(this.cap);
@@ -322,9 +323,10 @@ export class CsvOrderReader {
 	private nextRow(o: number, row: CsvRow): void {
 		const col = this.col;
 		const t = this.dateAt(row);
-		if (t !== null && (Number.isNaN(this.oTime[o]) || t < this.oTime[o]) && !this.bad.has(o)) this.oTime[o] = t;
+		const ok = this.bad.size === 0 || !this.bad.has(o);
+		if (t !== null && (Number.isNaN(this.oTime[o]) || t < this.oTime[o]) && ok) this.oTime[o] = t;
 		const amount = this.amountOf(row, col.amount);
-		if (Number.isNaN(amount) && !this.bad.has(o)) this.amountBad(o, row);
+		if (Number.isNaN(amount) && ok) this.amountBad(o, row);
 		this.addAmount(o, amount);
 	}
 
@@ -445,8 +447,9 @@ export class CsvOrderReader {
 	private walk(sinceMs: number | null, invalid: (s: SkippedRecord) => void, each: (o: number, net: number, status: number, currency: string) => void): void {
 		const fromMarks = this.currencyFromMarks();
 		const hasIds = !!this.orders;
+		const anyBad = this.bad.size > 0;
 		for (let o = 0; o < this.n; o++) {
-			let why = this.bad.get(o);
+			let why = anyBad ? this.bad.get(o) : undefined;
 			if (!why && this.oAmounts[o] === 0) why = `empty ${this.names.amount}`;
 			if (why) {
 				const id = this.orderId(o);
@@ -498,6 +501,8 @@ export class CsvOrderReader {
 		const mainCur: (string | null)[] = new Array(C).fill(null);
 		const mainAmount = new Float64Array(C);
 		const several = new Map<number, Map<string, { amount: number; count: number }>>();
+		// customers paying in several currencies (a flag: no map lookup per order)
+		const isSeveral = new Uint8Array(C);
 		this.walk(sinceMs, invalid, (o, net, status, currency) => {
 			const c = this.oCustomer[o];
 			if (position[c] < 0) {
@@ -509,16 +514,16 @@ export class CsvOrderReader {
 			const t = this.oTime[o];
 			if (!(t >= first[c])) first[c] = t;
 			if (!(t <= last[c])) last[c] = t;
-			const multi = several.get(c);
-			if (!multi && (mainCur[c] === null || mainCur[c] === currency)) {
+			if (isSeveral[c] === 0 && (mainCur[c] === null || mainCur[c] === currency)) {
 				mainCur[c] = currency;
 				mainAmount[c] += net;
 				return;
 			}
-			let m = multi;
+			let m = several.get(c);
 			if (!m) {
 				m = new Map([[mainCur[c] as string, { amount: mainAmount[c], count: count[c] - 1 }]]);
 				several.set(c, m);
+				isSeveral[c] = 1;
 			}
 			const e = m.get(currency) ?? { amount: 0, count: 0 };
 			e.amount += net;
@@ -558,7 +563,7 @@ export class CsvOrderReader {
 			out.ordersCount[k] = count[c];
 			out.lastOrderTime[k] = last[c];
 			out.firstOrderTime[k] = first[c];
-			const m = several.get(c);
+			const m = several.size ? several.get(c) : undefined;
 			if (!m) {
 				out.currency[k] = mainCur[c];
 				out.totalSpent[k] = count[c] ? roundMoney(mainAmount[c], mainCur[c]) : 0;

@@ -64,6 +64,7 @@ export class CsvTokenizer {
 	/** Largest number of bytes held at once (the chunk being read plus the unfinished row). */
 	maxBuffered = 0;
 	private carry: Buffer | null = null;
+	private joined: Buffer = Buffer.alloc(0);
 	private line = 1;
 	private readonly row: CsvRow;
 
@@ -75,10 +76,33 @@ export class CsvTokenizer {
 	}
 
 	push(chunk: Buffer): void {
-		const b = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+		const b = this.carry ? this.join(this.carry, chunk) : chunk;
 		if (b.length > this.maxBuffered) this.maxBuffered = b.length;
 		this.carry = null;
 		this.scan(b, false);
+	}
+
+	/**
+	 * The unfinished row followed by the next chunk, in one buffer that is reused from chunk to
+	 * chunk (a fresh megabyte per chunk costs page faults and garbage collection). The unfinished
+	 * row may lie in that very buffer: it is moved to the front first.
+	 */
+	private join(carry: Buffer, chunk: Buffer): Buffer {
+		const n = carry.length + chunk.length;
+		let buf = this.joined;
+		if (buf.length < n) {
+			// never from Node's shared pool (allocUnsafe): the test below must only match this buffer
+			const next = Buffer.alloc(Math.max(n, 2 * buf.length));
+			carry.copy(next, 0);
+			buf = next;
+			this.joined = next;
+		} else {
+			const from = carry.byteOffset - buf.byteOffset;
+			if (carry.buffer === buf.buffer && from >= 0 && from + carry.length <= buf.length) buf.copyWithin(0, from, from + carry.length);
+			else carry.copy(buf, 0);
+		}
+		chunk.copy(buf, carry.length);
+		return buf.subarray(0, n);
 	}
 
 	end(): void {
