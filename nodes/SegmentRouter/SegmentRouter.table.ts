@@ -6,7 +6,7 @@
  * reads such a table like items.
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { tableFromRecords, type CustomerTable } from '../core/table/table';
+import { columnOf, tableFromRecords, type Column, type CustomerTable } from '../core/table/table';
 import { tableItem } from '../shared/customerTable';
 
 /** The customers routed to one output: their rows in the input table and their route and playbook. */
@@ -15,13 +15,29 @@ export interface OutputRows {
 	routed: Array<{ route: IDataObject; playbook: IDataObject | null }>;
 }
 
+/**
+ * The `route.*` columns (one per field of the routes, which are flat) and the `playbook.*` ones: a
+ * playbook is one object per segment, so an output whose customers share one has it as constants.
+ */
+function routeColumns(routed: OutputRows['routed']): Map<string, Column> {
+	const columns = new Map<string, Column>();
+	const keys = new Set<string>();
+	for (const r of routed) for (const k in r.route) keys.add(k);
+	for (const k of keys) columns.set(`route.${k}`, columnOf(routed.map((r) => r.route[k])));
+	const playbooks = new Set(routed.map((r) => r.playbook));
+	const [only] = playbooks;
+	if (playbooks.size === 1 && only === null) columns.set('playbook', { kind: 'const', value: null });
+	else if (playbooks.size === 1 && only) for (const [k, value] of Object.entries(only)) columns.set(`playbook.${k}`, { kind: 'const', value });
+	else for (const [name, column] of tableFromRecords(routed.map((r) => ({ playbook: r.playbook }))).columns) columns.set(name, column);
+	return columns;
+}
+
 /** The rows of `input` routed to one output, with their `route.*` and `playbook.*` columns. */
 export function outputTable(input: CustomerTable, routed: OutputRows): CustomerTable {
 	const table = input.select(routed.rows);
 	// a table routed before: its old route / playbook columns give way to this routing
 	for (const name of table.names) if (/^(route|playbook)(\.|$)/.test(name)) table.columns.delete(name);
-	const added = tableFromRecords(routed.routed);
-	for (const [name, column] of added.columns) table.set(name, column);
+	for (const [name, column] of routeColumns(routed.routed)) table.set(name, column);
 	return table;
 }
 
