@@ -14,15 +14,23 @@
  * size of the saved run data, the machine's load average; pandas' wall and peak memory; ratios.
  *
  * Modes: `table` (default): Fetch Customers emits the customers as one binary table that RFM
- * Score, Cluster Customers and Segment Router pass on (docs/LARGE_RUNS.md); `items`: one n8n item
- * per customer all along.
+ * Score, Cluster Customers and Segment Router pass on, the Router makes items of the customers to
+ * contact (docs/LARGE_RUNS.md); `tables`: the Router passes each playbook segment on as a table
+ * (Items From a Customer Table: One Customer Table per Output) and Campaign Send answers with one
+ * table of every customer's outcome: no item per customer anywhere; `items`: one n8n item per
+ * customer all along.
  *
  * Saving the run data: `saved` keeps n8n's default (every item of the run written to its database at
  * the end; per-node item counts come from there), `unsaved` is the setting docs/LARGE_RUNS.md
  * recommends for big runs (EXECUTIONS_DATA_SAVE_ON_SUCCESS=none). Node times come from n8n's event
  * log in both.
  *
- * Usage: npm run build && node bench/e2e.js [sizes=100000,300000,1000000,5000000] [modes=table] [saving=unsaved,saved] [n8n heap MB=4096]
+ * Rounds: n8n and pandas alternate (n8n first in odd rounds, pandas first in even ones); the
+ * result holds every round with the load average before it, and the medians; ratios are of the
+ * medians. Per node in a saved run: items and the bytes of their json, pairedItem and binary
+ * references (bench/lib/n8nRun.js savedSizes).
+ *
+ * Usage: npm run build && node bench/e2e.js [sizes=100000,300000,1000000,5000000] [modes=table] [saving=unsaved,saved] [n8n heap MB=4096] [rounds=1]
  * Results: bench/results/e2e.json (merged by size, mode, saving and heap limit), figures in docs/BENCHMARKS.md.
  */
 'use strict';
@@ -41,6 +49,7 @@ const sizes = (process.argv[2] || '100000,300000,1000000,5000000').split(',').ma
 const modes = (process.argv[3] || 'table').split(',');
 const savings = (process.argv[4] || 'unsaved,saved').split(',');
 const HEAP_MB = Number(process.argv[5] || 4096);
+const ROUNDS = Math.max(1, Number(process.argv[6] || 1));
 
 /** Segment -> campaign: the segments this shop contacts this week (the others are left alone). */
 const PLAYBOOK = {
@@ -63,14 +72,14 @@ function workflow(csvFile, outboxDir, mode, n) {
   const nodes = [
     node('Webhook', 'n8n-nodes-base.webhook', 0, { httpMethod: 'POST', path: `bench-${id}`, responseMode: 'onReceived', options: {} }, { typeVersion: 2, webhookId: crypto.randomUUID() }),
     node('Read Orders File', 'n8n-nodes-base.readWriteFile', 1, { fileSelector: csvFile, options: {} }),
-    node('Fetch Customers', 'n8n-nodes-microsegments.fetchCustomers', 2, { source: 'csv', output: 'customers', options: mode === 'table' ? { outputFormat: 'table' } : {} }),
+    node('Fetch Customers', 'n8n-nodes-microsegments.fetchCustomers', 2, { source: 'csv', output: 'customers', options: mode === 'items' ? {} : { outputFormat: 'table' } }),
     node('RFM Score', 'n8n-nodes-microsegments.rfmScore', 3, { input: 'customers', options: {} }),
     node('Cluster Customers', 'n8n-nodes-microsegments.clusterCustomers', 4, { features: 'rfm', scaling: 'zscore', clusterCount: 'fixed', numberOfClusters: 4, output: 'customers', options: {} }),
     node('Segment Router', 'n8n-nodes-microsegments.segmentRouter', 5, {
       segmentsFrom: 'rfm',
       holdoutPercent: 10,
       playbooks: { playbook: Object.entries(PLAYBOOK).map(([segment, campaign]) => ({ segment, campaign, channel: 'email', useDefaultHoldout: true })) },
-      options: {},
+      options: mode === 'tables' ? { tableItems: 'tables' } : {},
     }),
     node('Campaign Send', 'n8n-nodes-microsegments.campaignSend', 6, { provider: 'outbox', outboxDirectory: outboxDir, campaignKey: '', runKey: 'bench', options: {} }),
   ];
@@ -86,6 +95,11 @@ function workflow(csvFile, outboxDir, mode, n) {
   };
   return { id, name: `Bench ${mode} ${n}`, nodes, connections, settings: { executionOrder: 'v1' }, webhookPath: `bench-${id}` };
 }
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
 function countLines(dir) {
   let lines = 0;
@@ -153,9 +167,33 @@ async function main() {
     const csv = path.join(DATA, `export-${n}.csv`);
     if (!fs.existsSync(csv)) writeExportCsv(generateOrders(n, 42), csv);
     for (const mode of modes) for (const saving of savings) {
-      const load = os.loadavg()[0];
-      const nn = await benchN8n(n, mode, csv, saving);
-      const pd = benchPandas(py, csv);
+      const rounds = [];
+      for (let round = 1; round <= ROUNDS; round++) {
+        const load = os.loadavg()[0];
+        let nn;
+        let pd;
+        if (round % 2) {
+          nn = await benchN8n(n, mode, csv, saving);
+          pd = benchPandas(py, csv);
+        } else {
+          pd = benchPandas(py, csv);
+          nn = await benchN8n(n, mode, csv, saving);
+        }
+        rounds.push({ round, load_before: load, n8n: nn, pandas: pd });
+        console.log(`  round ${round}: n8n ${nn.status} ${nn.wall_s.toFixed(1)} s, peak ${nn.peak_rss_mb} MB during ${nn.peak_during} | pandas ${pd.wall_s.toFixed(1)} s, ${Math.round(pd.peak_rss_mb)} MB | load ${load.toFixed(1)}→${nn.load.end.toFixed(1)}`);
+      }
+      // the round whose n8n wall is the median stands for the run; figures are medians of the rounds
+      const byWall = [...rounds].sort((a, b) => a.n8n.wall_s - b.n8n.wall_s);
+      const nn = byWall[(byWall.length - 1) >> 1].n8n;
+      const pd = rounds[(rounds.length - 1) >> 1].pandas;
+      const med = {
+        n8n_wall_s: median(rounds.map((r) => r.n8n.wall_s)),
+        n8n_peak_rss_mb: median(rounds.map((r) => r.n8n.peak_rss_mb)),
+        n8n_max_peak_rss_mb: Math.max(...rounds.map((r) => r.n8n.peak_rss_mb)),
+        pandas_wall_s: median(rounds.map((r) => r.pandas.wall_s)),
+        pandas_peak_rss_mb: median(rounds.map((r) => r.pandas.peak_rss_mb)),
+        load: median(rounds.map((r) => r.load_before)),
+      };
       const sameSegments = saving === 'saved' ? JSON.stringify(Object.entries(nn.segments).sort()) === JSON.stringify(Object.entries(pd.segments).sort()) : null;
       const r = {
         orders: n,
@@ -163,21 +201,31 @@ async function main() {
         saving,
         n8n_heap_mb: HEAP_MB,
         date: new Date().toISOString(),
-        same_recipients_count_as_pandas: nn.sent === pd.sent,
+        same_recipients_count_as_pandas: rounds.every((x) => x.n8n.sent === x.pandas.sent),
         file_mb: +(fs.statSync(csv).size / 1048576).toFixed(1),
         n8n: nn,
         pandas: pd,
-        ratio_wall: nn.wall_s / pd.wall_s,
-        ratio_memory: nn.peak_rss_mb / pd.peak_rss_mb,
+        medians: med,
+        ratio_wall: med.n8n_wall_s / med.pandas_wall_s,
+        ratio_memory: med.n8n_peak_rss_mb / med.pandas_peak_rss_mb,
         same_segments_as_pandas: sameSegments,
-        load_before: load,
+        load_before: rounds[0].load_before,
+        rounds: rounds.map((x) => ({
+          round: x.round,
+          order: x.round % 2 ? 'n8n, pandas' : 'pandas, n8n',
+          load_before: x.load_before,
+          n8n: { status: x.n8n.status, wall_s: x.n8n.wall_s, peak_rss_mb: x.n8n.peak_rss_mb, peak_during: x.n8n.peak_during, cpu_s: x.n8n.cpu_s, load: x.n8n.load, saved_run_data_mb: x.n8n.saved_run_data_mb, sent: x.n8n.sent },
+          pandas: { wall_s: x.pandas.wall_s, peak_rss_mb: x.pandas.peak_rss_mb, sent: x.pandas.sent },
+        })),
       };
       results.push(r);
       save(py, results);
-      const per = Object.entries(nn.nodes).map(([k, v]) => `${k} ${(v.ms / 1000).toFixed(2)} s${v.items !== undefined ? `/${v.items}` : ''}`).join(', ');
+      const per = Object.entries(nn.nodes)
+        .map(([k, v]) => `${k} ${(v.ms / 1000).toFixed(2)} s${v.items !== undefined ? `/${v.items}` : ''}${v.saved ? ` (${((v.saved.json_bytes + v.saved.paired_bytes + v.saved.binary_bytes) / 1048576).toFixed(1)} MB)` : ''}`)
+        .join(', ');
       console.log(
-        `${n} orders [${mode}, ${saving}]: n8n ${nn.status} ${nn.wall_s.toFixed(1)} s, peak ${nn.peak_rss_mb} MB during ${nn.peak_during} (VmHWM ${nn.vmhwm_mb} MB, idle ${nn.idle_rss_mb} MB), saved ${nn.saved_run_data_mb} MB, sent ${nn.sent} | pandas ${pd.wall_s.toFixed(1)} s, ${Math.round(pd.peak_rss_mb)} MB, sent ${pd.sent}` +
-          ` | ratio time ${r.ratio_wall.toFixed(2)} memory ${r.ratio_memory.toFixed(2)} | same segments ${sameSegments} | load ${load.toFixed(1)}→${nn.load.end.toFixed(1)}\n   ${per}${nn.error ? `\n   error: ${nn.error}` : ''}`,
+        `${n} orders [${mode}, ${saving}, ${ROUNDS} round(s), medians]: n8n ${med.n8n_wall_s.toFixed(1)} s, peak ${med.n8n_peak_rss_mb} MB (max ${med.n8n_max_peak_rss_mb}), saved ${nn.saved_run_data_mb} MB, sent ${nn.sent} | pandas ${med.pandas_wall_s.toFixed(1)} s, ${Math.round(med.pandas_peak_rss_mb)} MB, sent ${pd.sent}` +
+          ` | ratio time ${r.ratio_wall.toFixed(2)} memory ${r.ratio_memory.toFixed(2)} | same segments ${sameSegments} | load ${med.load.toFixed(1)}\n   ${per}${nn.error ? `\n   error: ${nn.error}` : ''}`,
       );
     }
   }

@@ -96,6 +96,31 @@ function nodeTimes(runData) {
   return nodes;
 }
 
+/**
+ * What the saved run holds per node (all runs, all outputs): items, and the bytes (as JSON) of their
+ * `json`, of their `pairedItem` and of their binary references, and of the rest of the node's run
+ * entry (hints, source, metadata).
+ */
+function savedSizes(runData) {
+  const mb = (x) => (x === undefined ? 0 : Buffer.byteLength(JSON.stringify(x)));
+  const out = {};
+  for (const [name, runs] of Object.entries(runData)) {
+    const s = { items: 0, json_bytes: 0, paired_bytes: 0, binary_bytes: 0, other_bytes: 0 };
+    for (const r of runs) {
+      for (const output of (r.data && r.data.main) || [])
+        for (const it of output || []) {
+          s.items++;
+          s.json_bytes += mb(it.json);
+          s.paired_bytes += mb(it.pairedItem);
+          s.binary_bytes += mb(it.binary);
+        }
+      s.other_bytes += mb({ ...r, data: undefined });
+    }
+    out[name] = s;
+  }
+  return out;
+}
+
 /** n8n's event log entries written after byte `from`. */
 function readEvents(file, from) {
   if (!fs.existsSync(file)) return [];
@@ -130,7 +155,10 @@ function nodeTimesFromEvents(events, resultData) {
       open.delete(e.node);
     }
   }
-  if (resultData) for (const [name, v] of Object.entries(nodeTimes(resultData.runData || {}))) if (nodes[name]) nodes[name].items = v.items;
+  if (resultData) {
+    const sizes = savedSizes(resultData.runData || {});
+    for (const [name, v] of Object.entries(nodeTimes(resultData.runData || {}))) if (nodes[name]) Object.assign(nodes[name], { items: v.items, saved: sizes[name] });
+  }
   return nodes;
 }
 

@@ -243,6 +243,23 @@ export const campaignSendProperties: INodeProperties[] = [
 				description: 'Rate-limit period in seconds; 0 for the provider default',
 			},
 			{
+				displayName: 'Recipients Output',
+				name: 'recipientsOutput',
+				type: 'options',
+				options: [
+					{ name: 'Items (One per Customer)', value: 'items', description: 'Each customer as an item with its delivery outcome' },
+					{
+						name: 'Customer Table (Large Runs)',
+						value: 'table',
+						description:
+							'One item carrying every customer with its delivery outcome (delivery.* columns) as a customer table, the counts per status and a sample of each; unconfirmed customers still come as items',
+					},
+				],
+				default: 'items',
+				description:
+					'What the Recipients output holds. A customer table in (Segment Router, One Customer Table per Output) always gives a customer table out. See docs/LARGE_RUNS.md.',
+			},
+			{
 				displayName: 'Require Opt-In',
 				name: 'requireOptIn',
 				type: 'boolean',

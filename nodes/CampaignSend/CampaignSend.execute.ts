@@ -11,6 +11,8 @@ import { n8nTransport } from '../shared/n8nTransport';
 import { closeLedger, openLedger, type LedgerKind } from './ledger';
 import { findProviderModule, type ModuleProvider, type ProviderModule } from './providers';
 import { isAgentToolVariant, isDryRun } from '../core/delivery/agentTool';
+import { isTableInput, readTable } from '../shared/customerTable';
+import { recipientsTableItem } from './CampaignSend.table';
 
 const ID_FALLBACKS = ['customerId', 'customer_id', 'id', 'email'];
 
@@ -256,11 +258,15 @@ function manualRunWarning(ctx: IExecuteFunctions, s: Settings, totalSent: number
 	return warning;
 }
 
-/** One summary item per campaign, then (dry run) one item per request that would be sent. */
-function summaryItems(results: DeliveryResult[], warning: string | undefined, dryRun: boolean): INodeExecutionData[] {
+/**
+ * One summary item per campaign, then (dry run) one item per request that would be sent. Paired
+ * with the items of their recipients; `fromTable`: with the one item that carried the table.
+ */
+function summaryItems(results: DeliveryResult[], warning: string | undefined, dryRun: boolean, fromTable: boolean): INodeExecutionData[] {
+	const pair = (indexes: number[]) => (fromTable ? { item: 0 } : indexes.map((i) => ({ item: i })));
 	const out: INodeExecutionData[] = results.map((r) => ({
 		json: { summary: (warning ? { ...r.summary, warning } : r.summary) as unknown as IDataObject },
-		pairedItem: r.records.map((rec) => ({ item: rec.itemIndex })),
+		pairedItem: pair(r.records.map((rec) => rec.itemIndex)),
 	}));
 	if (dryRun)
 		for (const r of results)
@@ -272,15 +278,19 @@ function summaryItems(results: DeliveryResult[], warning: string | undefined, dr
 						batch: req.batch,
 						recipients: req.itemIndexes.length,
 					},
-					pairedItem: req.itemIndexes.map((i) => ({ item: i })),
+					pairedItem: pair(req.itemIndexes),
 				});
 	return out;
 }
 
 export async function executeCampaignSend(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const items = this.getInputData();
+	const input = this.getInputData();
 	const node = this.getNode();
 	const settings = readSettings(this);
+	// a customer table (large runs): its rows are the recipients, and the Recipients output a table
+	const table = isTableInput(input) ? await readTable(this) : undefined;
+	const items: INodeExecutionData[] = table ? Array.from({ length: table.rows }, (_, k) => ({ json: table.row(k) as IDataObject })) : input;
+	const asTable = table !== undefined || settings.options.recipientsOutput === 'table';
 	const { results, provider } = await deliver(this, settings, campaignGroups(items, settings, node.name));
 
 	const totalSent = results.reduce((n, r) => n + r.summary.sent, 0);
@@ -291,13 +301,17 @@ export async function executeCampaignSend(this: IExecuteFunctions): Promise<INod
 			description: 'Nothing was sent. Check the credential and the provider settings; a rerun sends everything (nothing was recorded).',
 		});
 	}
-	const errorOutput = node.onError === 'continueErrorOutput';
+	const errorOutput = node.onError === 'continueErrorOutput' && !asTable;
 	const recipients: INodeExecutionData[] = [];
 	const unconfirmed: INodeExecutionData[] = [];
-	for (const r of results.flatMap((x) => x.records).sort((a, b) => a.itemIndex - b.itemIndex)) {
-		const item = { json: { ...items[r.itemIndex].json, delivery: deliveryJson(r) }, pairedItem: { item: r.itemIndex } };
+	const records = results.flatMap((x) => x.records).sort((a, b) => a.itemIndex - b.itemIndex);
+	for (const r of records) {
+		// as a table every outcome is a row of the table; unconfirmed ones are also items (to decide on)
+		if (asTable && r.status !== 'unconfirmed') continue;
+		const item = { json: { ...items[r.itemIndex].json, delivery: deliveryJson(r) }, pairedItem: { item: table ? 0 : r.itemIndex } };
 		if (r.status === 'unconfirmed') unconfirmed.push(item);
 		else recipients.push(recipientItem(r, item, errorOutput));
 	}
-	return [recipients, summaryItems(results, manualRunWarning(this, settings, totalSent), settings.dryRun), unconfirmed];
+	if (asTable) recipients.push(await recipientsTableItem(this, items, table, records));
+	return [recipients, summaryItems(results, manualRunWarning(this, settings, totalSent), settings.dryRun, table !== undefined), unconfirmed];
 }

@@ -416,6 +416,12 @@ export const segmentRouterProperties: INodeProperties[] = [
 						description: 'Items only on the outputs of segments with a playbook of their own (all segments when none has one); the others are counted',
 					},
 					{ name: 'All Outputs', value: 'all', description: 'An item on its output for every customer of the table' },
+					{
+						name: 'One Customer Table per Output',
+						value: 'tables',
+						description:
+							'No customer items: each playbook segment output gets one item carrying its customers (with route and playbook) as a customer table, a summary and a sample; Campaign Send reads it (the largest runs)',
+					},
 				],
 				default: 'playbook',
 				description:

@@ -23,6 +23,7 @@ import {
 	type SegmentRuleSpec,
 } from '../core/playbook/router';
 import { isTableInput, readTable } from '../shared/customerTable';
+import { outputTableItems, type OutputRows } from './SegmentRouter.table';
 
 const ID_FALLBACKS = ['customerId', 'customer_id', 'id', 'email'];
 const ALL_SEGMENTS = '*';
@@ -202,6 +203,8 @@ export async function executeSegmentRouter(this: IExecuteFunctions): Promise<INo
 	let cachedSpecs = specsFor(firstRules);
 
 	const emit = table ? tableOutputs(layout.names, segmentNames, cachedPlaybooks, options.tableItems === 'all') : undefined;
+	// One Customer Table per Output: the routed rows are collected per output, no item per customer
+	const perOutput: OutputRows[] | undefined = table && options.tableItems === 'tables' ? layout.names.map(() => ({ rows: [], routed: [] })) : undefined;
 	const playbookCache = new Map<number, ResolvedPlaybook>();
 	const counts = new Map<string, number>();
 	let droppedFallback = 0;
@@ -265,6 +268,11 @@ export async function executeSegmentRouter(this: IExecuteFunctions): Promise<INo
 				notEmitted++;
 				continue;
 			}
+			if (perOutput) {
+				perOutput[decision.outputIndex].rows.push(i);
+				perOutput[decision.outputIndex].routed.push({ route: decision.route as unknown as IDataObject, playbook: playbook ? playbook.json : null });
+				continue;
+			}
 			// a table row is a fresh object: completed in place; an input item is copied
 			const out = table ? json : { ...json };
 			out.route = decision.route as unknown as IDataObject;
@@ -297,5 +305,10 @@ export async function executeSegmentRouter(this: IExecuteFunctions): Promise<INo
 		});
 	}
 	if (hints.length && typeof this.addExecutionHints === 'function') this.addExecutionHints(...hints);
+	if (table && perOutput) {
+		const tables = await outputTableItems(this, table, layout.names, perOutput);
+		// continue-on-fail error items (no table row) stay items beside the tables
+		return tables.map((t, k) => [...t, ...returnData[k]]);
+	}
 	return returnData;
 }

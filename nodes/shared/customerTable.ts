@@ -22,15 +22,22 @@ export async function readTable(ctx: IExecuteFunctions): Promise<CustomerTable> 
 
 /**
  * The item carrying `table`: `json` plus `table` (rows, columns, where it is kept) and `sample`
- * (the first customers as items would show them). Warns when n8n keeps binary data in memory
+ * (the first customers as items would show them, or the rows `sampleRows`). Warns when n8n keeps binary data in memory
  * (then the table travels inside the run data: set N8N_DEFAULT_BINARY_DATA_MODE=filesystem).
  */
-export async function tableItem(ctx: IExecuteFunctions, table: CustomerTable, json: IDataObject, pairedItem: { item: number }): Promise<INodeExecutionData> {
+export async function tableItem(
+	ctx: IExecuteFunctions,
+	table: CustomerTable,
+	json: IDataObject,
+	pairedItem: { item: number },
+	sampleRows?: number[],
+): Promise<INodeExecutionData> {
 	const buffer = table.encode();
 	const binary = await ctx.helpers.prepareBinaryData(buffer, `customers.${TABLE_EXTENSION}`, TABLE_MIME);
 	const onDisk = typeof binary.id === 'string' && binary.id !== '';
 	const sample: IDataObject[] = [];
-	for (let k = 0; k < Math.min(SAMPLE_ROWS, table.rows); k++) sample.push(table.peekRow(k) as IDataObject);
+	const rows = sampleRows ?? Array.from({ length: Math.min(SAMPLE_ROWS, table.rows) }, (_, k) => k);
+	for (const k of rows) sample.push(table.peekRow(k) as IDataObject);
 	if (!onDisk && typeof ctx.addExecutionHints === 'function')
 		ctx.addExecutionHints({
 			message: `The customer table (${(buffer.length / 1048576).toFixed(1)} MB) is kept in the run data because n8n keeps binary data in memory: set N8N_DEFAULT_BINARY_DATA_MODE=filesystem for large runs`,

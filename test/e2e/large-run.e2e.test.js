@@ -3,7 +3,9 @@
  * one orders file read by Fetch Customers twice — as customer items, and as one customer table —
  * through RFM Score, Cluster Customers and Segment Router: the table branch must give exactly the
  * items of the playbook segments that the items branch gives, with n8n holding one item per node,
- * then Campaign Send (Local Outbox) sends them. In the same run, files that used to be misread:
+ * then Campaign Send (Local Outbox) sends them. A third branch passes the playbook segments on as
+ * tables (Segment Router › One Customer Table per Output) to a Campaign Send that answers with one
+ * table of outcomes: the same customers, the same outbox lines, one item per output and run. In the same run, files that used to be misread:
  * UTF-16 without a byte order mark holding an accounting negative, an impossible date and an
  * epoch "0"; and a file with an unterminated quote (an error naming its line, not a silently
  * shortened file). Small data: one n8n run.
@@ -55,12 +57,14 @@ function workflow(dir) {
 		node('Cluster (Table)', 'n8n-nodes-microsegments.clusterCustomers', 4, 1, cluster),
 		node('Router (Table)', 'n8n-nodes-microsegments.segmentRouter', 5, 1, routerParams),
 		node('Send', 'n8n-nodes-microsegments.campaignSend', 6, 1, { provider: 'outbox', outboxDirectory: path.join(dir, 'outbox'), campaignKey: '', runKey: 'e2e', options: {} }),
+		node('Router (Tables)', 'n8n-nodes-microsegments.segmentRouter', 5, 4, { ...routerParams, options: { tableItems: 'tables' } }),
+		node('Send (Tables)', 'n8n-nodes-microsegments.campaignSend', 6, 4, { provider: 'outbox', outboxDirectory: path.join(dir, 'outbox-tables'), campaignKey: '', runKey: 'e2e-tables', options: {} }),
 		node('Read UTF-16', 'n8n-nodes-base.readWriteFile', 1, 2, { fileSelector: path.join(dir, 'utf16.csv'), options: {} }),
 		node('UTF-16 Orders', 'n8n-nodes-microsegments.fetchCustomers', 2, 2, { source: 'csv', output: 'orders', options: {} }),
 		node('Read Unterminated', 'n8n-nodes-base.readWriteFile', 1, 3, { fileSelector: path.join(dir, 'unterminated.csv'), options: {} }),
 		node('Unterminated', 'n8n-nodes-microsegments.fetchCustomers', 2, 3, { source: 'csv', output: 'customers', options: {} }, { onError: 'continueRegularOutput' }),
 	];
-	const routerToSend = { main: SEGMENTS.map((s) => (PLAYBOOK.some((p) => p.segment === s) ? [{ node: 'Send', type: 'main', index: 0 }] : [])) };
+	const toSend = (name) => ({ main: SEGMENTS.map((s) => (PLAYBOOK.some((p) => p.segment === s) ? [{ node: name, type: 'main', index: 0 }] : [])) });
 	return {
 		name: 'E2E: CSV path and large runs',
 		nodes,
@@ -72,8 +76,9 @@ function workflow(dir) {
 			'Cluster (Items)': link('Router (Items)'),
 			'Customers (Table)': link('RFM (Table)'),
 			'RFM (Table)': link('Cluster (Table)'),
-			'Cluster (Table)': link('Router (Table)'),
-			'Router (Table)': routerToSend,
+			'Cluster (Table)': { main: [[{ node: 'Router (Table)', type: 'main', index: 0 }, { node: 'Router (Tables)', type: 'main', index: 0 }]] },
+			'Router (Table)': toSend('Send'),
+			'Router (Tables)': toSend('Send (Tables)'),
 			'Read UTF-16': link('UTF-16 Orders'),
 			'Read Unterminated': link('Unterminated'),
 		},
@@ -138,6 +143,52 @@ describe(`CSV path and large runs on n8n ${version}`, () => {
 		SEGMENTS.forEach((s, k) => PLAYBOOK.some((p) => p.segment === s) && (routed += run.items('Router (Table)', k).length));
 		expect(lines).toHaveLength(routed);
 		expect(new Set(lines.map((l) => JSON.parse(l).customerId)).size).toBe(routed);
+	});
+
+	test('One Customer Table per Output: a table per playbook segment, and Campaign Send answers with one table of outcomes', () => {
+		const outbox = (sub) =>
+			fs
+				.readdirSync(path.join(dir, sub))
+				.filter((f) => f.endsWith('.jsonl'))
+				.flatMap((f) => fs.readFileSync(path.join(dir, sub, f), 'utf8').trim().split('\n'))
+				.map((l) => JSON.parse(l))
+				.map((m) => `${m.campaignKey} ${m.customerId} ${m.to}`)
+				.sort();
+		let routed = 0;
+		SEGMENTS.forEach((segment, k) => {
+			const items = run.items('Router (Table)', k);
+			const tables = run.rawItems('Router (Tables)', k);
+			if (!PLAYBOOK.some((p) => p.segment === segment)) return expect(tables).toEqual([]);
+			expect(tables).toHaveLength(1);
+			expect(tables[0].binary.customers).toMatchObject({ mimeType: 'application/vnd.microsegments.customers+table' });
+			// the customers the items branch routes there, route and playbook included
+			expect(tables[0].json).toMatchObject({ output: segment, customers: items.length, table: { customers: items.length, storedOnDisk: true } });
+			expect(tables[0].json.sample).toEqual(items.slice(0, 20));
+			routed += items.length;
+		});
+		// the same messages as the items branch
+		expect(outbox('outbox-tables')).toEqual(outbox('outbox'));
+		// per run (one per playbook output): one Recipients item with every outcome in its table
+		const runs = run.runData['Send (Tables)'];
+		expect(runs).toHaveLength(PLAYBOOK.length);
+		let sent = 0;
+		runs.forEach((_, r) => {
+			const [recipients, ...more] = run.rawItems('Send (Tables)', 0, r);
+			expect(more).toEqual([]);
+			expect(recipients.pairedItem).toEqual({ item: 0 });
+			expect(recipients.binary.customers.mimeType).toBe('application/vnd.microsegments.customers+table');
+			const { byStatus, customers, sample, table } = recipients.json;
+			expect(table.columns).toEqual(expect.arrayContaining(['route.campaignKey', 'delivery.status', 'delivery.sendKey']));
+			expect(customers).toBe(table.customers);
+			expect(byStatus.sent).toBe(customers);
+			expect(sample.length).toBe(Math.min(20, customers));
+			for (const c of sample) expect(c.delivery).toMatchObject({ status: 'sent', provider: 'outbox', attempts: 1 });
+			const [summary] = run.items('Send (Tables)', 1, r);
+			expect(summary.summary).toMatchObject({ total: customers, sent: customers });
+			expect(run.rawItems('Send (Tables)', 1, r)[0].pairedItem).toEqual({ item: 0 });
+			sent += customers;
+		});
+		expect(sent).toBe(routed);
 	});
 
 	test('UTF-16 without a byte order mark, an accounting negative, an impossible date and epoch 0 are read right', () => {

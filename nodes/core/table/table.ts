@@ -377,7 +377,8 @@ function flatten(value: Record<string, unknown>, prefix: string, out: Record<str
 	}
 }
 
-function columnOf(values: unknown[]): Column {
+/** The column for one value per row: numbers, labels (few distinct strings), texts, else json. */
+export function columnOf(values: unknown[]): Column {
 	if (values.every((v) => typeof v === 'number' || v === null)) return { kind: 'number', values: Float64Array.from(values, (v) => (v === null ? NaN : (v as number))) };
 	if (values.every((v) => typeof v === 'string' || v === null)) {
 		const distinct = new Set(values).size;
