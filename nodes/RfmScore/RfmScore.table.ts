@@ -119,6 +119,7 @@ export async function scoreTable(ctx: IExecuteFunctions, mode: 'customers' | 'su
 				currency: names.currency ? textsOf(table, names.currency) : undefined,
 				firstOrderTime: names.firstOrderDate ? numbersOf(table, names.firstOrderDate, 'date', p.dateFormat) : undefined,
 				names: names as never,
+				uniqueIds: table.distinct(names.customerId as string),
 			},
 			{ skipInvalid: p.skipInvalid || ctx.continueOnFail() },
 		);

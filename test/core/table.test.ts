@@ -38,6 +38,20 @@ describe('customer table', () => {
 		expect(res.records.map((r) => customerRecord(res.customers!, res.records.indexOf(r)))).toEqual(res.records);
 	});
 
+	it('marks the customer ids of an orders file as distinct, and drops the mark when rows repeat or the ids are replaced', () => {
+		const csv = 'customer_id,order_id,date,total\nA,1,2024-01-01,10\nB,2,2024-01-03,5\nA,3,2024-02-01,7\n';
+		const table = CustomerTable.decode(customerTable(fetchCsv(csv, { mode: 'customers' }).customers!).encode());
+		expect(table.distinct('customerId')).toBe(true);
+		expect(table.distinct('email')).toBe(false);
+		expect(table.select([1, 0]).distinct('customerId')).toBe(true);
+		expect(table.select([1]).distinct('customerId')).toBe(true);
+		expect(table.select([0, 1, 0]).distinct('customerId')).toBe(false);
+		expect(CustomerTable.decode(table.select([0, 0]).encode()).distinct('customerId')).toBe(false);
+		const replaced = table.select([0, 1]).set('customerId', { kind: 'text', values: ['x', 'x'] });
+		expect(replaced.distinct('customerId')).toBe(false);
+		expect(t.distinct('customerId')).toBe(false);
+	});
+
 	it('builds a table from item objects: nested fields as dotted columns', () => {
 		const recs = [
 			{ customerId: '1', ordersCount: 2, rfm: { segment: 'A', r: 5 }, tags: ['x'], spentByCurrency: { USD: 1 } },

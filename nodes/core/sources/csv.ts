@@ -386,6 +386,8 @@ export function customerTable(c: CustomerColumns): CustomerTable {
 		for (const [k, v] of c.spentByCurrency) if (k < n) all[k] = v;
 		t.set('spentByCurrency', { kind: 'json', values: all });
 	}
+	// one row per customer id, aggregated from the orders: RFM Score need not look for repeats
+	t.meta.distinctIds = 'customerId';
 	return t;
 }
 

@@ -89,7 +89,11 @@ function build(plan: RowPlan, k: number, peek = false): Record<string, unknown> 
 export class CustomerTable {
 	readonly columns = new Map<string, Column>();
 	private plan: RowPlan | undefined;
-	/** Free-form facts about the run so far (read by the nodes that come next). */
+	/**
+	 * Free-form facts about the run so far (read by the nodes that come next). `distinctIds` names a
+	 * column whose values are known to be distinct (customers aggregated from orders): dropped when
+	 * that column is replaced or rows are repeated.
+	 */
 	meta: Record<string, unknown> = {};
 
 	constructor(public rows: number) {}
@@ -99,7 +103,13 @@ export class CustomerTable {
 		if (length !== this.rows) throw new TableError(`Column ${name} has ${length} rows, the table ${this.rows}`);
 		this.columns.set(name, column);
 		this.plan = undefined;
+		if (this.meta.distinctIds === name) delete this.meta.distinctIds;
 		return this;
+	}
+
+	/** Whether the values of column `name` are known to be distinct (see meta.distinctIds). */
+	distinct(name: string): boolean {
+		return this.meta.distinctIds === name && this.columns.has(name);
 	}
 
 	get(name: string): Column | undefined {
@@ -139,11 +149,13 @@ export class CustomerTable {
 	/** A new table with the given rows, in that order (the same columns when that is every row in order). */
 	select(rows: ArrayLike<number>): CustomerTable {
 		const t = new CustomerTable(rows.length);
-		t.meta = { ...this.meta };
+		const meta = { ...this.meta };
+		if (meta.distinctIds !== undefined && !distinctRows(rows, this.rows)) delete meta.distinctIds;
 		let identity = rows.length === this.rows;
 		for (let i = 0; i < rows.length && identity; i++) identity = rows[i] === i;
 		if (identity) {
 			for (const [name, c] of this.columns) t.set(name, c);
+			t.meta = meta;
 			return t;
 		}
 		for (const [name, c] of this.columns) {
@@ -158,6 +170,7 @@ export class CustomerTable {
 				t.set(name, { kind: c.kind, values: v } as Column);
 			}
 		}
+		t.meta = meta;
 		return t;
 	}
 
@@ -219,7 +232,6 @@ export class CustomerTable {
 		const headLength = buf.readUInt32LE(8);
 		const head = JSON.parse(buf.toString('utf8', 12, 12 + headLength)) as { rows: number; columns: HeaderColumn[]; meta?: Record<string, unknown> };
 		const t = new CustomerTable(head.rows);
-		t.meta = head.meta ?? {};
 		let at = 12 + headLength;
 		for (const h of head.columns) {
 			if (h.kind === 'const') {
@@ -243,6 +255,7 @@ export class CustomerTable {
 				t.set(h.name, lazyStrings(h.kind === 'json' ? 'json' : 'text', Buffer.from(block), head.rows, h.ascii === true));
 			}
 		}
+		t.meta = head.meta ?? {};
 		return t;
 	}
 }
@@ -352,6 +365,16 @@ function decodeStrings(block: Buffer, n: number, ascii: boolean): (string | null
  * top-level field, nested objects flattened into dotted columns; numbers stay numbers, strings
  * with few distinct values become labels, anything else json.
  */
+/** Whether row indexes (each below `of`) name no row twice. */
+function distinctRows(rows: ArrayLike<number>, of: number): boolean {
+	const seen = new Uint8Array(of);
+	for (let i = 0; i < rows.length; i++) {
+		if (seen[rows[i]]) return false;
+		seen[rows[i]] = 1;
+	}
+	return true;
+}
+
 export function tableFromRecords(records: readonly Record<string, unknown>[]): CustomerTable {
 	const n = records.length;
 	const names = new Map<string, true>();
