@@ -121,7 +121,7 @@ function isInstalled(version) {
 
 function dirSizeMb(dir) {
 	try {
-		return Math.round(Number(execFileSync('du', ['-sm', dir], { encoding: 'utf8' }).split(/\s/)[0]));
+		return Math.round(Number(execFileSync('du', ['-sm', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split(/\s/)[0]));
 	} catch {
 		return undefined;
 	}
