@@ -293,8 +293,8 @@ class ShopifyRead {
 	private readonly seenIds = new Set<string>();
 	/** Set when the paged read finds more than a page in 'auto' mode. */
 	useBulk: boolean;
-	/** Customer fields for the credential's API version, and the objects each node costs. */
-	private readonly customerFields: string;
+	/** The paged query for the credential's API version, and the objects each node costs. */
+	private readonly pageQuery: string;
 	private readonly nodeCost: number;
 
 	constructor(
@@ -317,7 +317,7 @@ class ShopifyRead {
 		this.first = Math.min(run.maxRecords, Math.max(1, Math.min(SHOPIFY_MAX_PAGE, Math.floor(opts.pageSize ?? SHOPIFY_MAX_PAGE))));
 		this.useBulk = (config.method ?? 'auto') === 'bulk' && run.maxRecords === Infinity;
 		const rfmGroup = this.kind === 'customers' && shopifyHasRfmGroup(config.apiVersion);
-		this.customerFields = shopifyCustomerFields(config.apiVersion);
+		this.pageQuery = this.kind === 'customers' ? shopifyCustomersQuery(shopifyCustomerFields(config.apiVersion)) : SHOPIFY_ORDERS_QUERY;
 		this.nodeCost = NODE_COST[this.kind] + (rfmGroup ? 1 : 0);
 	}
 
@@ -387,8 +387,7 @@ class ShopifyRead {
 		for (;;) {
 			const variables: Record<string, unknown> = { first: this.first, after, query: this.searchQuery };
 			if (this.byUpdate) variables.sortKey = 'UPDATED_AT';
-			const query = kind === 'customers' ? shopifyCustomersQuery(this.customerFields) : SHOPIFY_ORDERS_QUERY;
-			const { data, errs } = await this.gql({ query, variables }, 2 + this.first * (1 + this.nodeCost));
+			const { data, errs } = await this.gql({ query: this.pageQuery, variables }, 2 + this.first * (1 + this.nodeCost));
 			if (errs.length && !data?.[kind]) {
 				if (errs.some((e) => e.code === 'MAX_COST_EXCEEDED') && this.first > 10) {
 					this.first = Math.max(10, Math.floor(this.first / 2));
