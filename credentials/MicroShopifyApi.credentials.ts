@@ -42,7 +42,7 @@ export class MicroShopifyApi implements ICredentialType {
 			name: 'apiVersion',
 			type: 'string',
 			default: '2026-01',
-			description: 'Shopify Admin API version, 2025-04 or later (the node reads the customer\'s default email address, added in 2025-04)',
+			description: 'Shopify Admin API version, 2025-04 or later (the node reads the customer\'s default email address and Shopify\'s RFM group, both added in 2025-04)',
 		},
 		{
 			displayName: 'Base URL',

@@ -17,6 +17,7 @@ import { outputFieldsMode, withGroup } from '../core/output/flat';
 import { parseList as list } from '../core/list';
 import { iso, pairedItems, readReference, scoreOptions, summaryItems } from './RfmScore.common';
 import { isTableInput } from '../shared/customerTable';
+import { agreementOfScored, hasShopifyRfmGroup } from '../core/rfm/shopifyAgreement';
 import { scoreTable } from './RfmScore.table';
 
 const NO_ORDERS = 'No Orders';
@@ -71,7 +72,8 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 				});
 		}
 
-		const result = scoreRfm(rows, scoreOptions(this, input, options, bins, scoring, reference));
+		const scoreOpts = scoreOptions(this, input, options, bins, scoring, reference);
+		const result = scoreRfm(rows, scoreOpts);
 
 		const withoutOrders = rows.withoutOrders;
 		const keepWithoutOrders = input === 'customers' && options.withoutOrders === 'keep';
@@ -138,6 +140,14 @@ export async function executeRfmScore(this: IExecuteFunctions): Promise<INodeExe
 			fields: rows.fields as IDataObject,
 		};
 		if (keepWithoutOrders) extra.customersWithoutOrders = withoutOrders.length;
+		// customers read from Shopify carry the group Shopify computes: how ours agrees with it
+		if (input === 'customers' && mode !== 'customers' && hasShopifyRfmGroup(records))
+			extra.shopifyRfmAgreement = agreementOfScored(
+				{ count: result.count, segment: result.columns.segment, latestItemIndex: result.columns.latestItemIndex },
+				keepWithoutOrders ? withoutOrders : [],
+				(i) => records[i]?.shopifyRfmGroup,
+				scoreOpts.map.id,
+			) as unknown as IDataObject;
 		const summary = mode === 'customers' ? [] : summaryItems(result, extra, fields);
 
 		const skippedTotal = Object.values(result.skipped).reduce((a, b) => a + (b ?? 0), 0);

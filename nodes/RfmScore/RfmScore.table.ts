@@ -11,6 +11,7 @@ import { RfmInputError, extractCustomerColumns, scoreRfm, type RfmResult, type S
 import type { CustomerTable } from '../core/table/table';
 import { readTable, tableItem } from '../shared/customerTable';
 import { scoreOptions, summaryItems } from './RfmScore.common';
+import { agreementOfScored } from '../core/rfm/shopifyAgreement';
 
 const NO_ORDERS = 'No Orders';
 
@@ -129,11 +130,18 @@ export async function scoreTable(ctx: IExecuteFunctions, mode: 'customers' | 'su
 				description: `${rows.invalid.length} customers of the table have problems (first shown). Turn on Options > "Skip Invalid Items" to skip and count them.`,
 			});
 		}
-		const result = scoreRfm(rows, scoreOptions(ctx, 'customers', p.options, p.bins, p.scoring, p.reference));
+		const scoreOpts = scoreOptions(ctx, 'customers', p.options, p.bins, p.scoring, p.reference);
+		const result = scoreRfm(rows, scoreOpts);
 		const keep = p.options.withoutOrders === 'keep';
 		if (rows.withoutOrders.length && !keep) result.skipped.noOrders = (result.skipped.noOrders ?? 0) + rows.withoutOrders.length;
 		const extra: IDataObject = { customersScored: result.count, fields: rows.fields as IDataObject };
 		if (keep) extra.customersWithoutOrders = rows.withoutOrders.length;
+		if (table.get('shopifyRfmGroup')) {
+			// customers read from Shopify carry the group Shopify computes: how ours agrees with it
+			const groups = textsOf(table, 'shopifyRfmGroup');
+			const scored = { count: result.count, segment: result.columns.segment, latestItemIndex: result.columns.latestItemIndex };
+			extra.shopifyRfmAgreement = agreementOfScored(scored, keep ? rows.withoutOrders : [], (i) => groups[i], scoreOpts.map.id) as unknown as IDataObject;
+		}
 		const summary = summaryItems(result, extra);
 		if (mode === 'summary') return [summary];
 		const out = scoredTable(table, result, keep ? rows.withoutOrders : []);

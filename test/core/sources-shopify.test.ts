@@ -1,6 +1,6 @@
 import { fetchTransport } from '../../nodes/core/net/http';
 import { SourceError } from '../../nodes/core/sources/errors';
-import { fetchShopify, normalizeShopifyOrder, shopifyBaseUrl, shopifyOrderStatus } from '../../nodes/core/sources/shopify';
+import { fetchShopify, normalizeShopifyCustomer, normalizeShopifyOrder, shopifyBaseUrl, shopifyHasRfmGroup, shopifyOrderStatus } from '../../nodes/core/sources/shopify';
 import type { FetchOptions, NormalizedCustomer, NormalizedOrder } from '../../nodes/core/sources/types';
 import { ShopData, STATUS } from '../mocks/shop-data';
 import { startShopifyMock, type ShopifyMock } from '../mocks/shopify';
@@ -58,6 +58,40 @@ describe('Shopify client against the mock', () => {
 			expect(r.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
 		}
 		expect((res.records[0] as NormalizedOrder).source).toBeDefined();
+	});
+
+	test("customers carry the RFM group Shopify computes (API 2025-04+), and an older version is not asked for it", async () => {
+		const res = await fetchShopify(cfg(mock), opts(mock, { pageSize: 25 }));
+		const customers = res.records as NormalizedCustomer[];
+		const groups = ['CHAMPIONS', 'LOYAL', 'ACTIVE', 'NEEDS_ATTENTION', 'PROMISING', 'NEW', 'AT_RISK', 'PREVIOUSLY_LOYAL', 'ALMOST_LOST', 'DORMANT', 'PROSPECTS'];
+		for (const c of customers) {
+			expect(groups).toContain(c.shopifyRfmGroup);
+			expect(c.shopifyRfmGroup === 'PROSPECTS').toBe(c.ordersCount === 0);
+		}
+		expect(new Set(customers.map((c) => c.shopifyRfmGroup)).size).toBeGreaterThanOrEqual(6);
+		// the same value the shop answers for that customer alone
+		const ask = async (version: string, query: string) => {
+			const r = await fetch(`${mock.url}/admin/api/${version}/graphql.json`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-shopify-access-token': TOKEN }, body: JSON.stringify({ query }) });
+			return (await r.json()) as { data?: { customer: { statistics: Record<string, string> } }; errors?: Array<{ message: string; extensions: { code: string } }> };
+		};
+		const one = await ask('2026-01', '{ customer(id: "gid://shopify/Customer/7000003") { statistics { rfmGroup } } }');
+		expect(one.data?.customer.statistics.rfmGroup).toBe(customers.find((c) => c.customerId === '7000003')?.shopifyRfmGroup);
+		// 2025-01 has statistics (predictedSpendTier) but no rfmGroup: Shopify's unknown-field error
+		const old = await ask('2025-01', '{ customer(id: "gid://shopify/Customer/7000003") { statistics { rfmGroup } } }');
+		expect(old.data).toBeUndefined();
+		expect(old.errors?.[0].message).toBe("Field 'rfmGroup' doesn't exist on type 'CustomerStatistics'");
+		expect(old.errors?.[0].extensions.code).toBe('undefinedField');
+		expect((await ask('2025-01', '{ customer(id: "gid://shopify/Customer/7000003") { statistics { predictedSpendTier } } }')).errors).toBeUndefined();
+		// the client leaves the field out for that version: same customers, no shopifyRfmGroup
+		const older = await fetchShopify({ ...cfg(mock), apiVersion: '2025-01' }, opts(mock, { pageSize: 25 }));
+		expect(older.records).toHaveLength(60);
+		expect(older.records.some((c) => 'shopifyRfmGroup' in c)).toBe(false);
+		expect(older.records).toEqual(customers.map(({ shopifyRfmGroup: _g, ...rest }) => rest));
+	});
+
+	test('which API versions have the RFM group', () => {
+		expect(['2025-04', '2025-07', '2026-01', 'unstable', undefined].map((v) => shopifyHasRfmGroup(v))).toEqual([true, true, true, true, true]);
+		expect(['2025-01', '2024-10', '2022-07', 'latest'].map((v) => shopifyHasRfmGroup(v))).toEqual([false, false, false, false]);
 	});
 
 	test('waits for the cost bucket instead of running dry', async () => {
@@ -202,6 +236,11 @@ describe('Shopify bulk export', () => {
 		const customers = await fetchShopify(bulkCfg(mock), opts(mock));
 		const pagedCustomers = await fetchShopify(cfg(mock), opts(mock));
 		expect(customers.records).toEqual(pagedCustomers.records);
+		expect((customers.records as NormalizedCustomer[]).filter((c) => typeof c.shopifyRfmGroup === 'string')).toHaveLength(600);
+		// an API version before 2025-04: the export document leaves the field out (the mock would refuse it)
+		const older = await fetchShopify({ ...bulkCfg(mock), apiVersion: '2025-01' }, opts(mock));
+		expect(older.records).toHaveLength(600);
+		expect(older.records.some((c) => 'shopifyRfmGroup' in c)).toBe(false);
 	});
 
 	test('auto: one page for a small result, a bulk export when there is more than a page', async () => {
@@ -266,6 +305,15 @@ describe('Shopify normalization', () => {
 		expect(normalizeShopifyOrder({ ...base, customer: null }, false)).toEqual({ id: '9', reason: 'order has no customer and no email' });
 		expect(normalizeShopifyOrder({ ...base, customer: { id: 'gid://shopify/Customer/1' }, createdAt: 'yesterday' }, false)).toEqual({ id: '9', reason: 'createdAt is missing or not a date' });
 		expect(normalizeShopifyOrder({ ...base, customer: { id: 'gid://shopify/Customer/1' }, currentTotalPriceSet: { shopMoney: { amount: 'NaN', currencyCode: 'EUR' } } }, false)).toMatchObject({ reason: expect.stringContaining('not a number') });
+	});
+
+	test('the RFM group: kept as Shopify sends it, null without statistics, absent when not asked for', () => {
+		const base = { id: 'gid://shopify/Customer/5', numberOfOrders: '2', amountSpent: { amount: '20.00', currencyCode: 'USD' } };
+		const pick = (node: Record<string, unknown>) => normalizeShopifyCustomer(node, false) as NormalizedCustomer;
+		expect(pick({ ...base, statistics: { rfmGroup: 'AT_RISK' } }).shopifyRfmGroup).toBe('AT_RISK');
+		expect(pick({ ...base, statistics: null }).shopifyRfmGroup).toBeNull();
+		expect(pick({ ...base, statistics: { rfmGroup: null } }).shopifyRfmGroup).toBeNull();
+		expect('shopifyRfmGroup' in pick(base)).toBe(false);
 	});
 
 	test('base URL from the shop domain', () => {

@@ -89,6 +89,26 @@ describe(`Fetch Customers on n8n ${version}`, () => {
 		}
 		const summary = run.items('RFM Score', 1);
 		expect(summary.reduce((n, s) => n + s.customers, 0)).toBe(withOrders.length);
+		// Shopify's own RFM group rides along; the summary says how our segments agree with it
+		const { SHOPIFY_RFM_GROUP_MAP } = require(path.join(ROOT, 'dist/nodes/core/rfm/shopifyAgreement.js'));
+		const agreement = summary[0].details.shopifyRfmAgreement;
+		for (const s of summary) expect(s.details.shopifyRfmAgreement).toEqual(agreement);
+		const pairs = new Map();
+		let agreeing = 0;
+		for (const s of scored) {
+			expect(s.shopifyRfmGroup).toBe(byId.get(s.customerId).shopifyRfmGroup);
+			const key = `${s.rfm.segment} / ${s.shopifyRfmGroup}`;
+			pairs.set(key, (pairs.get(key) || 0) + 1);
+			if (SHOPIFY_RFM_GROUP_MAP[s.shopifyRfmGroup] === s.rfm.segment) agreeing++;
+		}
+		expect(customers.filter((c) => c.shopifyRfmGroup === 'PROSPECTS').length).toBe(customers.length - withOrders.length);
+		expect(agreement.compared).toBe(withOrders.length);
+		expect(agreement.withoutShopifyGroup).toBe(0);
+		expect(agreement.agreeing).toBe(agreeing);
+		expect(agreement.agreement).toBe(Math.round((agreeing / withOrders.length) * 10000) / 10000);
+		expect(new Map(agreement.pairs.map((p) => [`${p.segment} / ${p.shopifyRfmGroup}`, p.customers]))).toEqual(pairs);
+		expect(agreement.agreement).toBeGreaterThan(0.3);
+		expect(agreement.agreement).toBeLessThan(1);
 		// more than one page: read as a bulk export, whose file link got no access token
 		const stats = await control(shopify, '/__mock/stats');
 		expect(stats.bulkDownloads).toBeGreaterThanOrEqual(1);

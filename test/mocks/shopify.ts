@@ -8,7 +8,9 @@
  *   base64 like Shopify's), `nodes` and `edges{cursor node}`, `pageInfo`, `query` filters
  *   (`updated_at:>=`, `created_at:<`, `test:false`, `email:`), `sortKey` ID / UPDATED_AT /
  *   CREATED_AT and `reverse`;
- * - only the fields asked for, unknown fields rejected with Shopify's `undefinedField` error;
+ * - only the fields asked for, unknown fields rejected with Shopify's `undefinedField` error, per
+ *   API version for fields added later (`CustomerStatistics.rfmGroup` from 2025-04: an older
+ *   version rejects it as unknown; the group itself comes from ./shopify-rfm-groups);
  *   money as decimal strings in MoneyV2 / MoneyBag, numberOfOrders as an UnsignedInt64 string;
  * - calculated query cost (2 per connection + per-node objects) with a leaky bucket
  *   (maximumAvailable 2000, restoreRate 100/s by default), `extensions.cost.throttleStatus` on
@@ -36,6 +38,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { argValue, parseOperation, type GqlField } from './graphql-lite';
 import { ShopifyWriteState } from './shopify-admin-write';
+import { shopifyStatistics } from './shopify-rfm-groups';
 import { FaultPlan, ShopData, STATUS, decimalString, parseArgs, readBody, type Fault, type ShopDataOptions } from './shop-data';
 
 export interface ShopifyMockOptions {
@@ -101,7 +104,9 @@ const SCHEMA: Record<string, Record<string, FieldDef>> = {
 		amountSpent: 'MoneyV2', lastOrder: 'Order', defaultEmailAddress: 'CustomerEmailAddress',
 		defaultPhoneNumber: 'CustomerPhoneNumber', defaultAddress: 'MailingAddress', metafield: 'Metafield',
 		emailMarketingConsent: 'CustomerEmailMarketingConsentState', smsMarketingConsent: 'CustomerSmsMarketingConsentState',
+		statistics: 'CustomerStatistics',
 	},
+	CustomerStatistics: { predictedSpendTier: SCALAR, rfmGroup: SCALAR },
 	MoneyV2: { amount: SCALAR, currencyCode: SCALAR },
 	MoneyBag: { shopMoney: 'MoneyV2', presentmentMoney: 'MoneyV2' },
 	CustomerEmailAddress: { emailAddress: SCALAR, marketingState: SCALAR, marketingOptInLevel: SCALAR, marketingUpdatedAt: SCALAR },
@@ -117,6 +122,13 @@ const SCHEMA: Record<string, Record<string, FieldDef>> = {
 	},
 };
 const CONN_FIELDS: Record<string, FieldDef> = { nodes: 'List', edges: 'Edge', pageInfo: 'PageInfo' };
+/** Fields that exist only from an API version on ('unstable' has them all). */
+const SINCE: Record<string, string> = { 'Customer.statistics': '2022-07', 'CustomerStatistics.rfmGroup': '2025-04' };
+const fieldExists = (typeName: string, field: string, version: string): boolean => {
+	if (!SCHEMA[typeName]?.[field]) return false;
+	const since = SINCE[`${typeName}.${field}`];
+	return !since || version === 'unstable' || version >= since;
+};
 
 class GqlError extends Error {
 	constructor(
@@ -129,17 +141,17 @@ class GqlError extends Error {
 }
 
 /** Validates the selection against the schema and returns its requested cost. */
-function validateAndCost(typeName: string, fields: GqlField[], vars: Record<string, unknown>, path: string[]): number {
+function validateAndCost(typeName: string, fields: GqlField[], vars: Record<string, unknown>, path: string[], version: string): number {
 	let cost = 0;
 	for (const f of fields) {
 		if (f.name === '__typename') continue;
 		if (f.name === '...') {
 			const t = f.typeCondition ?? '';
 			if (!SCHEMA[t]) throw new GqlError(`No such type ${t}, so it can't be a fragment condition`, { code: 'undefinedType', typeName: t });
-			cost += validateAndCost(t, f.selections ?? [], vars, path);
+			cost += validateAndCost(t, f.selections ?? [], vars, path, version);
 			continue;
 		}
-		const def = SCHEMA[typeName]?.[f.name];
+		const def = fieldExists(typeName, f.name, version) ? SCHEMA[typeName][f.name] : undefined;
 		if (!def)
 			throw new GqlError(`Field '${f.name}' doesn't exist on type '${typeName}'`, { code: 'undefinedField', typeName, fieldName: f.name }, [...path, f.name]);
 		if (def === SCALAR) {
@@ -155,20 +167,20 @@ function validateAndCost(typeName: string, fields: GqlField[], vars: Record<stri
 				const cdef = CONN_FIELDS[cf.name];
 				if (!cdef) throw new GqlError(`Field '${cf.name}' doesn't exist on type '${nodeType}Connection'`, { code: 'undefinedField', typeName: `${nodeType}Connection`, fieldName: cf.name });
 				if (!cf.selections) throw new GqlError(`Field must have selections (field '${cf.name}')`, { code: 'selectionMismatch' });
-				if (cf.name === 'nodes') nodeCost = Math.max(nodeCost, 1 + validateAndCost(nodeType, cf.selections, vars, [...path, f.name, 'nodes']));
+				if (cf.name === 'nodes') nodeCost = Math.max(nodeCost, 1 + validateAndCost(nodeType, cf.selections, vars, [...path, f.name, 'nodes'], version));
 				else if (cf.name === 'edges') {
 					for (const ef of cf.selections) {
 						if (ef.name === 'cursor') continue;
 						if (ef.name !== 'node' || !ef.selections)
 							throw new GqlError(`Field '${ef.name}' doesn't exist on type '${nodeType}Edge'`, { code: 'undefinedField', typeName: `${nodeType}Edge`, fieldName: ef.name });
-						nodeCost = Math.max(nodeCost, 1 + validateAndCost(nodeType, ef.selections, vars, [...path, f.name, 'edges', 'node']));
+						nodeCost = Math.max(nodeCost, 1 + validateAndCost(nodeType, ef.selections, vars, [...path, f.name, 'edges', 'node'], version));
 					}
-				} else validateAndCost('PageInfo', cf.selections, vars, [...path, f.name, 'pageInfo']);
+				} else validateAndCost('PageInfo', cf.selections, vars, [...path, f.name, 'pageInfo'], version);
 			}
 			cost += 2 + first * nodeCost;
 			continue;
 		}
-		cost += 1 + validateAndCost(def, f.selections, vars, [...path, f.name]);
+		cost += 1 + validateAndCost(def, f.selections, vars, [...path, f.name], version);
 	}
 	return cost;
 }
@@ -252,6 +264,7 @@ export async function startShopifyMock(opts: ShopifyMockOptions = {}): Promise<S
 	let origin = '';
 	const currency = data.currencyList[0];
 	const iso = (t: number) => new Date(Math.floor(t / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+	const statisticsOf = shopifyStatistics();
 
 	const customerObj = (c: number): Json => {
 		const v = data.customer(c);
@@ -278,6 +291,7 @@ export async function startShopifyMock(opts: ShopifyMockOptions = {}): Promise<S
 			defaultAddress: { countryCodeV2: v.country, country: v.country, city: 'Springfield', zip: '00000', province: null },
 			emailMarketingConsent: { marketingState: v.emailState, marketingOptInLevel: 'SINGLE_OPT_IN', consentUpdatedAt: iso(v.created) },
 			smsMarketingConsent: v.phone ? { marketingState: v.smsState, marketingOptInLevel: 'SINGLE_OPT_IN', consentUpdatedAt: null } : null,
+			statistics: () => statisticsOf(data, c),
 		};
 	};
 	const money = (cents: number): Json => {
@@ -458,7 +472,7 @@ export async function startShopifyMock(opts: ShopifyMockOptions = {}): Promise<S
 		let inner;
 		try {
 			inner = parseOperation(document);
-			validateAndCost('QueryRoot', inner.selections, {}, []);
+			validateAndCost('QueryRoot', inner.selections, {}, [], version);
 		} catch (e) {
 			return userError(`Invalid bulk query: ${(e as Error).message}`);
 		}
@@ -595,7 +609,7 @@ export async function startShopifyMock(opts: ShopifyMockOptions = {}): Promise<S
 			const rootType = op.kind === 'mutation' ? 'Mutation' : 'QueryRoot';
 			let requested: number;
 			try {
-				requested = validateAndCost(rootType, op.selections, vars, []) + (op.kind === 'mutation' ? 10 * op.selections.length : 0);
+				requested = validateAndCost(rootType, op.selections, vars, [], m[1]) + (op.kind === 'mutation' ? 10 * op.selections.length : 0);
 				for (const [name, def] of Object.entries(op.variables))
 					if (def.type.endsWith('!') && (vars[name] === undefined || vars[name] === null) && def.defaultValue === undefined)
 						throw new GqlError(`Variable $${name} of type ${def.type} was provided invalid value`, { code: 'INVALID_VARIABLE' });

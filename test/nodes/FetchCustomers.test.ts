@@ -4,6 +4,7 @@ import { RfmScore } from '../../nodes/RfmScore/RfmScore.node';
 import { ClusterCustomers } from '../../nodes/ClusterCustomers/ClusterCustomers.node';
 import { SegmentRouter } from '../../nodes/SegmentRouter/SegmentRouter.node';
 import { RFM_SEGMENT_NAMES } from '../../nodes/core/playbook/router';
+import { SHOPIFY_RFM_GROUP_MAP } from '../../nodes/core/rfm/shopifyAgreement';
 import { runNode } from '../helpers/runNode';
 import { startShopifyMock, type ShopifyMock } from '../mocks/shopify';
 import { startWooCommerceMock, type WooMock } from '../mocks/woocommerce';
@@ -71,13 +72,51 @@ describe('Fetch Customers node: Shopify', () => {
 		expect(out[0].pairedItem).toEqual({ item: 0 });
 		const c = out[0].json;
 		expect(Object.keys(c).sort()).toEqual(
-			['acceptsMarketing', 'consent', 'country', 'createdAt', 'currency', 'customerId', 'email', 'firstName', 'firstOrderDate', 'lastName', 'lastOrderDate', 'ordersCount', 'phone', 'tags', 'totalSpent', 'updatedAt'].sort(),
+			['acceptsMarketing', 'consent', 'country', 'createdAt', 'currency', 'customerId', 'email', 'firstName', 'firstOrderDate', 'lastName', 'lastOrderDate', 'ordersCount', 'phone', 'shopifyRfmGroup', 'tags', 'totalSpent', 'updatedAt'].sort(),
 		);
 		expect(typeof c.ordersCount).toBe('number');
 		expect(typeof c.totalSpent).toBe('number');
 		expect(logs.some((l) => /gave 40 customers/.test(l))).toBe(true);
 		// progress logs carry counts, never an email address or the token
 		expect(logs.join('\n')).not.toMatch(/@|shpat_/);
+	});
+
+	test("Shopify's RFM group on each customer: RFM Score reports how its segments agree, from items and from a table, and leaves the customers unchanged", async () => {
+		const rfm = new RfmScore();
+		const http = httpVia(creds);
+		const [customers] = await runNode(node, trigger, { parameters: { source: 'shopify', output: 'customers' }, credentials: creds, httpRequest: http.fn });
+		const rfmParams = { input: 'customers', output: 'both', options: { withoutOrders: 'keep' } };
+		const [scored, summary] = await runNode(rfm, customers, { parameters: rfmParams });
+		const details = summary[0].json.details as IDataObject;
+		const agreement = details.shopifyRfmAgreement as { compared: number; agreeing: number; agreement: number; withoutShopifyGroup: number; unknownGroups: string[]; pairs: IDataObject[] };
+		// every summary item carries the same details; expectation from the scored items themselves
+		for (const s of summary) expect((s.json.details as IDataObject).shopifyRfmAgreement).toEqual(agreement);
+		expect(agreement.compared).toBe(40);
+		expect(agreement.withoutShopifyGroup).toBe(0);
+		expect(agreement.unknownGroups).toEqual([]);
+		const seen = new Map<string, number>();
+		let agreeing = 0;
+		for (const c of scored) {
+			const pair = `${(c.json.rfm as IDataObject).segment} / ${c.json.shopifyRfmGroup}`;
+			seen.set(pair, (seen.get(pair) ?? 0) + 1);
+			if (SHOPIFY_RFM_GROUP_MAP[String(c.json.shopifyRfmGroup)] === (c.json.rfm as IDataObject).segment) agreeing++;
+		}
+		expect(new Map(agreement.pairs.map((p) => [`${p.segment} / ${p.shopifyRfmGroup}`, p.customers]))).toEqual(seen);
+		expect(agreement.agreeing).toBe(agreeing);
+		expect(agreement.agreement).toBe(Math.round((agreeing / 40) * 10000) / 10000);
+		expect(agreeing).toBeGreaterThan(0);
+		expect(agreeing).toBeLessThan(40);
+		// without the field: the same customers and segments, no agreement in the summary
+		const plain = customers.map((c) => ({ ...c, json: Object.fromEntries(Object.entries(c.json).filter(([k]) => k !== 'shopifyRfmGroup')) }));
+		const [scoredPlain, summaryPlain] = await runNode(rfm, plain as INodeExecutionData[], { parameters: rfmParams });
+		expect(scoredPlain.map((c) => c.json)).toEqual(scored.map((c) => Object.fromEntries(Object.entries(c.json).filter(([k]) => k !== 'shopifyRfmGroup'))));
+		expect((summaryPlain[0].json.details as IDataObject).shopifyRfmAgreement).toBeUndefined();
+		expect(summaryPlain.map((s) => s.json.segment)).toEqual(summary.map((s) => s.json.segment));
+		// a customer table from Fetch Customers gives the same agreement
+		const files: Record<string, Buffer> = {};
+		const [table] = await runNode(node, trigger, { parameters: { source: 'shopify', output: 'customers', options: { outputFormat: 'table' } }, credentials: creds, httpRequest: httpVia(creds).fn, binaryFiles: files });
+		const [tableSummary] = await runNode(rfm, table, { parameters: { ...rfmParams, output: 'summary' }, binaryFiles: files });
+		expect((tableSummary[0].json.details as IDataObject).shopifyRfmAgreement).toEqual(agreement);
 	});
 
 	test('orders mode with a limit', async () => {

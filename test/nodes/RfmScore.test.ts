@@ -53,6 +53,34 @@ describe('RFM Score node', () => {
 		expect(out[2].pairedItem).toEqual({ item: 2 });
 	});
 
+	it("reports how its segments agree with Shopify's RFM group when the customers carry one", async () => {
+		const customers = [
+			{ id: 'x1', lastOrderDate: '2024-02-01', ordersCount: 3, totalSpent: 300, shopifyRfmGroup: 'CHAMPIONS' },
+			{ id: 'x2', lastOrderDate: '2023-02-01', ordersCount: 1, totalSpent: 30, shopifyRfmGroup: 'AT_RISK' },
+			{ id: 'x3', lastOrderDate: null, ordersCount: 0, totalSpent: 0, shopifyRfmGroup: 'PROSPECTS' },
+			{ id: 'x4', lastOrderDate: '2023-03-01', ordersCount: 1, totalSpent: 20, shopifyRfmGroup: null },
+		];
+		const [summary] = await runNode(node, toItems(customers), { parameters: { input: 'customers', output: 'summary', options: { withoutOrders: 'keep' } } });
+		expect((summary[0].json.details as IDataObject).shopifyRfmAgreement).toEqual({
+			compared: 3,
+			agreeing: 2,
+			agreement: 0.6667,
+			withoutShopifyGroup: 1,
+			unknownGroups: [],
+			pairs: [
+				{ segment: 'Champions', shopifyRfmGroup: 'CHAMPIONS', mappedSegment: 'Champions', customers: 1, agrees: true },
+				{ segment: 'Hibernating', shopifyRfmGroup: 'AT_RISK', mappedSegment: 'At Risk', customers: 1, agrees: false },
+				{ segment: 'No Orders', shopifyRfmGroup: 'PROSPECTS', mappedSegment: 'No Orders', customers: 1, agrees: true },
+			],
+		});
+		// customers without orders skipped (the default): not compared either
+		const [skipped] = await runNode(node, toItems(customers), { parameters: { input: 'customers', output: 'summary' } });
+		expect((skipped[0].json.details as IDataObject).shopifyRfmAgreement).toMatchObject({ compared: 2, agreeing: 1, agreement: 0.5, withoutShopifyGroup: 1 });
+		// orders carry no Shopify group: no agreement
+		const [fromOrders] = await runNode(node, toItems(orders), { parameters: { output: 'summary' } });
+		expect((fromOrders[0].json.details as IDataObject).shopifyRfmAgreement).toBeUndefined();
+	});
+
 	it('emits the segment summary with bin edges and skip counts', async () => {
 		const [out] = await runNode(node, toItems([...orders, { customer_id: '', created_at: '2024-01-01', total: 1 }]), {
 			parameters: { output: 'summary', options: { skipInvalid: true } },

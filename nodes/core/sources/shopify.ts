@@ -10,6 +10,8 @@
  *   "THROTTLED") is retried after the same computed wait; 429 and 5xx are retried with backoff.
  * - `query:"updated_at:>='…'"` with `sortKey: UPDATED_AT` for "changed since" and incremental runs.
  * Field names follow the 2025-04+ schema (defaultEmailAddress / defaultPhoneNumber).
+ * Customers also carry the RFM group Shopify computes (`statistics { rfmGroup }`, added in API
+ * 2025-04) as `shopifyRfmGroup`; with an older API version the field is not asked for.
  */
 import type { HttpResponse } from '../net/http';
 import { SourceError } from './errors';
@@ -46,19 +48,40 @@ export const SHOPIFY_CUSTOMER_FIELDS = `id firstName lastName createdAt updatedA
       defaultPhoneNumber { phoneNumber marketingState }
       defaultAddress { countryCodeV2 }`;
 
+/** The RFM group Shopify computes for each customer (CustomerStatistics.rfmGroup, API 2025-04+). */
+export const SHOPIFY_RFM_GROUP_FIELD = 'statistics { rfmGroup }';
+export const SHOPIFY_RFM_GROUP_SINCE = '2025-04';
+
+/** Whether the API version has `CustomerStatistics.rfmGroup` ('YYYY-MM' from 2025-04, or 'unstable'). */
+export function shopifyHasRfmGroup(apiVersion?: string): boolean {
+	const v = (apiVersion || SHOPIFY_DEFAULT_API_VERSION).trim();
+	if (v === 'unstable') return true;
+	return /^\d{4}-\d{2}$/.test(v) && v >= SHOPIFY_RFM_GROUP_SINCE;
+}
+
+/** The customer fields for an API version (the RFM group only where the version has it). */
+export function shopifyCustomerFields(apiVersion?: string): string {
+	return shopifyHasRfmGroup(apiVersion) ? `${SHOPIFY_CUSTOMER_FIELDS}\n      ${SHOPIFY_RFM_GROUP_FIELD}` : SHOPIFY_CUSTOMER_FIELDS;
+}
+
 /** Fields read per order. */
 export const SHOPIFY_ORDER_FIELDS = `id name email createdAt updatedAt cancelledAt test displayFinancialStatus
       customer { id }
       currentTotalPriceSet { shopMoney { amount currencyCode } }`;
 
-export const SHOPIFY_CUSTOMERS_QUERY = `query FetchCustomers($first: Int!, $after: String, $query: String, $sortKey: CustomerSortKeys) {
+/** The paged customers query; `fields` defaults to the fields of the default API version. */
+export function shopifyCustomersQuery(fields: string = shopifyCustomerFields()): string {
+	return `query FetchCustomers($first: Int!, $after: String, $query: String, $sortKey: CustomerSortKeys) {
   customers(first: $first, after: $after, query: $query, sortKey: $sortKey) {
     pageInfo { hasNextPage endCursor }
     nodes {
-      ${SHOPIFY_CUSTOMER_FIELDS}
+      ${fields}
     }
   }
 }`;
+}
+
+export const SHOPIFY_CUSTOMERS_QUERY = shopifyCustomersQuery();
 
 export const SHOPIFY_ORDERS_QUERY = `query FetchOrders($first: Int!, $after: String, $query: String, $sortKey: OrderSortKeys) {
   orders(first: $first, after: $after, query: $query, sortKey: $sortKey) {
@@ -83,15 +106,15 @@ export const SHOPIFY_BULK_STATUS = `query BulkExportStatus($id: ID!) {
 }`;
 
 /** The bulk export document: the same fields, every record, no paging. */
-export function shopifyBulkQuery(kind: 'customers' | 'orders', search: string | null, byUpdate: boolean): string {
+export function shopifyBulkQuery(kind: 'customers' | 'orders', search: string | null, byUpdate: boolean, apiVersion?: string): string {
 	const args: string[] = [];
 	if (search) args.push(`query: ${JSON.stringify(search)}`);
 	if (byUpdate) args.push('sortKey: UPDATED_AT');
-	const fields = kind === 'customers' ? SHOPIFY_CUSTOMER_FIELDS : SHOPIFY_ORDER_FIELDS;
+	const fields = kind === 'customers' ? shopifyCustomerFields(apiVersion) : SHOPIFY_ORDER_FIELDS;
 	return `{ ${kind}${args.length ? `(${args.join(', ')})` : ''} { edges { node { ${fields.replace(/\s+/g, ' ')} } } } }`;
 }
 
-/** Objects inside each node of the queries above (Shopify charges 1 per object, 2 per connection). */
+/** Objects inside each node of the queries above (Shopify charges 1 per object, 2 per connection); `statistics` adds 1. */
 const NODE_COST = { customers: 5, orders: 3 };
 
 export function normalizeShopDomain(value: string): string {
@@ -177,6 +200,8 @@ export function normalizeShopifyCustomer(node: Raw, includeSource: boolean): Nor
 		acceptsMarketing: emailConsent === 'subscribed',
 		tags: Array.isArray(node.tags) ? node.tags.map(String) : [],
 	};
+	// only when asked for (API 2025-04+): null when Shopify has no group for the customer
+	if ('statistics' in node) c.shopifyRfmGroup = str(obj(node.statistics)?.rfmGroup);
 	if (includeSource) c.source = node;
 	return c;
 }
@@ -268,6 +293,9 @@ class ShopifyRead {
 	private readonly seenIds = new Set<string>();
 	/** Set when the paged read finds more than a page in 'auto' mode. */
 	useBulk: boolean;
+	/** The paged query for the credential's API version, and the objects each node costs. */
+	private readonly pageQuery: string;
+	private readonly nodeCost: number;
 
 	constructor(
 		private readonly config: ShopifyConfig,
@@ -288,6 +316,9 @@ class ShopifyRead {
 		this.byUpdate = !!(run.since || run.tracker);
 		this.first = Math.min(run.maxRecords, Math.max(1, Math.min(SHOPIFY_MAX_PAGE, Math.floor(opts.pageSize ?? SHOPIFY_MAX_PAGE))));
 		this.useBulk = (config.method ?? 'auto') === 'bulk' && run.maxRecords === Infinity;
+		const rfmGroup = this.kind === 'customers' && shopifyHasRfmGroup(config.apiVersion);
+		this.pageQuery = this.kind === 'customers' ? shopifyCustomersQuery(shopifyCustomerFields(config.apiVersion)) : SHOPIFY_ORDERS_QUERY;
+		this.nodeCost = NODE_COST[this.kind] + (rfmGroup ? 1 : 0);
 	}
 
 	/** Waits until the cost bucket holds the next query's cost (estimated from the last answer). */
@@ -356,7 +387,7 @@ class ShopifyRead {
 		for (;;) {
 			const variables: Record<string, unknown> = { first: this.first, after, query: this.searchQuery };
 			if (this.byUpdate) variables.sortKey = 'UPDATED_AT';
-			const { data, errs } = await this.gql({ query: kind === 'customers' ? SHOPIFY_CUSTOMERS_QUERY : SHOPIFY_ORDERS_QUERY, variables }, 2 + this.first * (1 + NODE_COST[kind]));
+			const { data, errs } = await this.gql({ query: this.pageQuery, variables }, 2 + this.first * (1 + this.nodeCost));
 			if (errs.length && !data?.[kind]) {
 				if (errs.some((e) => e.code === 'MAX_COST_EXCEEDED') && this.first > 10) {
 					this.first = Math.max(10, Math.floor(this.first / 2));
@@ -400,7 +431,7 @@ class ShopifyRead {
 
 	/** Starts a bulk export of the same query (waiting while another export of the app runs). */
 	async startBulk(): Promise<string> {
-		const document = shopifyBulkQuery(this.kind, this.searchQuery, this.byUpdate);
+		const document = shopifyBulkQuery(this.kind, this.searchQuery, this.byUpdate, this.config.apiVersion);
 		for (let attempt = 0; ; attempt++) {
 			const { data, errs } = await this.gql({ query: SHOPIFY_BULK_RUN, variables: { query: document } }, 10);
 			const payload = obj(data?.bulkOperationRunQuery);

@@ -47,6 +47,12 @@ export interface NormalizedCustomer {
 	tags: string[];
 	/** Amount per currency when the customer paid in more than one (totalSpent is the main one). */
 	spentByCurrency?: Record<string, number>;
+	/**
+	 * Shopify only (API 2025-04+): the RFM group Shopify computes for the customer
+	 * (CustomerStatistics.rfmGroup: CHAMPIONS, LOYAL, ... PROSPECTS), null when Shopify has none.
+	 * Absent for other sources and older API versions. RFM Score compares it with its own segment.
+	 */
+	shopifyRfmGroup?: string | null;
 	source?: unknown;
 }
 
