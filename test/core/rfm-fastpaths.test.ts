@@ -154,6 +154,48 @@ describe('ids, currencies and columns', () => {
 		expect(res.customers.map((c) => [c.customerId, c.frequency, c.monetary])).toEqual(ids.map((id, i) => [id, 2, 11 + i]));
 	});
 
+	it('read the same rows from plain fields (hot loop) as from dotted paths (general readers), on awkward inputs', () => {
+		const ids: unknown[] = ['C1', ' C1 ', 'C1\u00a0', '__proto__', 'constructor', 'toString', 'ü', '€uro', '😀', 'customer-15wzx', 'customer-1c6cd', 7, '7', 7.5, '', '  ', null, undefined, NaN, {}, 'a\u0000'];
+		const dates: unknown[] = ['2024-03-05', '2024-03-05T10:00:00Z', '2024-03-05T10:00:00.250Z', '2024-03-05T10:00:00+02:00', '2024-03-05 23:30:00-05:30', '2024-02-30', '2024-03-05T25:00:00Z', 'yesterday', 20240305, '20240305', 1709596800, 1709596800000, '', null, NaN];
+		const amounts: unknown[] = [12.5, '12.50', '(12.50)', '12.50-', '-$3.00', '$1,299.00', '12,50 EUR', 'abc', NaN, Infinity, -0, 0, '', null, 1e16];
+		const statuses: unknown[] = ['paid', ' Cancelled ', 'REFUNDED', 'refunded', undefined, 'voided', 3];
+		const r = rng(11);
+		const pick = (a: unknown[]) => a[Math.floor(r() * a.length)];
+		const flat: Record<string, unknown>[] = [];
+		for (let i = 0; i < 4000; i++) {
+			const rec: Record<string, unknown> = { customer_id: pick(ids), order_id: r() < 0.2 ? undefined : `O${Math.floor(r() * 900)}`, created_at: pick(dates), total: pick(amounts) };
+			if (r() < 0.8) rec.status = pick(statuses);
+			flat.push(rec);
+		}
+		const nested = flat.map((rec) => ({ o: { ...rec } }));
+		const fields = ['customer_id', 'order_id', 'created_at', 'total', 'status'];
+		const flatMapping = { customerId: fields[0], orderId: fields[1], date: fields[2], amount: fields[3], status: fields[4] };
+		const nestedMapping = { customerId: 'o.customer_id', orderId: 'o.order_id', date: 'o.created_at', amount: 'o.total', status: 'o.status' };
+		for (const skipInvalid of [false, true]) {
+			const a = extractOrders(flat, flatMapping, { skipInvalid });
+			const b = extractOrders(nested, nestedMapping, { skipInvalid });
+			expect(a.length).toBeGreaterThan(500);
+			expect(a.length).toBe(b.length);
+			expect(a.customerIds).toEqual(b.customerIds);
+			for (const col of ['itemIndex', 'customer', 'time', 'amount', 'currencyCode', 'orderHash'] as const)
+				expect(Array.from(a[col].subarray(0, a.length))).toEqual(Array.from(b[col].subarray(0, b.length)));
+			expect(a.currencies).toEqual(b.currencies);
+			expect(a.skipped).toEqual(b.skipped);
+			expect(a.invalid.map((x) => [x.itemIndex, x.reason])).toEqual(b.invalid.map((x) => [x.itemIndex, x.reason]));
+			// customer indexes follow the ids' first-seen order (a Map over the kept rows' trimmed ids)
+			const firstSeen = new Map<string, number>();
+			for (let k = 0; k < a.length; k++) {
+				const id = a.customerIds[a.customer[k]];
+				if (!firstSeen.has(id)) firstSeen.set(id, firstSeen.size);
+				expect(firstSeen.get(id)).toBe(a.customer[k]);
+				const raw = flat[a.itemIndex[k]].customer_id;
+				expect(id).toBe(typeof raw === 'number' ? String(raw) : (raw as string).trim());
+			}
+			expect(a.customerIds.length).toBe(firstSeen.size);
+			expect(a.customerIds).toEqual(expect.arrayContaining(['__proto__', 'constructor', 'toString', 'C1', '7', '7.5', 'customer-15wzx', 'customer-1c6cd']));
+		}
+	});
+
 	it('normalises currency spellings and keeps rows without a currency when one is kept', () => {
 		const rows = [
 			{ customer_id: 'A', created_at: '2024-01-01', total: 10, currency: 'usd' },

@@ -16,6 +16,7 @@
 import { DAY_MS, dateProblem, parseDate, type DateFormat } from '../dates';
 import { MAX_AMOUNT, amountCurrency, amountProblem, getPath, idString, parseAmount, resolveField, type Json } from '../fields';
 import { binOf, quantileEdges } from '../stats';
+import { StringKeyTable } from '../stringKeys';
 import { compileMap, reachableSegments, type SegmentMap } from './segmentMaps';
 import { CUSTOMER_FIELDS, DEFAULT_EXCLUDED_STATUSES, DEFAULT_REFUNDED_STATUSES, ORDER_FIELDS } from './fieldGuesses';
 
@@ -224,7 +225,7 @@ interface OrderReadContext {
 	yf: string | undefined;
 	excluded: Set<string>;
 	refunded: Set<string>;
-	customerIndex: Record<string, number | undefined>;
+	customerIndex: StringKeyTable;
 	statusClass: Map<string, number>;
 	currencies: CurrencyCodes;
 	dateFormat: DateFormat;
@@ -234,7 +235,7 @@ interface OrderReadContext {
 /** The hot loop of extractOrders, in a function of its own so that V8 optimizes it on its own. */
 function readOrderRows(records: readonly Json[], rows: RowSet, ctx: OrderReadContext): number {
 	const { cf, df, af, sf, of, yf, excluded, refunded, customerIndex, statusClass, currencies, dateFormat, bad } = ctx;
-	const { itemIndex, customer, time, amount, currencyCode, orderHash, customerIds } = rows;
+	const { itemIndex, customer, time, amount, currencyCode, orderHash } = rows;
 	// The loop below is the hot path (millions of rows): plain fields are read with a property
 	// access and plain ids taken as they are, without calls; anything else goes through the
 	// general readers. Exports usually repeat the same status (and customer, on consecutive line
@@ -304,12 +305,7 @@ function readOrderRows(records: readonly Json[], rows: RowSet, ctx: OrderReadCon
 		let c: number;
 		if (id === lastId) c = lastCustomer;
 		else {
-			const known = customerIndex[id];
-			if (known === undefined) {
-				c = customerIds.length;
-				customerIndex[id] = c;
-				customerIds.push(id);
-			} else c = known;
+			c = customerIndex.intern(id);
 			lastId = id;
 			lastCustomer = c;
 		}
@@ -352,8 +348,10 @@ export function extractOrders(records: readonly Json[], mapping: OrderMapping, o
 	const excluded = new Set((options.excludedStatuses ?? DEFAULT_EXCLUDED_STATUSES).map((s) => s.trim().toLowerCase()));
 	const refunded = new Set((options.refundedStatuses ?? DEFAULT_REFUNDED_STATUSES).map((s) => s.trim().toLowerCase()));
 	const rows = newRowSet('orders', records.length, f);
-	// a dictionary-mode object: faster than a Map with string keys in V8 (each key is internalized once)
-	const customerIndex = Object.create(null) as Record<string, number | undefined>;
+	// customer id -> index in first-seen order (rows.customerIds); sized for up to one customer
+	// every 6 rows (typical shops have 5-10 orders per customer), so that it seldom grows
+	const customerIndex = new StringKeyTable(Math.ceil(records.length / 6));
+	rows.customerIds = customerIndex.keys;
 	const statusClass = new Map<string, number>();
 	const currencies = new CurrencyCodes(rows.currencies);
 	const cf = f.customerId as string;
