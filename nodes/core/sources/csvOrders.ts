@@ -15,6 +15,7 @@
 import { dateProblem, parseDate, parseDateBytes, type DateFormat } from '../dates';
 import { MAX_AMOUNT, amountCurrency, amountProblem, parseAmount } from '../fields';
 import { ByteKeyTable } from './byteKeys';
+import { OrderIdTable } from './orderIds';
 import { fieldText, type CsvRow } from './csvTokenizer';
 import { normEmail, roundMoney, upperOrNull } from './normalize';
 import type { OrderStatus, SkippedRecord } from './types';
@@ -154,7 +155,7 @@ export interface OrderOut {
 export class CsvOrderReader {
 	rows = 0;
 	private readonly customers: ByteKeyTable;
-	private readonly orders: ByteKeyTable | undefined;
+	private readonly orders: OrderIdTable | undefined;
 	private readonly statusCodes = new ByteKeyTable(16);
 	private statusOf: number[] = [];
 	private readonly currencyCodes = new ByteKeyTable(16);
@@ -191,7 +192,7 @@ export class CsvOrderReader {
 	) {
 		// tables sized for the file when its size is known (growing a hash table means re-inserting everything)
 		const expected = Math.min(opts.expectedRows ?? 0, 1 << 25);
-		if (col.orderId >= 0) this.orders = new ByteKeyTable(Math.max(65536, expected));
+		if (col.orderId >= 0) this.orders = new OrderIdTable(Math.max(65536, expected));
 		if (expected > this.cap) this.cap = expected; // the estimate itself: columns of a power of two above it would be up to twice as large
 		// exports hold a few orders per customer: a quarter of the rows keeps the usual shop from growing the tables
 		this.customers = new ByteKeyTable(Math.max(4096, expected >> 2));
@@ -240,7 +241,7 @@ export class CsvOrderReader {
 		if (this.orders && col.orderId < row.count) {
 			trimmed(row, col.orderId, span);
 			if (span[1] > span[0]) {
-				o = row.flags[col.orderId] === 1 ? this.orders.internString(fieldText(row, col.orderId)) : this.orders.intern(b, span[0], span[1], false);
+				o = row.flags[col.orderId] === 1 ? this.orders.internString(fieldText(row, col.orderId)) : this.orders.intern(b, span[0], span[1]);
 				isNew = this.orders.added;
 			} else o = this.newAnonymous(row.line);
 		} else o = this.newAnonymous(row.line);
