@@ -1,4 +1,4 @@
-import { OrderIdTable } from '../../nodes/core/sources/orderIds';
+import { CustomerIdTable, OrderIdTable } from '../../nodes/core/sources/orderIds';
 
 const intern = (t: OrderIdTable, s: string) => {
 	const b = Buffer.from(`,,${s},`, 'utf8');
@@ -69,5 +69,44 @@ describe('OrderIdTable: distinct order ids, exactly, numbered by first appearanc
 			else ids.push(ids[Math.floor(rnd() * ids.length)] ?? 'O1');
 		}
 		check(ids, 16);
+	});
+});
+
+describe('CustomerIdTable: distinct customer ids, small numbers looked up directly', () => {
+	/** Interned the way the CSV reader does it: an id holding an @ is an email, lower-cased. */
+	const customer = (t: CustomerIdTable, id: string) => {
+		const b = Buffer.from(`;${id};`, 'utf8');
+		return t.intern(b, 1, b.length - 1, id.includes('@'));
+	};
+
+	test('numbered, other-shaped and email ids: numbered by first appearance like a Map, keys back as text', () => {
+		const ids = ['C5', 'C5', 'c5', 'C05', 'C0', 'C', 'Ann@Shop.Example', 'ann@shop.example', 'C4194304', 'C4194303', '5', 'C@1', 'c@1', 'C5', 'C-5', 'C4194304', 'Cé9', 'C0'];
+		const t = new CustomerIdTable(4);
+		const want = expected(ids.map((id) => (id.includes('@') ? id.toLowerCase() : id)));
+		expect(ids.map((id) => customer(t, id))).toEqual(want);
+		expect(t.size).toBe(new Set(want).size);
+		expect([0, 1, 2, 3, 4, 5, 6, 7].map((c) => t.key(c))).toEqual(['C5', 'c5', 'C05', 'C0', 'C', 'ann@shop.example', 'C4194304', 'C4194303']);
+		expect(t.key(want[ids.indexOf('c@1')])).toBe('c@1');
+	});
+
+	test('an email first does not fix the prefix of numbered ids; a seeded mix matches a Map', () => {
+		let seed = 11;
+		const rnd = () => {
+			seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+			return seed / 2 ** 32;
+		};
+		const ids = ['x1@shop.example'];
+		for (let i = 0; i < 5000; i++) {
+			const r = rnd();
+			ids.push(r < 0.6 ? `x${Math.floor(rnd() * 3000)}` : r < 0.8 ? `X${Math.floor(rnd() * 9) * 1e7}@Shop.example` : `x${Math.floor(rnd() * 9) * 1e6 + 4194300}`);
+		}
+		const t = new CustomerIdTable(16);
+		const want = expected(ids.map((id) => (id.includes('@') ? id.toLowerCase() : id)));
+		expect(ids.map((id) => customer(t, id))).toEqual(want);
+		const keys = Array.from({ length: t.size }, (_, c) => t.key(c));
+		expect(new Set(keys).size).toBe(t.size);
+		ids.forEach((id, i) => {
+			if (keys[want[i]] !== (id.includes('@') ? id.toLowerCase() : id)) throw new Error(`key of ${id}`);
+		});
 	});
 });

@@ -15,7 +15,7 @@
 import { dateProblem, parseDate, parseDateBytes, type DateFormat } from '../dates';
 import { MAX_AMOUNT, amountCurrency, amountProblem, parseAmount } from '../fields';
 import { ByteKeyTable } from './byteKeys';
-import { OrderIdTable } from './orderIds';
+import { CustomerIdTable, OrderIdTable } from './orderIds';
 import { fieldText, type CsvRow } from './csvTokenizer';
 import { normEmail, roundMoney, upperOrNull } from './normalize';
 import type { OrderStatus, SkippedRecord } from './types';
@@ -154,7 +154,7 @@ export interface OrderOut {
 
 export class CsvOrderReader {
 	rows = 0;
-	private readonly customers: ByteKeyTable;
+	private readonly customers: CustomerIdTable;
 	private readonly orders: OrderIdTable | undefined;
 	private readonly statusCodes = new ByteKeyTable(16);
 	private statusOf: number[] = [];
@@ -195,7 +195,7 @@ export class CsvOrderReader {
 		if (col.orderId >= 0) this.orders = new OrderIdTable(Math.max(65536, expected));
 		if (expected > this.cap) this.cap = expected; // the estimate itself: columns of a power of two above it would be up to twice as large
 		// exports hold a few orders per customer: a quarter of the rows keeps the usual shop from growing the tables
-		this.customers = new ByteKeyTable(Math.max(4096, expected >> 2));
+		this.customers = new CustomerIdTable(Math.max(4096, expected >> 2));
 		this.emails = new ByteKeyTable(col.email >= 0 ? Math.max(4096, expected >> 2) : 16);
 		if (col.email >= 0 && opts.mode === 'orders') this.oEmail = new Int32Array(this.cap);
 		this.oCustomer = new Int32Array(this.cap);

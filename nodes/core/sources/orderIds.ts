@@ -19,6 +19,39 @@ import { ByteKeyTable } from './byteKeys';
 const MAX_DIGITS = 15;
 const MAX_PREFIX = 16;
 
+/**
+ * Ids made of one fixed prefix and a decimal number of at most 15 digits without leading zeros
+ * ("1001", "#1001", "C-17"): the first id ending in such a number fixes the prefix (one holding an
+ * "@" is refused when `noAt`: emails are lower-cased before they are compared).
+ */
+export class NumberShape {
+	prefixText = '';
+	private prefix: Uint8Array | undefined;
+
+	constructor(private readonly noAt: boolean) {}
+
+	/** The number of an id of the shape, else -1. */
+	numberOf(b: Uint8Array, s: number, e: number): number {
+		let d = e;
+		while (d > s && b[d - 1] >= 48 && b[d - 1] <= 57) d--;
+		const digits = e - d;
+		if (digits === 0 || digits > MAX_DIGITS || (digits > 1 && b[d] === 48)) return -1;
+		const p = this.prefix;
+		if (p === undefined) {
+			if (d - s > MAX_PREFIX) return -1;
+			if (this.noAt) for (let i = s; i < d; i++) if (b[i] === 64) return -1;
+			this.prefix = b.slice(s, d);
+			this.prefixText = Buffer.from(this.prefix).toString('utf8');
+		} else {
+			if (d - s !== p.length) return -1;
+			for (let i = 0; i < p.length; i++) if (b[s + i] !== p[i]) return -1;
+		}
+		let x = 0;
+		for (let i = d; i < e; i++) x = x * 10 + (b[i] - 48);
+		return x;
+	}
+}
+
 class Run {
 	n = 0;
 	num: Float64Array<ArrayBuffer>;
@@ -69,9 +102,7 @@ export class OrderIdTable {
 	/** Order -> its number (ids of the runs) or NaN (ids in the table: see entryOf). */
 	private numOf: Float64Array<ArrayBuffer>;
 	private entryOf: Int32Array<ArrayBuffer>;
-	/** The prefix of the runs' ids (fixed by the first id that ends in a number). */
-	private prefix: Uint8Array | undefined;
-	private prefixText = '';
+	private readonly shape = new NumberShape(false);
 	private lo = Infinity;
 	private hi = -Infinity;
 	private readonly rising: Run;
@@ -92,7 +123,7 @@ export class OrderIdTable {
 
 	/** Order of the id b[s, e), added when new. */
 	intern(b: Uint8Array, s: number, e: number): number {
-		const x = this.numberOf(b, s, e);
+		const x = this.shape.numberOf(b, s, e);
 		if (x >= 0) {
 			if (x === this.lastNum) {
 				this.added = false;
@@ -130,7 +161,7 @@ export class OrderIdTable {
 	/** The id of order o as text. */
 	key(o: number): string {
 		const x = this.numOf[o];
-		return Number.isNaN(x) ? this.table.key(this.entryOf[o]) : this.prefixText + String(x);
+		return Number.isNaN(x) ? this.table.key(this.entryOf[o]) : this.shape.prefixText + String(x);
 	}
 
 	private fromTable(b: Uint8Array, s: number, e: number): number {
@@ -165,27 +196,74 @@ export class OrderIdTable {
 		this.entryOf[o] = entry;
 		return o;
 	}
+}
 
-	/**
-	 * The number of an id of the runs' shape (the prefix, then a decimal number of at most 15
-	 * digits without leading zeros), else -1. The first id ending in such a number fixes the prefix.
-	 */
-	private numberOf(b: Uint8Array, s: number, e: number): number {
-		let d = e;
-		while (d > s && b[d - 1] >= 48 && b[d - 1] <= 57) d--;
-		const digits = e - d;
-		if (digits === 0 || digits > MAX_DIGITS || (digits > 1 && b[d] === 48)) return -1;
-		const p = this.prefix;
-		if (p === undefined) {
-			if (d - s > MAX_PREFIX) return -1;
-			this.prefix = b.slice(s, d);
-			this.prefixText = Buffer.from(this.prefix).toString('utf8');
-		} else {
-			if (d - s !== p.length) return -1;
-			for (let i = 0; i < p.length; i++) if (b[s + i] !== p[i]) return -1;
-		}
-		let x = 0;
-		for (let i = d; i < e; i++) x = x * 10 + (b[i] - 48);
-		return x;
+/** Numbers below this many are customer numbers looked up directly (a 4-byte cell each, allocated up to the largest seen). */
+const DIRECT_LIMIT = 1 << 22;
+
+/**
+ * Distinct customer ids, numbered 0, 1, 2... in the order they were first seen, exactly. Ids of
+ * one prefix and a small number ("C17", "1042": what shops and exports number customers with) are
+ * found by their number in a plain array (a few hundred kilobytes, where a hash table of the same
+ * ids spans megabytes and costs a cache miss per order); every other id (emails, long numbers,
+ * other shapes) goes to a ByteKeyTable. An id takes one road or the other by its bytes alone.
+ */
+export class CustomerIdTable {
+	/** Number of distinct ids. */
+	size = 0;
+	private readonly table: ByteKeyTable;
+	private tableCustomer: Int32Array<ArrayBuffer> = new Int32Array(1024);
+	/** Number -> customer + 1 (0 = not seen). */
+	private direct: Int32Array<ArrayBuffer> = new Int32Array(4096);
+	/** Customer -> its number, or -(table entry + 1). */
+	private idOf: Float64Array<ArrayBuffer>;
+	private readonly shape = new NumberShape(true);
+
+	constructor(capacity: number) {
+		this.table = new ByteKeyTable(capacity);
+		this.idOf = new Float64Array(Math.max(1024, capacity));
 	}
+
+	/** Customer of the id b[s, e) (ASCII letters lower-cased when `lower`: emails), added when new. */
+	intern(b: Uint8Array, s: number, e: number, lower: boolean): number {
+		const x = lower ? -1 : this.shape.numberOf(b, s, e);
+		if (x >= 0 && x < DIRECT_LIMIT) {
+			if (x >= this.direct.length) this.direct = grownI32(this.direct, Math.min(DIRECT_LIMIT, Math.max(x + 1, this.direct.length * 2)));
+			const c = this.direct[x];
+			if (c > 0) return c - 1;
+			const k = this.newCustomer(x);
+			this.direct[x] = k + 1;
+			return k;
+		}
+		const t = this.table;
+		const entry = t.intern(b, s, e, lower);
+		if (!t.added) return this.tableCustomer[entry];
+		if (entry >= this.tableCustomer.length) this.tableCustomer = grownI32(this.tableCustomer, this.tableCustomer.length * 2);
+		const k = this.newCustomer(-(entry + 1));
+		this.tableCustomer[entry] = k;
+		return k;
+	}
+
+	/** The id of customer c as text. */
+	key(c: number): string {
+		const x = this.idOf[c];
+		return x >= 0 ? this.shape.prefixText + String(x) : this.table.key(-x - 1);
+	}
+
+	private newCustomer(id: number): number {
+		const c = this.size++;
+		if (c === this.idOf.length) {
+			const next = new Float64Array(c * 2);
+			next.set(this.idOf);
+			this.idOf = next;
+		}
+		this.idOf[c] = id;
+		return c;
+	}
+}
+
+function grownI32(a: Int32Array<ArrayBuffer>, n: number): Int32Array<ArrayBuffer> {
+	const b = new Int32Array(n);
+	b.set(a);
+	return b;
 }
