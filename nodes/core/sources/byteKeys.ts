@@ -183,3 +183,55 @@ export class ByteKeyTable {
 		this.mask = mask;
 	}
 }
+
+/**
+ * Byte strings kept one after the other (no lookup, no hash): for values stored once per key of a
+ * ByteKeyTable that need not be told apart (a customer's email). Numbered 0, 1, 2... as added.
+ */
+export class ByteList {
+	size = 0;
+	private entries = new Int32Array(2048);
+	private arena: Uint8Array<ArrayBuffer>;
+	private used = 0;
+
+	constructor(bytes = 4096) {
+		this.arena = new Uint8Array(Math.max(1024, bytes));
+	}
+
+	/** Adds b[s, e) (ASCII letters lower-cased when `lower`); its number. */
+	push(b: Uint8Array, s: number, e: number, lower: boolean): number {
+		const idx = this.size++;
+		const len = e - s;
+		if (2 * idx + 2 > this.entries.length) {
+			const next = new Int32Array(this.entries.length * 2);
+			next.set(this.entries);
+			this.entries = next;
+		}
+		if (this.used + len > this.arena.length) {
+			const next = new Uint8Array(Math.max(this.arena.length * 2, this.used + len));
+			next.set(this.arena.subarray(0, this.used));
+			this.arena = next;
+		}
+		const a = this.arena;
+		const at = this.used;
+		for (let i = 0; i < len; i++) {
+			const c = b[s + i];
+			a[at + i] = lower && c >= 65 && c <= 90 ? c + 32 : c;
+		}
+		this.used = at + len;
+		this.entries[2 * idx] = at;
+		this.entries[2 * idx + 1] = len;
+		return idx;
+	}
+
+	pushString(text: string): number {
+		const b = Buffer.from(text, 'utf8');
+		return this.push(b, 0, b.length, false);
+	}
+
+	key(i: number): string {
+		const a = this.arena;
+		const at = this.entries[2 * i];
+		return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('utf8', at, at + this.entries[2 * i + 1]);
+	}
+}

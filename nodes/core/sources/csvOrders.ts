@@ -14,7 +14,7 @@
  */
 import { dateProblem, parseDate, parseDateBytes, type DateFormat } from '../dates';
 import { MAX_AMOUNT, amountCurrency, amountProblem, parseAmount } from '../fields';
-import { ByteKeyTable } from './byteKeys';
+import { ByteKeyTable, ByteList } from './byteKeys';
 import { CustomerIdTable, OrderIdTable } from './orderIds';
 import { fieldText, type CsvRow } from './csvTokenizer';
 import { normEmail, roundMoney, upperOrNull } from './normalize';
@@ -174,9 +174,12 @@ export class CsvOrderReader {
 	private oLine: Int32Array<ArrayBuffer> = new Int32Array(this.cap);
 	/** Orders output: email of each order (index into `emails`, -1 none), when the file has an email column. */
 	private oEmail: Int32Array<ArrayBuffer> | undefined;
-	private readonly emails: ByteKeyTable;
-	/** Customers output: the email of each customer's first row that has one (index into `emails` + 1, 0 none; by customer index). */
+	private readonly emails: ByteKeyTable | undefined;
+	/** Customers output: the email of each customer's first row that has one (index into `emailList` + 1, 0 none; by customer index). */
 	private cEmail: Int32Array<ArrayBuffer> = new Int32Array(4096);
+	private readonly emailList: ByteList;
+	/** Customers seen without an email so far (while none, a known customer's row need not be looked at). */
+	private withoutEmail = 0;
 	private oRows: Record<string, string>[][] | undefined;
 	/** order index -> why it cannot be read */
 	private readonly bad = new Map<number, string>();
@@ -196,7 +199,9 @@ export class CsvOrderReader {
 		if (expected > this.cap) this.cap = expected; // the estimate itself: columns of a power of two above it would be up to twice as large
 		// exports hold a few orders per customer: a quarter of the rows keeps the usual shop from growing the tables
 		this.customers = new CustomerIdTable(Math.max(4096, expected >> 2));
-		this.emails = new ByteKeyTable(col.email >= 0 ? Math.max(4096, expected >> 2) : 16);
+		// orders output: one email per order, the same ones again and again (interned); customers: one per customer
+		this.emails = col.email >= 0 && opts.mode === 'orders' ? new ByteKeyTable(Math.max(4096, expected >> 2)) : undefined;
+		this.emailList = new ByteList(col.email >= 0 && opts.mode !== 'orders' ? Math.max(4096, expected * 4) : 16);
 		if (col.email >= 0 && opts.mode === 'orders') this.oEmail = new Int32Array(this.cap);
 		this.oCustomer = new Int32Array(this.cap);
 		this.oTime = new Float64Array(this.cap);
@@ -289,6 +294,7 @@ export class CsvOrderReader {
 		this.oAmounts[o] = 0;
 		// customer: an email address is lower-cased
 		let customer = -1;
+		const known = this.customers.size;
 		if (col.customerId < row.count) {
 			trimmed(row, col.customerId, span);
 			if (row.flags[col.customerId] === 1) {
@@ -305,7 +311,7 @@ export class CsvOrderReader {
 		}
 		this.oCurrency[o] = this.currencyAt(row);
 		if (this.oEmail) this.oEmail[o] = this.emailAt(row);
-		else if (this.col.email >= 0 && customer >= 0) this.customerEmail(customer, row);
+		else if (this.col.email >= 0 && customer >= 0) this.customerEmail(customer, customer >= known, row);
 		const t = this.dateAt(row);
 		this.oTime[o] = t ?? NaN;
 		const amount = this.amountOf(row, col.amount);
@@ -375,20 +381,26 @@ export class CsvOrderReader {
 			else if (b[i] >= 128) ascii = false;
 		}
 		if (!at) return -1;
-		if (ascii) return this.emails.intern(b, span[0], span[1], true);
+		const emails = this.emails;
+		if (ascii) return emails ? emails.intern(b, span[0], span[1], true) : this.emailList.push(b, span[0], span[1], true);
 		const text = normEmail(fieldText(row, k));
-		return text === null ? -1 : this.emails.internString(text);
+		return text === null ? -1 : emails ? emails.internString(text) : this.emailList.pushString(text);
 	}
 
 	/** Remembers the email of the row for its customer unless one is known already (bytes, no string). */
-	private customerEmail(customer: number, row: CsvRow): void {
+	private customerEmail(customer: number, isNew: boolean, row: CsvRow): void {
+		if (!isNew && this.withoutEmail === 0) return;
 		if (customer >= this.cEmail.length) this.cEmail = growI32(this.cEmail, Math.max(customer + 1, this.cEmail.length * 2));
-		if (this.cEmail[customer] === 0) this.cEmail[customer] = this.emailAt(row) + 1;
+		if (this.cEmail[customer] !== 0) return;
+		const e = this.emailAt(row) + 1;
+		this.cEmail[customer] = e;
+		if (isNew && e === 0) this.withoutEmail++;
+		else if (!isNew && e !== 0) this.withoutEmail--;
 	}
 
 	private email(o: number): string | null {
 		const e = this.oEmail ? this.oEmail[o] : -1;
-		return e >= 0 ? this.emails.key(e) : null;
+		return e >= 0 && this.emails ? this.emails.key(e) : null;
 	}
 
 	private dateAt(row: CsvRow): number | null {
@@ -560,7 +572,7 @@ export class CsvOrderReader {
 			const id = this.customers.key(c);
 			out.customerId[k] = id;
 			const e = c < this.cEmail.length ? this.cEmail[c] : 0;
-			out.email[k] = e > 0 ? this.emails.key(e - 1) : id.includes('@') ? id : null;
+			out.email[k] = e > 0 ? this.emailList.key(e - 1) : id.includes('@') ? id : null;
 			out.ordersCount[k] = count[c];
 			out.lastOrderTime[k] = last[c];
 			out.firstOrderTime[k] = first[c];
