@@ -505,56 +505,58 @@ export class CsvOrderReader {
 	customersOut(sinceMs: number | null, invalid: (s: SkippedRecord) => void): CustomerColumns {
 		const C = this.customers.size;
 		const position = new Int32Array(C).fill(-1);
-		const order: number[] = [];
-		const count = new Int32Array(C);
-		const first = new Float64Array(C).fill(NaN);
-		const last = new Float64Array(C).fill(NaN);
-
-		// per customer: currency of the counted orders (one, or a map when several)
-		const mainCur: (string | null)[] = new Array(C).fill(null);
-		const mainAmount = new Float64Array(C);
+		const order = new Int32Array(C);
+		let K = 0;
+		// per customer, side by side (an order touches one cache line of its customer's):
+		// [counted orders, first time, last time, amount in the main currency]
+		const agg = new Float64Array(4 * C);
+		for (let c = 0; c < C; c++) {
+			agg[4 * c + 1] = NaN;
+			agg[4 * c + 2] = NaN;
+		}
+		// per customer: currency of the counted orders as index + 1 into `names` (0 none yet, -1 several: see `several`)
+		const cur = new Int32Array(C);
+		const names: string[] = [];
+		let lastName = '';
+		let lastCode = 0;
 		const several = new Map<number, Map<string, { amount: number; count: number }>>();
-		// customers paying in several currencies (a flag: no map lookup per order)
-		const isSeveral = new Uint8Array(C);
 		this.walk(sinceMs, invalid, (o, net, status, currency) => {
 			const c = this.oCustomer[o];
 			if (position[c] < 0) {
-				position[c] = order.length;
-				order.push(c);
+				position[c] = K;
+				order[K++] = c;
 			}
 			if (status !== PAID && status !== PARTIAL) return;
-			count[c]++;
+			const a = 4 * c;
+			const count = ++agg[a];
 			const t = this.oTime[o];
-			if (!(t >= first[c])) first[c] = t;
-			if (!(t <= last[c])) last[c] = t;
-			if (isSeveral[c] === 0 && (mainCur[c] === null || mainCur[c] === currency)) {
-				mainCur[c] = currency;
-				mainAmount[c] += net;
+			if (!(t >= agg[a + 1])) agg[a + 1] = t;
+			if (!(t <= agg[a + 2])) agg[a + 2] = t;
+			if (lastCode === 0 || currency !== lastName) {
+				lastCode = names.indexOf(currency) + 1 || names.push(currency);
+				lastName = currency;
+			}
+			const code = cur[c];
+			if (code === 0 || code === lastCode) {
+				cur[c] = lastCode;
+				agg[a + 3] += net;
 				return;
 			}
 			let m = several.get(c);
 			if (!m) {
-				m = new Map([[mainCur[c] as string, { amount: mainAmount[c], count: count[c] - 1 }]]);
+				m = new Map([[names[code - 1], { amount: agg[a + 3], count: count - 1 }]]);
 				several.set(c, m);
-				isSeveral[c] = 1;
+				cur[c] = -1;
 			}
 			const e = m.get(currency) ?? { amount: 0, count: 0 };
 			e.amount += net;
 			e.count++;
 			m.set(currency, e);
 		});
-		return this.customerColumns(order, count, first, last, mainCur, mainAmount, several);
+		return this.customerColumns(order.subarray(0, K), agg, cur, names, several);
 	}
 
-	private customerColumns(
-		order: number[],
-		count: Int32Array,
-		first: Float64Array,
-		last: Float64Array,
-		mainCur: (string | null)[],
-		mainAmount: Float64Array,
-		several: Map<number, Map<string, { amount: number; count: number }>>,
-	): CustomerColumns {
+	private customerColumns(order: Int32Array, agg: Float64Array, cur: Int32Array, names: string[], several: Map<number, Map<string, { amount: number; count: number }>>): CustomerColumns {
 		const K = order.length;
 		const out: CustomerColumns = {
 			count: K,
@@ -573,20 +575,23 @@ export class CsvOrderReader {
 			out.customerId[k] = id;
 			const e = c < this.cEmail.length ? this.cEmail[c] : 0;
 			out.email[k] = e > 0 ? this.emailList.key(e - 1) : id.includes('@') ? id : null;
-			out.ordersCount[k] = count[c];
-			out.lastOrderTime[k] = last[c];
-			out.firstOrderTime[k] = first[c];
-			const m = several.size ? several.get(c) : undefined;
-			if (!m) {
-				out.currency[k] = mainCur[c];
-				out.totalSpent[k] = count[c] ? roundMoney(mainAmount[c], mainCur[c]) : 0;
+			const count = agg[4 * c];
+			out.ordersCount[k] = count;
+			out.firstOrderTime[k] = agg[4 * c + 1];
+			out.lastOrderTime[k] = agg[4 * c + 2];
+			const code = cur[c];
+			if (code >= 0) {
+				const currency = code > 0 ? names[code - 1] : null;
+				out.currency[k] = currency;
+				out.totalSpent[k] = count ? roundMoney(agg[4 * c + 3], currency) : 0;
 				continue;
 			}
+			const m = several.get(c) as Map<string, { amount: number; count: number }>;
 			const list = [...m.entries()].sort((x, y) => y[1].count - x[1].count || y[1].amount - x[1].amount || (x[0] < y[0] ? -1 : 1));
 			out.currency[k] = list[0][0];
 			out.totalSpent[k] = roundMoney(list[0][1].amount, list[0][0]);
 			const all: Record<string, number> = {};
-			for (const [cur, v] of list) all[cur] = roundMoney(v.amount, cur);
+			for (const [name, v] of list) all[name] = roundMoney(v.amount, name);
 			out.spentByCurrency.set(k, all);
 		}
 		return out;
