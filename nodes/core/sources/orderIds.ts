@@ -32,20 +32,31 @@ export class NumberShape {
 
 	/** The number of an id of the shape, else -1. */
 	numberOf(b: Uint8Array, s: number, e: number): number {
+		const p = this.prefix;
+		if (p === undefined) return this.fix(b, s, e);
+		// the prefix never ends in a digit: the id is of the shape when digits alone follow it
+		const d = s + p.length;
+		const digits = e - d;
+		if (digits < 1 || digits > MAX_DIGITS || (digits > 1 && b[d] === 48)) return -1;
+		for (let i = 0; i < p.length; i++) if (b[s + i] !== p[i]) return -1;
+		let x = 0;
+		for (let i = d; i < e; i++) {
+			const c = b[i] - 48;
+			if (c < 0 || c > 9) return -1;
+			x = x * 10 + c;
+		}
+		return x;
+	}
+
+	/** The first id ending in a number: fixes the prefix (the bytes before its trailing digits). */
+	private fix(b: Uint8Array, s: number, e: number): number {
 		let d = e;
 		while (d > s && b[d - 1] >= 48 && b[d - 1] <= 57) d--;
 		const digits = e - d;
-		if (digits === 0 || digits > MAX_DIGITS || (digits > 1 && b[d] === 48)) return -1;
-		const p = this.prefix;
-		if (p === undefined) {
-			if (d - s > MAX_PREFIX) return -1;
-			if (this.noAt) for (let i = s; i < d; i++) if (b[i] === 64) return -1;
-			this.prefix = b.slice(s, d);
-			this.prefixText = Buffer.from(this.prefix).toString('utf8');
-		} else {
-			if (d - s !== p.length) return -1;
-			for (let i = 0; i < p.length; i++) if (b[s + i] !== p[i]) return -1;
-		}
+		if (digits === 0 || digits > MAX_DIGITS || (digits > 1 && b[d] === 48) || d - s > MAX_PREFIX) return -1;
+		if (this.noAt) for (let i = s; i < d; i++) if (b[i] === 64) return -1;
+		this.prefix = b.slice(s, d);
+		this.prefixText = Buffer.from(this.prefix).toString('utf8');
 		let x = 0;
 		for (let i = d; i < e; i++) x = x * 10 + (b[i] - 48);
 		return x;
