@@ -352,6 +352,8 @@ export class CsvOrderReader {
 	}
 
 	private internCustomer(b: Uint8Array, s: number, e: number): number {
+		const numbered = this.customers.numbered(b, s, e);
+		if (numbered >= 0) return numbered;
 		let email = false;
 		let ascii = true;
 		for (let i = s; i < e; i++) {

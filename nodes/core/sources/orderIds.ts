@@ -235,16 +235,11 @@ export class CustomerIdTable {
 		this.idOf = new Float64Array(Math.max(1024, capacity));
 	}
 
-	/** Customer of the id b[s, e) (ASCII letters lower-cased when `lower`: emails), added when new. */
+	/** Customer of the id b[s, e) (ASCII letters lower-cased when `lower`: only ids holding an @), added when new. */
 	intern(b: Uint8Array, s: number, e: number, lower: boolean): number {
-		const x = lower ? -1 : this.shape.numberOf(b, s, e);
-		if (x >= 0 && x < DIRECT_LIMIT) {
-			if (x >= this.direct.length) this.direct = grownI32(this.direct, Math.min(DIRECT_LIMIT, Math.max(x + 1, this.direct.length * 2)));
-			const c = this.direct[x];
-			if (c > 0) return c - 1;
-			const k = this.newCustomer(x);
-			this.direct[x] = k + 1;
-			return k;
+		if (!lower) {
+			const c = this.numbered(b, s, e);
+			if (c >= 0) return c;
 		}
 		const t = this.table;
 		const entry = t.intern(b, s, e, lower);
@@ -252,6 +247,21 @@ export class CustomerIdTable {
 		if (entry >= this.tableCustomer.length) this.tableCustomer = grownI32(this.tableCustomer, this.tableCustomer.length * 2);
 		const k = this.newCustomer(-(entry + 1));
 		this.tableCustomer[entry] = k;
+		return k;
+	}
+
+	/**
+	 * Customer of an id of one prefix and a small number, added when new; -1 for any other id (such
+	 * an id never holds an @, so the caller need not look for one first).
+	 */
+	numbered(b: Uint8Array, s: number, e: number): number {
+		const x = this.shape.numberOf(b, s, e);
+		if (x < 0 || x >= DIRECT_LIMIT) return -1;
+		if (x >= this.direct.length) this.direct = grownI32(this.direct, Math.min(DIRECT_LIMIT, Math.max(x + 1, this.direct.length * 2)));
+		const c = this.direct[x];
+		if (c > 0) return c - 1;
+		const k = this.newCustomer(x);
+		this.direct[x] = k + 1;
 		return k;
 	}
 
