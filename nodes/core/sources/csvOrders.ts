@@ -38,6 +38,8 @@ const PAID = 0;
 const PARTIAL = 2;
 const REFUNDED = 3;
 const CANCELLED = 4;
+/** Numbers per customer while aggregating (see customersOut). */
+const AGG = 8;
 
 /** Well-known currency signs that name one currency; others ($, ¥, kr) fall back to the default currency. */
 const SIGN_CODES: Record<string, string> = { '€': 'EUR', '£': 'GBP', '₹': 'INR', '₩': 'KRW', '₽': 'RUB', '₺': 'TRY', '₫': 'VND', '₱': 'PHP', 'ZŁ': 'PLN', '₪': 'ILS', '฿': 'THB' };
@@ -506,30 +508,28 @@ export class CsvOrderReader {
 	/** Customers aggregated from the valid orders. */
 	customersOut(sinceMs: number | null, invalid: (s: SkippedRecord) => void): CustomerColumns {
 		const C = this.customers.size;
-		const position = new Int32Array(C).fill(-1);
 		const order = new Int32Array(C);
 		let K = 0;
-		// per customer, side by side (an order touches one cache line of its customer's):
-		// [counted orders, first time, last time, amount in the main currency]
-		const agg = new Float64Array(4 * C);
+		// per customer, side by side (an order touches its customer's 64 bytes only): [counted orders,
+		// first time, last time, amount in the main currency, currency of the counted orders as index + 1
+		// into `names` (0 none yet, -1 several: see \`several\`), seen (1 once the walk met the customer)]
+		const agg = new Float64Array(AGG * C);
 		for (let c = 0; c < C; c++) {
-			agg[4 * c + 1] = NaN;
-			agg[4 * c + 2] = NaN;
+			agg[AGG * c + 1] = NaN;
+			agg[AGG * c + 2] = NaN;
 		}
-		// per customer: currency of the counted orders as index + 1 into `names` (0 none yet, -1 several: see `several`)
-		const cur = new Int32Array(C);
 		const names: string[] = [];
 		let lastName = '';
 		let lastCode = 0;
 		const several = new Map<number, Map<string, { amount: number; count: number }>>();
 		this.walk(sinceMs, invalid, (o, net, status, currency) => {
 			const c = this.oCustomer[o];
-			if (position[c] < 0) {
-				position[c] = K;
+			const a = AGG * c;
+			if (agg[a + 5] === 0) {
+				agg[a + 5] = 1;
 				order[K++] = c;
 			}
 			if (status !== PAID && status !== PARTIAL) return;
-			const a = 4 * c;
 			const count = ++agg[a];
 			const t = this.oTime[o];
 			if (!(t >= agg[a + 1])) agg[a + 1] = t;
@@ -538,9 +538,9 @@ export class CsvOrderReader {
 				lastCode = names.indexOf(currency) + 1 || names.push(currency);
 				lastName = currency;
 			}
-			const code = cur[c];
+			const code = agg[a + 4];
 			if (code === 0 || code === lastCode) {
-				cur[c] = lastCode;
+				agg[a + 4] = lastCode;
 				agg[a + 3] += net;
 				return;
 			}
@@ -548,17 +548,17 @@ export class CsvOrderReader {
 			if (!m) {
 				m = new Map([[names[code - 1], { amount: agg[a + 3], count: count - 1 }]]);
 				several.set(c, m);
-				cur[c] = -1;
+				agg[a + 4] = -1;
 			}
 			const e = m.get(currency) ?? { amount: 0, count: 0 };
 			e.amount += net;
 			e.count++;
 			m.set(currency, e);
 		});
-		return this.customerColumns(order.subarray(0, K), agg, cur, names, several);
+		return this.customerColumns(order.subarray(0, K), agg, names, several);
 	}
 
-	private customerColumns(order: Int32Array, agg: Float64Array, cur: Int32Array, names: string[], several: Map<number, Map<string, { amount: number; count: number }>>): CustomerColumns {
+	private customerColumns(order: Int32Array, agg: Float64Array, names: string[], several: Map<number, Map<string, { amount: number; count: number }>>): CustomerColumns {
 		const K = order.length;
 		const out: CustomerColumns = {
 			count: K,
@@ -577,15 +577,16 @@ export class CsvOrderReader {
 			out.customerId[k] = id;
 			const e = c < this.cEmail.length ? this.cEmail[c] : 0;
 			out.email[k] = e > 0 ? this.emailList.key(e - 1) : id.includes('@') ? id : null;
-			const count = agg[4 * c];
+			const a = AGG * c;
+			const count = agg[a];
 			out.ordersCount[k] = count;
-			out.firstOrderTime[k] = agg[4 * c + 1];
-			out.lastOrderTime[k] = agg[4 * c + 2];
-			const code = cur[c];
+			out.firstOrderTime[k] = agg[a + 1];
+			out.lastOrderTime[k] = agg[a + 2];
+			const code = agg[a + 4];
 			if (code >= 0) {
 				const currency = code > 0 ? names[code - 1] : null;
 				out.currency[k] = currency;
-				out.totalSpent[k] = count ? roundMoney(agg[4 * c + 3], currency) : 0;
+				out.totalSpent[k] = count ? roundMoney(agg[a + 3], currency) : 0;
 				continue;
 			}
 			const m = several.get(c) as Map<string, { amount: number; count: number }>;
