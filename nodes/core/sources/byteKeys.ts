@@ -13,10 +13,8 @@ export class ByteKeyTable {
 	private mask: number;
 	/** Per slot: [hash, entry + 1 (0 = empty), first 4 bytes, next 3 bytes | (length + 1) << 24 (0 for longer keys)]. */
 	private slots: Int32Array;
-	/** Per entry: [arena offset, length]. */
-	private entries: Int32Array;
-	private arena: Uint8Array;
-	private used = 0;
+	/** The keys' bytes, by entry number. */
+	private readonly keys: ByteList;
 	/** The words of the key last hashed (see slots). */
 	private w0 = 0;
 	private w1 = 0;
@@ -27,8 +25,7 @@ export class ByteKeyTable {
 		while (slots < capacity * 1.5) slots *= 2;
 		this.mask = slots - 1;
 		this.slots = new Int32Array(slots * 4);
-		this.entries = new Int32Array(Math.max(16, capacity) * 2);
-		this.arena = new Uint8Array(Math.max(1024, capacity * 8));
+		this.keys = new ByteList(capacity * 8, capacity);
 	}
 
 	/**
@@ -96,7 +93,7 @@ export class ByteKeyTable {
 			if (v === 0) break;
 			if (slots[p] === h && slots[p + 3] === w1 && slots[p + 2] === w0) {
 				const idx = v - 1;
-				if (len <= 7 || (this.entries[2 * idx + 1] === len && this.same(this.entries[2 * idx], b, s, len, lower))) {
+				if (len <= 7 || this.keys.equals(idx, b, s, len, lower)) {
 					this.added = false;
 					return idx;
 				}
@@ -108,30 +105,8 @@ export class ByteKeyTable {
 
 	private add(b: Uint8Array, s: number, e: number, lower: boolean, h: number, p: number): number {
 		const idx = this.size++;
-		const len = e - s;
 		this.added = true;
-		if (2 * idx + 2 > this.entries.length) {
-			const next = new Int32Array(this.entries.length * 2);
-			next.set(this.entries);
-			this.entries = next;
-		}
-		if (this.used + len > this.arena.length) {
-			const next = new Uint8Array(Math.max(this.arena.length * 2, this.used + len));
-			next.set(this.arena.subarray(0, this.used));
-			this.arena = next;
-		}
-		const at = this.used;
-		const arena = this.arena;
-		if (lower)
-			for (let i = 0; i < len; i++) {
-				const c = b[s + i];
-				arena[at + i] = c >= 65 && c <= 90 ? c + 32 : c;
-			}
-		else for (let i = 0; i < len; i++) arena[at + i] = b[s + i];
-		this.used = at + len;
-		const entries = this.entries;
-		entries[2 * idx] = at;
-		entries[2 * idx + 1] = len;
+		this.keys.push(b, s, e, lower);
 		const slots = this.slots;
 		slots[p] = h;
 		slots[p + 1] = idx + 1;
@@ -149,23 +124,7 @@ export class ByteKeyTable {
 
 	/** The key of entry i as text. */
 	key(i: number): string {
-		const a = this.arena;
-		const at = this.entries[2 * i];
-		return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('utf8', at, at + this.entries[2 * i + 1]);
-	}
-
-	private same(at: number, b: Uint8Array, s: number, len: number, lower: boolean): boolean {
-		const a = this.arena;
-		if (lower) {
-			for (let i = 0; i < len; i++) {
-				let c = b[s + i];
-				if (c >= 65 && c <= 90) c += 32;
-				if (a[at + i] !== c) return false;
-			}
-			return true;
-		}
-		for (let i = 0; i < len; i++) if (a[at + i] !== b[s + i]) return false;
-		return true;
+		return this.keys.key(i);
 	}
 
 	private rehash(): void {
@@ -185,17 +144,20 @@ export class ByteKeyTable {
 }
 
 /**
- * Byte strings kept one after the other (no lookup, no hash): for values stored once per key of a
- * ByteKeyTable that need not be told apart (a customer's email). Numbered 0, 1, 2... as added.
+ * Byte strings kept one after the other in one arena (no lookup, no hash), numbered 0, 1, 2... as
+ * added: a ByteKeyTable's keys, and values stored once per key that need not be told apart (a
+ * customer's email).
  */
 export class ByteList {
 	size = 0;
-	private entries = new Int32Array(2048);
+	/** Per entry: [arena offset, length]. */
+	private entries: Int32Array;
 	private arena: Uint8Array<ArrayBuffer>;
 	private used = 0;
 
-	constructor(bytes = 4096) {
+	constructor(bytes = 4096, entries = 1024) {
 		this.arena = new Uint8Array(Math.max(1024, bytes));
+		this.entries = new Int32Array(Math.max(16, entries) * 2);
 	}
 
 	/** Adds b[s, e) (ASCII letters lower-cased when `lower`); its number. */
@@ -227,6 +189,23 @@ export class ByteList {
 	pushString(text: string): number {
 		const b = Buffer.from(text, 'utf8');
 		return this.push(b, 0, b.length, false);
+	}
+
+	/** Whether entry i holds b[s, s + len) (ASCII letters of b lower-cased when `lower`). */
+	equals(i: number, b: Uint8Array, s: number, len: number, lower: boolean): boolean {
+		if (this.entries[2 * i + 1] !== len) return false;
+		const a = this.arena;
+		const at = this.entries[2 * i];
+		if (lower) {
+			for (let k = 0; k < len; k++) {
+				let c = b[s + k];
+				if (c >= 65 && c <= 90) c += 32;
+				if (a[at + k] !== c) return false;
+			}
+			return true;
+		}
+		for (let k = 0; k < len; k++) if (a[at + k] !== b[s + k]) return false;
+		return true;
 	}
 
 	key(i: number): string {
