@@ -16,6 +16,8 @@
  * Usage: npm run build && node bench/warehouse.js [--orders=50000000] [--customers=5000000]
  *        [--with-items] (also read all 5M customers into JS: ~7 GB) [--skip-distinct]
  *        [--pg-orders=10000000] [--rounds=2] [--skip-pg] [--skip-peers]
+ *        One run alone: node bench/warehouse.js --child embedded <mode> <file.parquet>, mode one of
+ *        scored, segment, rows, distinct, distinct-one-pass (the distinct rule in one pass).
  */
 'use strict';
 const { execFileSync, spawnSync } = require('child_process');
@@ -125,18 +127,22 @@ async function childEmbedded(mode, file) {
   const { runWarehouseRfm } = require(path.join(DIST, 'warehouse/run.js'));
   const t0 = process.hrtime.bigint();
   const session = await openDuckDb({ directories: [path.dirname(file)] });
-  const extra = mode === 'distinct' ? {} : { columns: { orderId: '-' } };
+  // distinct-one-pass: the distinct rule without passes (the comparison for ROWS_PER_PASS)
+  const distinct = mode === 'distinct' || mode === 'distinct-one-pass';
+  const extra = distinct ? {} : { columns: { orderId: '-' } };
   if (mode === 'segment') extra.onlySegments = ['At Risk'];
-  const run = await runWarehouseRfm(session, spec({ kind: 'files', format: 'parquet', paths: [file] }, extra), { pageSize: 10000 });
+  const options = { pageSize: 10000, ...(mode === 'distinct-one-pass' ? { rowsPerPass: Infinity } : {}) };
+  const run = await runWarehouseRfm(session, spec({ kind: 'files', format: 'parquet', paths: [file] }, extra), options);
   const scored = Number(process.hrtime.bigint() - t0) / 1e9;
   const scoredCpu = cpuS();
   const scoredRss = rssMb();
-  const customers = mode === 'distinct' || mode === 'scored' ? [] : await readAll(run);
+  const customers = distinct || mode === 'scored' ? [] : await readAll(run);
   const total = Number(process.hrtime.bigint() - t0) / 1e9;
   await run.close();
   await session.close();
   const seg = Object.fromEntries(run.summary.segments.filter((s) => s.customers).map((s) => [s.segment, s.customers]));
-  return { mode, scored_s: scored, scored_cpu_s: scoredCpu, scored_rss_mb: scoredRss, with_items_s: total, with_items_cpu_s: cpuS(), load: os.loadavg()[0], items: customers.length, customers: run.summary.customersScored, segments: seg, peak_rss_mb: rssMb() };
+  const passes = run.statements.filter((x) => /^grp( |$)/.test(x.name)).length;
+  return { mode, passes, scored_s: scored, scored_cpu_s: scoredCpu, scored_rss_mb: scoredRss, with_items_s: total, with_items_cpu_s: cpuS(), load: os.loadavg()[0], items: customers.length, customers: run.summary.customersScored, segments: seg, peak_rss_mb: rssMb() };
 }
 
 /** A loopback proxy in front of PostgreSQL that counts the bytes each way. */

@@ -54,6 +54,24 @@ export function writeCsv(records: OrderRecord[], dir: string, name = 'orders.csv
 	return file;
 }
 
+/**
+ * Writes the records as a Parquet file as a warehouse export has it (ids text, created_at a
+ * TIMESTAMP WITH TIME ZONE, total a DOUBLE), through a DuckDB of its own; returns its path.
+ */
+export async function writeParquet(records: OrderRecord[], dir: string, name = 'orders.parquet'): Promise<string> {
+	const { DuckDBInstance } = await import('@duckdb/node-api');
+	const csv = writeCsv(records, dir, `${name}.csv`);
+	const file = path.join(dir, name);
+	const db = await DuckDBInstance.create(':memory:');
+	const con = await db.connect();
+	const types = "{'customer_id': 'VARCHAR', 'order_id': 'VARCHAR', 'created_at': 'TIMESTAMPTZ', 'total': 'DOUBLE', 'currency': 'VARCHAR', 'status': 'VARCHAR'}";
+	await con.run(`COPY (SELECT * FROM read_csv('${csv}', header = true, types = ${types})) TO '${file}' (FORMAT parquet)`);
+	con.closeSync();
+	db.closeSync();
+	fs.rmSync(csv);
+	return file;
+}
+
 let url: string | undefined;
 /** URL of the test PostgreSQL server (started by .ci/postgres.sh when the environment names none). */
 export function pgUrl(): string {

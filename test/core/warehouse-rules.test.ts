@@ -13,7 +13,7 @@ import { WarehouseSqlError } from '../../nodes/core/warehouse/dialects';
 import { openDuckDb, openPostgres, type SqlSession } from '../../nodes/core/warehouse/engines';
 import type { OrderColumns, WarehouseRfmSpec } from '../../nodes/core/warehouse/rfmSql';
 import { runWarehouseRfm, type PageOptions, type ScoredCustomer } from '../../nodes/core/warehouse/run';
-import { dropPg, loadPg, pgUrl, seeded, tableName, tempDir, writeCsv, type OrderRecord } from './warehouse-fixtures';
+import { dropPg, loadPg, pgUrl, seeded, tableName, tempDir, writeCsv, writeParquet, type OrderRecord } from './warehouse-fixtures';
 
 const DAY = 86400000;
 const START = Date.UTC(2024, 0, 1);
@@ -159,6 +159,7 @@ async function scored(session: SqlSession, spec: WarehouseRfmSpec, page: PageOpt
 const records = messyOrders(7);
 const dir = tempDir();
 const csv = writeCsv(records, dir);
+let parquet = '';
 const table = tableName('rules');
 const uniqueTable = tableName('unique');
 const emptyTable = tableName('empty');
@@ -167,6 +168,7 @@ const dedupe = new Set<string>();
 const uniqueRows = oneCurrency.filter((r) => !dedupe.has(r.order_id as string) && dedupe.add(r.order_id as string));
 
 beforeAll(async () => {
+	parquet = await writeParquet(records, dir);
 	await loadPg(table, records);
 	await loadPg(uniqueTable, uniqueRows, { uniqueOrderId: true });
 	await loadPg(emptyTable, []);
@@ -175,6 +177,10 @@ afterAll(() => dropPg([table, uniqueTable, emptyTable]));
 
 const ENGINES = {
 	duckdb: { open: () => openDuckDb({ directories: [dir] }), source: (file = csv): WarehouseRfmSpec['source'] => ({ kind: 'files', format: 'csv', paths: [file] }) },
+	'duckdb parquet': {
+		open: () => openDuckDb({ directories: [dir] }),
+		source: (file = parquet): WarehouseRfmSpec['source'] => ({ kind: 'files', format: 'parquet', paths: [file] }),
+	},
 	postgres: { open: () => openPostgres({ connectionUrl: pgUrl() }), source: (t = table): WarehouseRfmSpec['source'] => ({ kind: 'table', table: t }) },
 } as const;
 
@@ -289,6 +295,33 @@ describe.each(Object.keys(ENGINES) as (keyof typeof ENGINES)[])('Warehouse RFM r
 		const quoted = await scored(session, specOf({ ...k, excluded: ["'); DROP TABLE x; --", 'cancelled'] }, E.source()));
 		expect(quoted.summary.skipped.excludedStatus).toBe(records.filter((r) => r.status?.trim().toLowerCase() === 'cancelled').length);
 	});
+
+	if (engine !== 'postgres') {
+		it.each([CASES[0], CASES[3]].map((k) => [k.name, k] as const))(
+			'%s: big files are aggregated in passes of customers, with the same result as one pass',
+			async (_name, k) => {
+				const core = coreResult(records, k);
+				const run = await runWarehouseRfm(session, specOf(k, E.source()), { skipInvalid: true, rowsPerPass: 400 });
+				const customers: ScoredCustomer[] = [];
+				for await (const p of run.pages()) customers.push(...p);
+				await run.close();
+				const passes = run.statements.filter((s) => s.name.startsWith('grp ')).map((s) => s.name);
+				// ~2,000 rows (counted in Parquet, estimated from the CSV's bytes) in passes of 400
+				expect(passes[0]).toMatch(/^grp 1\/[4-9]$/);
+				expect(passes).toHaveLength(Number(passes[0].split('/')[1]));
+				expect(run.summary.skipped).toEqual(core.skipped);
+				expect(run.summary.edges).toEqual(core.edges);
+				expect(customers.map((c) => [c.customerId, c.frequency, c.monetary, c.cell, c.segment])).toEqual(
+					core.customers
+						.map((c) => [c.customerId, c.frequency, c.monetary, c.cell, c.segment])
+						.sort((a, b) => (Buffer.from(a[0] as string) < Buffer.from(b[0] as string) ? -1 : 1)),
+				);
+				const one = await runWarehouseRfm(session, specOf(k, E.source()), { skipInvalid: true });
+				expect(one.statements.filter((s) => s.name.startsWith('grp')).map((s) => s.name)).toEqual(['grp']);
+				await one.close();
+			},
+		);
+	}
 
 	if (engine === 'postgres') {
 		it('a unique order id column is read as one order per row (same result, no distinct count)', async () => {

@@ -90,6 +90,22 @@ interface Ctx {
 	spec: WarehouseRfmSpec;
 	/** Name to use for a CTE (its own name, or the table it was materialized into). */
 	ref: (cte: string) => string;
+	/** Only the customers of this pass (see PassOf); the skipped rows go to pass 0. */
+	pass?: PassOf;
+}
+
+/** One of `of` passes of the per-customer aggregation, customers split by a hash of their id. */
+export interface PassOf {
+	index: number;
+	of: number;
+}
+
+/** Whether a row's group `g` (a customer id, NULL for skipped rows) is in this pass. */
+function passFilter(c: Ctx): string[] {
+	if (!c.pass || c.pass.of <= 1) return [];
+	// only the embedded engine runs in passes (its distinct count holds every key in memory at once)
+	if (c.d.name !== 'duckdb') throw new WarehouseSqlError(`Passes are only run by the embedded engine, not ${c.d.name}`);
+	return [`WHERE (CASE WHEN g IS NULL THEN 0 ELSE hash(g) % ${c.pass.of} END) = ${c.pass.index}`];
 }
 
 interface Cte {
@@ -241,6 +257,7 @@ const CTES: Cte[] = [
 				'  MAX(CASE WHEN a >= 0 THEN t END) AS last_t,',
 				'  MIN(CASE WHEN a >= 0 THEN t END) AS first_t',
 				`FROM (SELECT CASE WHEN skip = 0 THEN cid END AS g, skip, oid, t, a FROM ${c.ref(usesWindowRef(c.spec) ? 'windowed' : 'classified')}) x`,
+				...passFilter(c),
 				'GROUP BY g, skip',
 			].join('\n');
 		},
@@ -489,9 +506,16 @@ export interface CustomersQuery {
 }
 
 /** Renders `WITH <needed CTEs> <select>`; `select` gets the context to reference CTEs and add values. */
-function render(spec: WarehouseRfmSpec, d: Dialect, targets: string[], materialized: Record<string, string>, select: (c: Ctx) => string): SqlStatement {
+function render(
+	spec: WarehouseRfmSpec,
+	d: Dialect,
+	targets: string[],
+	materialized: Record<string, string>,
+	select: (c: Ctx) => string,
+	pass?: PassOf,
+): SqlStatement {
 	const p = new Params(d);
-	const c: Ctx = { d, p, spec, ref: (name) => materialized[name] ?? name };
+	const c: Ctx = { d, p, spec, ref: (name) => materialized[name] ?? name, pass };
 	const parts = needed(targets, materialized, spec).map((cte) => `${cte.name} AS (\n${indent(cte.body(c))}\n)`);
 	const tail = select(c);
 	return { sql: parts.length ? `WITH\n${parts.join(',\n')}\n${tail}` : tail, params: p.values };
@@ -565,7 +589,14 @@ function currencyRangeSelect(c: Ctx): string {
 	return `SELECT MIN(d.x) AS currency_min, MAX(d.x) AS currency_max FROM (SELECT DISTINCT ${x} AS x FROM ${sourceSql(c)}) d`;
 }
 
-/** Builds the statements of one RFM run in one dialect. */
+function sourceSizeSelect(c: Ctx): string {
+	const s = c.spec.source;
+	if (s.kind !== 'files') throw new WarehouseSqlError('Only files have a size to read');
+	const list = `[${s.paths.map((x) => c.p.text(x)).join(', ')}]`;
+	if (s.format === 'parquet') return `SELECT COUNT(*) AS rows, CAST(NULL AS BIGINT) AS bytes FROM read_parquet(${list})`;
+	return `SELECT CAST(NULL AS BIGINT) AS rows, SUM(size) AS bytes FROM read_blob(${list})`;
+}
+
 /** `SELECT * FROM <source> LIMIT 0`: the source's column names, before the columns are mapped. */
 export function sourceProbe(source: OrderSource, dialect: DialectName | Dialect): SqlStatement {
 	const d = typeof dialect === 'string' ? dialectOf(dialect) : dialect;
@@ -573,6 +604,7 @@ export function sourceProbe(source: OrderSource, dialect: DialectName | Dialect)
 	return render(spec, d, [], {}, (c) => `SELECT * FROM ${sourceSql(c, true)} LIMIT 0`);
 }
 
+/** Builds the statements of one RFM run in one dialect. */
 export function rfmSql(spec: WarehouseRfmSpec, dialect: DialectName | Dialect) {
 	const d = typeof dialect === 'string' ? dialectOf(dialect) : dialect;
 	checkSpec(spec);
@@ -589,8 +621,14 @@ export function rfmSql(spec: WarehouseRfmSpec, dialect: DialectName | Dialect) {
 		 * `edges` also serves as `ref` (it carries the reference time).
 		 */
 		steps: (): Step[] => (usesWindowRef(spec) ? ['ref0', 'grp', 'edges', 'final'] : ['grp', 'edges', 'final']),
-		/** `SELECT *` of one step, reading the steps materialized before it. */
-		step: (name: Step, materialized: Record<string, string>) => render(spec, d, [name], materialized, (c) => `SELECT * FROM ${c.ref(name)}`),
+		/**
+		 * `SELECT *` of one step, reading the steps materialized before it; `grp` can run in passes
+		 * (the embedded engine), each giving its own customers (and pass 0 the skipped rows).
+		 */
+		step: (name: Step, materialized: Record<string, string>, pass?: PassOf) =>
+			render(spec, d, [name], materialized, (c) => `SELECT * FROM ${c.ref(name)}`, pass),
+		/** Files only: Parquet rows (from the files' metadata) or CSV bytes (no row is read). */
+		sourceSize: () => render(spec, d, [], {}, sourceSizeSelect),
 		/** Currencies as written (min and max) over the whole source; only with a currency column. */
 		currencyRange: () => render(spec, d, [], {}, currencyRangeSelect),
 		/** Any select over the named CTEs. */
