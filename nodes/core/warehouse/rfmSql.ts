@@ -134,12 +134,17 @@ function roundJs(c: Ctx, x: string, digits: number): string {
 	return `(CASE WHEN ${y} - FLOOR(${y}) >= ${lit(c, 0.5)} THEN FLOOR(${y}) + 1 ELSE FLOOR(${y}) END) / ${p}`;
 }
 
+/** The files as a DuckDB list of bound paths. */
+function fileList(c: Ctx, paths: string[]): string {
+	return `[${paths.map((x) => c.p.text(x)).join(', ')}]`;
+}
+
 function sourceSql(c: Ctx, probe = false): string {
 	const s = c.spec.source;
 	if (s.kind === 'table') return checkTableName(s.table).map((x) => c.d.ident(x)).join('.');
 	if (c.d.name !== 'duckdb') throw new WarehouseSqlError('Files can only be read by the embedded engine (DuckDB)');
 	if (!s.paths.length) throw new WarehouseSqlError('No file to read', 'Give at least one CSV or Parquet file path.');
-	const list = `[${s.paths.map((x) => c.p.text(x)).join(', ')}]`;
+	const list = fileList(c, s.paths);
 	if (s.format === 'parquet') return `read_parquet(${list})`;
 	if (probe) return `read_csv(${list}, header = true)`;
 	// ids stay text ("00042" is not 42); other columns are detected from the file
@@ -592,7 +597,7 @@ function currencyRangeSelect(c: Ctx): string {
 function sourceSizeSelect(c: Ctx): string {
 	const s = c.spec.source;
 	if (s.kind !== 'files') throw new WarehouseSqlError('Only files have a size to read');
-	const list = `[${s.paths.map((x) => c.p.text(x)).join(', ')}]`;
+	const list = fileList(c, s.paths);
 	if (s.format === 'parquet') return `SELECT COUNT(*) AS rows, CAST(NULL AS BIGINT) AS bytes FROM read_parquet(${list})`;
 	return `SELECT CAST(NULL AS BIGINT) AS rows, SUM(size) AS bytes FROM read_blob(${list})`;
 }
